@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import jaconv
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from yoyaku.core.models import Municipality
+from yoyaku.facilities.models import Facility, Purpose
+
+
+def to_half_width(value: str) -> str:
+    """Full-width digits and letters typed on a Japanese keyboard become half-width."""
+    return jaconv.z2h(value or "", kana=False, ascii=True, digit=True).strip()
+
+
+class RegistrantLoginForm(forms.Form):
+    user_number = forms.CharField(
+        label=_("利用者番号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("パスワード"),
+        max_length=64,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, municipality: Municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        digits = municipality.user_number_digits
+        self.fields["user_number"].help_text = _("半角数字%(digits)s桁") % {"digits": digits}
+
+    def clean_user_number(self) -> str:
+        value = to_half_width(self.cleaned_data["user_number"]).replace("-", "")
+        digits = self.municipality.user_number_digits
+        if not value.isdigit() or len(value) != digits:
+            raise forms.ValidationError(
+                _("利用者番号は%(digits)s桁の数字で入力してください。") % {"digits": digits}
+            )
+        return value
+
+    def clean_password(self) -> str:
+        return to_half_width(self.cleaned_data["password"])
+
+
+class AvailabilitySearchForm(forms.Form):
+    date = forms.DateField(
+        label=_("利用日"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%Y/%m/%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("日付は 2026-12-05 の形式で入力してください。")},
+    )
+    kind = forms.ChoiceField(label=_("施設の種類"), required=False)
+    purpose = forms.ModelChoiceField(
+        label=_("利用目的"),
+        queryset=Purpose.objects.none(),
+        required=False,
+        empty_label=_("すべて"),
+        error_messages={"invalid_choice": _("利用目的の指定が正しくありません。")},
+    )
+
+    def __init__(self, *args, municipality: Municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("すべて")), *Facility.Kind.choices]
+        self.fields["kind"].error_messages["invalid_choice"] = _(
+            "施設の種類の指定が正しくありません。"
+        )
+        self.fields["purpose"].queryset = Purpose.objects.filter(municipality=municipality)
+
+    def clean_date(self) -> dt.date | None:
+        value = self.cleaned_data.get("date")
+        if value is not None and not dt.date(2000, 1, 1) <= value <= dt.date(2100, 12, 31):
+            raise forms.ValidationError(_("日付の範囲が正しくありません。"))
+        return value

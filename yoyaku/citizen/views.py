@@ -1,0 +1,235 @@
+"""Public and registrant pages. They parse input, call selectors/services, and render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import authenticate, login, logout
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from yoyaku.citizen.forms import AvailabilitySearchForm, RegistrantLoginForm
+from yoyaku.core import clock
+from yoyaku.core.context_processors import FONT_SIZE_COOKIE, FONT_SIZES
+from yoyaku.core.middleware import changes_data
+from yoyaku.core.models import Municipality, User
+from yoyaku.core.selectors import notices_current
+from yoyaku.facilities import selectors as facility_selectors
+from yoyaku.facilities.models import Facility
+from yoyaku.reservations import selectors as availability
+
+MONTHS_AHEAD_SHOWN = 13  # calendars reach a year ahead (plus the current month)
+
+
+def _municipality(request: HttpRequest) -> Municipality:
+    municipality = getattr(request, "municipality", None)
+    if municipality is None:
+        raise Http404(_("指定された自治体は見つかりません。"))
+    return municipality
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "citizen/bad_request.html", {"message": message}, status=400)
+
+
+def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "citizen/landing.html", {"municipalities": Municipality.objects.all()})
+
+
+@require_GET
+def font_size(request: HttpRequest) -> HttpResponse:
+    """小 / 中 / 大 as plain links: works without JavaScript, remembered in a cookie."""
+    size = request.GET.get("size", "medium")
+    response = redirect(_safe_next(request))
+    if size in FONT_SIZES:
+        response.set_cookie(
+            FONT_SIZE_COOKIE, size, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
+    return response
+
+
+@require_GET
+def top(request: HttpRequest, municipality: str) -> HttpResponse:
+    muni = _municipality(request)
+    return render(
+        request,
+        "citizen/top.html",
+        {
+            "notices": notices_current(municipality=muni),
+            "login_form": RegistrantLoginForm(municipality=muni),
+            "today": clock.today(),
+        },
+    )
+
+
+@require_GET
+def guide(request: HttpRequest, municipality: str) -> HttpResponse:
+    _municipality(request)
+    return render(request, "citizen/guide.html")
+
+
+@require_GET
+def facility_list(request: HttpRequest, municipality: str) -> HttpResponse:
+    muni = _municipality(request)
+    kind = request.GET.get("kind") or None
+    if kind and kind not in Facility.Kind.values:
+        return _bad_request(request, _("施設の種類の指定が正しくありません。"))
+    facilities = facility_selectors.facilities_list(municipality=muni, kind=kind)
+    return render(
+        request,
+        "citizen/facility_list.html",
+        {"facilities": facilities, "kinds": Facility.Kind.choices, "kind": kind},
+    )
+
+
+def _facility(request: HttpRequest, slug: str) -> Facility:
+    facility = facility_selectors.facility_get(municipality=_municipality(request), slug=slug)
+    if facility is None:
+        raise Http404(_("指定された施設は見つかりません。"))
+    return facility
+
+
+@require_GET
+def facility_detail(request: HttpRequest, municipality: str, facility: str) -> HttpResponse:
+    fac = _facility(request, facility)
+    units = facility_selectors.units_of_facility(facility=fac)
+    today = clock.today()
+    fees = facility_selectors.fee_rules_current(units=units, on=today)
+    return render(
+        request,
+        "citizen/facility_detail.html",
+        {
+            "facility": fac,
+            "units": [(unit, fees.get(unit.pk, [])) for unit in units],
+            "today": today,
+        },
+    )
+
+
+def _parse_month(value: str | None) -> dt.date | None:
+    if not value:
+        return clock.today().replace(day=1)
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return dt.date(year, month, 1)
+    except ValueError:
+        return None
+
+
+@require_GET
+def facility_calendar(request: HttpRequest, municipality: str, facility: str) -> HttpResponse:
+    fac = _facility(request, facility)
+    units = facility_selectors.units_of_facility(facility=fac)
+    if not units:
+        raise Http404(_("この施設には予約できる室場がありません。"))
+    first = _parse_month(request.GET.get("month"))
+    if first is None:
+        return _bad_request(request, _("年月は 2026-12 の形式で指定してください。"))
+    this_month = clock.today().replace(day=1)
+    limit = (this_month + dt.timedelta(days=31 * MONTHS_AHEAD_SHOWN)).replace(day=1)
+    if not this_month <= first <= limit:
+        return _bad_request(request, _("表示できるのは今月から1年先までです。"))
+    unit_param = request.GET.get("unit")
+    unit = units[0]
+    if unit_param:
+        if not unit_param.isdigit():
+            return _bad_request(request, _("室場の指定が正しくありません。"))
+        unit = next((u for u in units if u.pk == int(unit_param)), None)
+        if unit is None:
+            raise Http404(_("指定された室場は見つかりません。"))
+    month = availability.unit_month(unit=unit, year=first.year, month=first.month)
+    return render(
+        request,
+        "citizen/facility_calendar.html",
+        {
+            "facility": fac,
+            "units": units,
+            "unit": unit,
+            "calendar": month,
+            "has_previous": month.previous_month >= this_month,
+            "has_next": month.next_month <= limit,
+            "marks": availability.Mark,
+        },
+    )
+
+
+@require_GET
+def availability_day(request: HttpRequest, municipality: str) -> HttpResponse:
+    muni = _municipality(request)
+    form = AvailabilitySearchForm(request.GET or None, municipality=muni)
+    if request.GET and not form.is_valid():
+        return render(request, "citizen/availability_day.html", {"form": form}, status=400)
+    data = form.cleaned_data if request.GET else {}
+    day = data.get("date") or clock.today()
+    results = availability.municipality_day(
+        municipality=muni, day=day, kind=data.get("kind") or None, purpose=data.get("purpose")
+    )
+    return render(
+        request,
+        "citizen/availability_day.html",
+        {
+            "form": form,
+            "day": day,
+            "results": results,
+            "previous_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "query": request.GET.copy(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def registrant_login(request: HttpRequest, municipality: str) -> HttpResponse:
+    muni = _municipality(request)
+    form = RegistrantLoginForm(request.POST or None, municipality=muni)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request,
+            municipality=muni,
+            kind=User.Kind.REGISTRANT,
+            login_id=form.cleaned_data["user_number"],
+            password=form.cleaned_data["password"],
+        )
+        if user is not None:
+            login(request, user)
+            return redirect(_safe_next(request, reverse("citizen:mypage", args=[muni.slug])))
+        form.add_error(None, _("利用者番号またはパスワードが正しくありません。"))
+    return render(request, "citizen/login.html", {"form": form})
+
+
+@require_POST
+def registrant_logout(request: HttpRequest, municipality: str) -> HttpResponse:
+    muni = _municipality(request)
+    logout(request)
+    return redirect("citizen:top", muni.slug)
+
+
+@require_GET
+def mypage(request: HttpRequest, municipality: str) -> HttpResponse:
+    muni = _municipality(request)
+    user = request.user
+    own = user.is_authenticated and user.municipality_id == muni.pk
+    if not own or user.kind != User.Kind.REGISTRANT:
+        return redirect(f"{reverse('citizen:login', args=[muni.slug])}?next={request.path}")
+    return render(request, "citizen/mypage.html", {"registrant": getattr(user, "registrant", None)})
+
+
+@require_GET
+@changes_data
+def register_info(request: HttpRequest, municipality: str) -> HttpResponse:
+    _municipality(request)
+    return render(request, "citizen/register_info.html")

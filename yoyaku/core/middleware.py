@@ -1,0 +1,43 @@
+"""Service hours, year-end closure and maintenance, applied to every municipality page."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from yoyaku.core.models import Municipality
+from yoyaku.core.selectors import ServiceState, service_status
+
+# Paths that stay reachable whatever the service state: the staff console (staff end a
+# maintenance from there), static files, and the language / font-size switches.
+ALWAYS_OPEN_PREFIXES = ("/staff/", "/static/", "/i18n/", "/font-size/", "/healthz")
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def changes_data(view):
+    """Mark a view as a page that changes data: closed outside service hours even for GET."""
+    view.changes_data = True
+    return view
+
+
+class ServiceHoursMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request.municipality = None
+        slug = view_kwargs.get("municipality")
+        if slug:
+            request.municipality = Municipality.objects.filter(slug=slug).first()
+        if request.path.startswith(ALWAYS_OPEN_PREFIXES):
+            return None
+        status = service_status(municipality=request.municipality)
+        request.service_status = status
+        if status.state is ServiceState.SITE_CLOSED:
+            return render(request, "core/site_closed.html", {"status": status}, status=503)
+        writes = request.method not in SAFE_METHODS or getattr(view_func, "changes_data", False)
+        if writes and not status.accepts_changes and not getattr(view_func, "always_open", False):
+            return render(request, "core/service_closed.html", {"status": status}, status=503)
+        return None

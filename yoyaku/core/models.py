@@ -1,0 +1,258 @@
+"""The tenant (Municipality), users, the audit log, notices and maintenance windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class LocalizedNameMixin:
+    """``display_name`` picks ``name_en`` on English pages when one is set."""
+
+    name: str
+    name_en: str
+
+    @property
+    def display_name(self) -> str:
+        if (get_language() or "ja").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class Municipality(LocalizedNameMixin, models.Model):
+    """A city or ward using the system: the top-level tenant. URLs start with its slug."""
+
+    class RegistrationMode(models.TextChoices):
+        # Minato (000 §2(1)): book at once, staff confirm residency afterwards.
+        BOOK_BEFORE_REVIEW = "book_before_review", _("登録後すぐ予約可（後から資格確認）")
+        # Ukiha (004 art. 4): staff review first, then the registrant may book.
+        REVIEW_BEFORE_BOOKING = "review_before_booking", _("審査完了後に予約可")
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=50)
+    name_en = models.CharField(max_length=80, blank=True)
+    system_name = models.CharField(max_length=100)
+    system_name_en = models.CharField(max_length=150, blank=True)
+    registration_mode = models.CharField(max_length=30, choices=RegistrationMode.choices)
+    user_number_digits = models.PositiveSmallIntegerField(default=6)
+    registration_validity_years = models.PositiveSmallIntegerField(default=2)
+    minimum_age = models.PositiveSmallIntegerField(default=18)
+    # Service hours as minutes after midnight; 1440 means "until midnight" (24:00).
+    service_open_minute = models.PositiveSmallIntegerField(default=8 * 60)
+    service_close_minute = models.PositiveSmallIntegerField(default=24 * 60)
+    # Year-end closure (年末年始), e.g. 12/29 – 1/3, inclusive.
+    year_end_start_month = models.PositiveSmallIntegerField(default=12)
+    year_end_start_day = models.PositiveSmallIntegerField(default=29)
+    year_end_end_month = models.PositiveSmallIntegerField(default=1)
+    year_end_end_day = models.PositiveSmallIntegerField(default=3)
+    allows_residents = models.BooleanField(default=True)
+    allows_workers = models.BooleanField(default=True)
+    allows_groups = models.BooleanField(default=True)
+    resident_label = models.CharField(max_length=50, help_text="例: 港区内在住の方")
+    worker_label = models.CharField(max_length=50, help_text="例: 港区内在勤の方")
+    # Children below this age are free and not counted (resort facilities).
+    free_child_age = models.PositiveSmallIntegerField(default=4)
+    contact_text = models.TextField(blank=True, help_text="問合せ先（プレーンテキスト）")
+    about_text = models.TextField(blank=True, help_text="予約システムについて（プレーンテキスト）")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name = _("自治体")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service_open_minute__lt=models.F("service_close_minute"))
+                & Q(service_close_minute__lte=1440),
+                name="municipality_service_hours_valid",
+            ),
+            models.CheckConstraint(
+                # These path segments belong to the site itself, not to a municipality.
+                condition=~Q(slug__in=["staff", "static", "i18n", "font-size", "api", "dev"]),
+                name="municipality_slug_not_reserved",
+            ),
+            models.CheckConstraint(
+                condition=Q(user_number_digits__gte=4) & Q(user_number_digits__lte=10),
+                name="municipality_user_number_digits_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_system_name(self) -> str:
+        if (get_language() or "ja").startswith("en") and self.system_name_en:
+            return self.system_name_en
+        return self.system_name
+
+    @staticmethod
+    def _minute_label(minute: int) -> str:
+        return f"{minute // 60}:{minute % 60:02d}"
+
+    @property
+    def service_hours_label(self) -> str:
+        return (
+            f"{self._minute_label(self.service_open_minute)}"
+            f"～{self._minute_label(self.service_close_minute)}"
+        )
+
+    def in_year_end_closure(self, day: dt.date) -> bool:
+        start = (self.year_end_start_month, self.year_end_start_day)
+        end = (self.year_end_end_month, self.year_end_end_day)
+        md = (day.month, day.day)
+        if start <= end:
+            return start <= md <= end
+        return md >= start or md <= end  # wraps over New Year
+
+
+class UserManager(DjangoUserManager):
+    def create_user(self, username, email=None, password=None, **extra_fields):
+        return super().create_user(username, email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Everyone who logs in: registrants (by user number) and staff (by staff id).
+
+    ``username`` is an internal unique key ``<municipality slug>:<login id>`` so that user
+    number 123456 of Minato and 123456 of Ukiha are different people. People never type it:
+    they choose the municipality by URL and type their ``login_id``.
+    """
+
+    class Kind(models.TextChoices):
+        REGISTRANT = "registrant", _("登録者")
+        STAFF = "staff", _("職員")
+
+    class StaffRole(models.TextChoices):
+        # Least privilege: facility staff see their facilities only; municipality admins run
+        # registrations, lotteries and the whole municipality; auditors read the audit log.
+        FACILITY = "facility", _("施設管理者")
+        ADMIN = "admin", _("自治体管理者")
+
+    username = models.CharField(max_length=150, unique=True)
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    login_id = models.CharField(max_length=50)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    staff_role = models.CharField(max_length=20, choices=StaffRole.choices, blank=True)
+    display_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)  # Django's flag: may use the staff console
+    date_joined = models.DateTimeField(auto_now_add=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("利用者アカウント")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "kind", "login_id"], name="user_login_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="staff") | ~Q(staff_role=""), name="user_staff_has_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @staticmethod
+    def make_username(municipality: Municipality | None, kind: str, login_id: str) -> str:
+        prefix = municipality.slug if municipality else "_"
+        return f"{prefix}:{kind}:{login_id}"
+
+
+class AuditLog(models.Model):
+    """One row per staff action, per staff view of personal data and per state change."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=80, db_index=True)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("監査ログ")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
+
+
+class Notice(models.Model):
+    """お知らせ on a municipality's top page. ``body`` is HTML sanitised on every write."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="notices")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    published_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    is_important = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_important", "-published_at", "-id"]
+        verbose_name = _("お知らせ")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MaintenanceWindow(models.Model):
+    """An announced stop (システム休止), e.g. 3/31 0:00 – 4/1 5:00 in 000.
+
+    ``scope`` decides what stops: only the pages that change data (viewing stays open), or the
+    whole site. ``municipality`` empty means every municipality of this deployment.
+    """
+
+    class Scope(models.TextChoices):
+        WRITES = "writes", _("申込み等の受付を停止（閲覧は可能）")
+        FULL = "full", _("サイト全体を停止")
+
+    municipality = models.ForeignKey(
+        Municipality,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="maintenance_windows",
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.WRITES)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("システム休止")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=models.F("ends_at")), name="maintenance_window_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M} {self.scope}"

@@ -1,0 +1,175 @@
+"""Writes of the core domain: audit entries, notices, maintenance windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import nh3
+from django.db import transaction
+
+from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
+from yoyaku.core.models import AuditLog, MaintenanceWindow, Municipality, Notice, User
+
+# What staff may use in a notice: text structure and links, nothing that runs or styles.
+NOTICE_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "a", "h3", "h4"}
+NOTICE_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+def sanitize_notice_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=NOTICE_TAGS,
+        attributes=NOTICE_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    municipality: Municipality | None = None,
+    target: Any = None,
+    data: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> AuditLog:
+    """Append one audit row. Call it inside the transaction of the change it records."""
+    return AuditLog.objects.create(
+        at=clock.now(),
+        actor=actor,
+        municipality=municipality,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        data=data or {},
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
+def notice_publish(
+    *,
+    municipality: Municipality,
+    by: User | None,
+    title: str,
+    body: str,
+    published_at: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+    is_important: bool = False,
+) -> Notice:
+    """Publish a notice on the municipality's top page; the body is sanitised before storing."""
+    title = title.strip()
+    if not title:
+        raise DomainError("notice_title_required")
+    published_at = published_at or clock.now()
+    if expires_at is not None and expires_at <= published_at:
+        raise DomainError("notice_expiry_before_publish")
+    notice = Notice.objects.create(
+        municipality=municipality,
+        title=title,
+        body=sanitize_notice_html(body),
+        published_at=published_at,
+        expires_at=expires_at,
+        is_important=is_important,
+        created_by=by,
+    )
+    audit_record(action="notice.publish", actor=by, municipality=municipality, target=notice)
+    return notice
+
+
+@transaction.atomic
+def notice_update(
+    *,
+    notice: Notice,
+    by: User | None,
+    title: str,
+    body: str,
+    published_at: dt.datetime,
+    expires_at: dt.datetime | None,
+    is_important: bool,
+) -> Notice:
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    title = title.strip()
+    if not title:
+        raise DomainError("notice_title_required")
+    if expires_at is not None and expires_at <= published_at:
+        raise DomainError("notice_expiry_before_publish")
+    notice.title = title
+    notice.body = sanitize_notice_html(body)
+    notice.published_at = published_at
+    notice.expires_at = expires_at
+    notice.is_important = is_important
+    notice.save(
+        update_fields=["title", "body", "published_at", "expires_at", "is_important", "updated_at"]
+    )
+    audit_record(action="notice.update", actor=by, municipality=notice.municipality, target=notice)
+    return notice
+
+
+@transaction.atomic
+def notice_withdraw(*, notice: Notice, by: User | None) -> None:
+    """End a notice's publication now (kept for the record, no longer shown)."""
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    notice.expires_at = clock.now()
+    notice.save(update_fields=["expires_at", "updated_at"])
+    audit_record(
+        action="notice.withdraw", actor=by, municipality=notice.municipality, target=notice
+    )
+
+
+@transaction.atomic
+def maintenance_schedule(
+    *,
+    municipality: Municipality | None,
+    by: User | None,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    scope: str = MaintenanceWindow.Scope.WRITES,
+    message: str = "",
+) -> MaintenanceWindow:
+    """Announce a maintenance stop; ``municipality=None`` stops every municipality."""
+    if ends_at <= starts_at:
+        raise DomainError("maintenance_window_order")
+    window = MaintenanceWindow.objects.create(
+        municipality=municipality,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        scope=scope,
+        message=message.strip(),
+        created_by=by,
+    )
+    audit_record(
+        action="maintenance.schedule",
+        actor=by,
+        municipality=municipality,
+        target=window,
+        data={"scope": scope, "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
+    )
+    return window
+
+
+@transaction.atomic
+def maintenance_end_now(*, window: MaintenanceWindow, by: User | None) -> MaintenanceWindow:
+    """Finish a running (or cancel a future) maintenance window."""
+    window = MaintenanceWindow.objects.select_for_update().get(pk=window.pk)
+    now = clock.now()
+    if window.ends_at <= now:
+        raise DomainError("maintenance_already_over")
+    if window.starts_at >= now:
+        audit_record(
+            action="maintenance.cancel",
+            actor=by,
+            municipality=window.municipality,
+            target=window,
+        )
+        window.delete()
+        return window
+    window.ends_at = now
+    window.save(update_fields=["ends_at"])
+    audit_record(
+        action="maintenance.end", actor=by, municipality=window.municipality, target=window
+    )
+    return window

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from yoyaku.core.services import sanitize_notice_html
+
+register = template.Library()
+
+WEEKDAYS_JA = "月火水木金土日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@register.filter
+def sanitize(html: str) -> str:
+    """Render stored notice HTML; sanitised again in case it was written before a rule change."""
+    return mark_safe(sanitize_notice_html(html or ""))
+
+
+def _english() -> bool:
+    return (get_language() or "ja").startswith("en")
+
+
+@register.filter
+def weekday(day: dt.date) -> str:
+    return WEEKDAYS_EN[day.weekday()] if _english() else WEEKDAYS_JA[day.weekday()]
+
+
+@register.filter
+def jdate(day: dt.date) -> str:
+    """2026年12月5日（土） in Japanese, Sat 5 Dec 2026 in English."""
+    if not day:
+        return ""
+    if _english():
+        return f"{WEEKDAYS_EN[day.weekday()]} {day.day} {day:%b} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS_JA[day.weekday()]}）"
+
+
+@register.filter
+def jmonth(day: dt.date) -> str:
+    if _english():
+        return f"{day:%B} {day.year}"
+    return f"{day.year}年{day.month}月"
+
+
+@register.filter
+def jdatetime(moment: dt.datetime) -> str:
+    if not moment:
+        return ""
+    from yoyaku.core import clock
+
+    local = clock.local(moment)
+    return f"{jdate(local.date())} {local.hour}:{local.minute:02d}"
+
+
+@register.filter
+def yen(amount: int | None) -> str:
+    if amount is None:
+        return ""
+    return _("%(amount)s円") % {"amount": f"{amount:,}"}
+
+
+@register.filter
+def weekday_names(days: list[int]) -> str:
+    names = WEEKDAYS_EN if _english() else WEEKDAYS_JA
+    sep = ", " if _english() else "・"
+    return sep.join(names[d] for d in sorted(days))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FacilitiesConfig(AppConfig):
+    name = "yoyaku.facilities"
+    label = "facilities"

@@ -1,0 +1,225 @@
+"""Availability (空き状況): what is free, for anyone, computed in a fixed number of queries."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from yoyaku.core import clock
+from yoyaku.core.models import Municipality
+from yoyaku.facilities import selectors as facility_selectors
+from yoyaku.facilities.models import Facility, Purpose, Slot, Unit
+from yoyaku.lottery.selectors import lottery_unit_dates
+from yoyaku.reservations.models import Occupancy
+
+
+class Mark(enum.Enum):
+    FREE = "○"
+    PARTLY = "△"
+    FULL = "×"
+    CLOSED = "－"
+    LOTTERY = "抽"
+
+    @property
+    def css(self) -> str:
+        return self.name.lower()
+
+
+@dataclass
+class SlotState:
+    slot: Slot
+    free: bool
+
+
+@dataclass
+class UnitDay:
+    """The state of one unit on one date (for lodging: the night of that date)."""
+
+    unit: Unit
+    date: dt.date
+    mark: Mark
+    reason: str = ""
+    holiday: str = ""
+    slots: list[SlotState] = field(default_factory=list)
+    free_rooms: int | None = None
+
+    @property
+    def is_bookable_view(self) -> bool:
+        return self.mark in (Mark.FREE, Mark.PARTLY)
+
+
+def basic_slots(unit: Unit) -> list[Slot]:
+    if unit.slot_schedule is None:
+        return []
+    return [s for s in unit.slot_schedule.slots.all() if s.is_basic]
+
+
+def atoms_of_slot(slot: Slot, basics: Sequence[Slot]) -> list[int]:
+    """The basic-slot atoms (start minutes) a slot covers: 全日 covers 午前, 午後 and 夜間."""
+    return [
+        b.start_minute
+        for b in basics
+        if b.start_minute >= slot.start_minute and b.end_minute <= slot.end_minute
+    ]
+
+
+def _lodging_threshold(room_count: int) -> int:
+    """At or below this many free rooms a night shows △ (残りわずか) instead of ○."""
+    return max(1, room_count // 2)
+
+
+def availability_grid(
+    *, units: Sequence[Unit], start: dt.date, end: dt.date, at: dt.datetime | None = None
+) -> dict[tuple[int, dt.date], UnitDay]:
+    """The state of every given unit on every date of [start, end].
+
+    ``units`` must come with ``facility__municipality`` and ``slot_schedule__slots`` loaded.
+    Runs four queries whatever the size: the facilities' unit tree, dated closures,
+    occupancy of the leaves, and lottery rounds.
+    """
+    at = at or clock.now()
+    today = clock.local(at).date()
+    facilities = {u.facility_id: u.facility for u in units}.values()
+    family = facility_selectors.unit_family(facilities=facilities)
+    closures = facility_selectors.closures_between(facilities=facilities, start=start, end=end)
+    holidays = facility_selectors.holidays_between(start - dt.timedelta(days=10), end)
+
+    leaves_of = {u.pk: family.leaves(u.pk) for u in units}
+    all_leaves = {leaf for leaves in leaves_of.values() for leaf in leaves}
+    # Uses index occupancy_date_unit.
+    busy: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
+    for unit_id, date, atom in Occupancy.objects.filter(
+        unit_id__in=all_leaves, date__gte=start, date__lte=end
+    ).values_list("unit_id", "date", "atom"):
+        busy[(unit_id, date)].add(atom)
+
+    related = {u.pk: family.related(u.pk) for u in units}
+    lottery = lottery_unit_dates(
+        unit_ids={r for rel in related.values() for r in rel}, start=start, end=end, at=at
+    )
+
+    grid: dict[tuple[int, dt.date], UnitDay] = {}
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    for unit in units:
+        facility = unit.facility
+        unit_closures = [
+            c
+            for c in closures.get(facility.pk, [])
+            if c.unit_id is None or c.unit_id in related[unit.pk]
+        ]
+        basics = basic_slots(unit)
+        all_slots = list(unit.slot_schedule.slots.all()) if unit.slot_schedule else []
+        for day in days:
+            state = UnitDay(unit=unit, date=day, mark=Mark.FREE, holiday=holidays.get(day, ""))
+            grid[(unit.pk, day)] = state
+            reason = facility_selectors.closed_reason(
+                facility=facility, day=day, holidays=holidays, closures=unit_closures
+            )
+            if reason:
+                state.mark, state.reason = Mark.CLOSED, reason
+                continue
+            if day < today:
+                state.mark, state.reason = Mark.CLOSED, "past"
+                continue
+            if any((r, day) in lottery for r in related[unit.pk]):
+                state.mark = Mark.LOTTERY
+                continue
+            if unit.is_lodging:
+                taken = len(busy.get((unit.pk, day), ()))
+                free = max(0, (unit.room_count or 0) - taken)
+                state.free_rooms = free
+                if free == 0:
+                    state.mark = Mark.FULL
+                elif free <= _lodging_threshold(unit.room_count or 0) and taken:
+                    state.mark = Mark.PARTLY
+                continue
+            taken_atoms: set[int] = set()
+            for leaf in leaves_of[unit.pk]:
+                taken_atoms |= busy.get((leaf, day), set())
+            state.slots = [
+                SlotState(slot, not (set(atoms_of_slot(slot, basics)) & taken_atoms))
+                for slot in all_slots
+            ]
+            free_basics = [b for b in basics if b.start_minute not in taken_atoms]
+            if not free_basics:
+                state.mark = Mark.FULL
+            elif len(free_basics) < len(basics):
+                state.mark = Mark.PARTLY
+    return grid
+
+
+def _units_queryset() -> Iterable[Unit]:
+    return (
+        Unit.objects.filter(is_active=True, facility__is_active=True)
+        .select_related("facility__municipality", "slot_schedule", "parent")
+        .prefetch_related(Prefetch("slot_schedule__slots", queryset=Slot.objects.all()))
+    )
+
+
+@dataclass
+class MonthCalendar:
+    unit: Unit
+    year: int
+    month: int
+    weeks: list[list[UnitDay | None]]
+
+    @property
+    def first(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def previous_month(self) -> dt.date:
+        return (self.first - dt.timedelta(days=1)).replace(day=1)
+
+    @property
+    def next_month(self) -> dt.date:
+        return (self.first + dt.timedelta(days=32)).replace(day=1)
+
+
+def unit_month(
+    *, unit: Unit, year: int, month: int, at: dt.datetime | None = None
+) -> MonthCalendar:
+    """A month calendar for one unit, weeks starting on Sunday as Japanese calendars do."""
+    unit = _units_queryset().get(pk=unit.pk)
+    first = dt.date(year, month, 1)
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    grid = availability_grid(units=[unit], start=first, end=last, at=at)
+    weeks: list[list[UnitDay | None]] = []
+    for week in calendar.Calendar(firstweekday=6).monthdatescalendar(year, month):
+        weeks.append([grid[(unit.pk, d)] if d.month == month else None for d in week])
+    return MonthCalendar(unit=unit, year=year, month=month, weeks=weeks)
+
+
+@dataclass
+class FacilityDay:
+    facility: Facility
+    units: list[UnitDay]
+
+
+def municipality_day(
+    *,
+    municipality: Municipality,
+    day: dt.date,
+    kind: str | None = None,
+    purpose: Purpose | None = None,
+    at: dt.datetime | None = None,
+) -> list[FacilityDay]:
+    """Every unit of every facility of a municipality on one date, optionally filtered."""
+    units_qs = _units_queryset().filter(facility__municipality=municipality)
+    if kind:
+        units_qs = units_qs.filter(facility__kind=kind)
+    if purpose is not None:
+        units_qs = units_qs.filter(purposes=purpose)
+    units = list(units_qs.order_by("facility__order", "facility_id", "order", "id"))
+    grid = availability_grid(units=units, start=day, end=day, at=at)
+    by_facility: dict[int, FacilityDay] = {}
+    for unit in units:
+        entry = by_facility.setdefault(unit.facility_id, FacilityDay(unit.facility, []))
+        entry.units.append(grid[(unit.pk, day)])
+    return list(by_facility.values())

@@ -1,0 +1,20 @@
+"""URLs: the landing page, shared switches, the staff console, then /<municipality>/…."""
+
+from django.http import HttpResponse
+from django.urls import include, path
+
+from yoyaku.citizen import views as citizen_views
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("", citizen_views.landing, name="landing"),
+    path("healthz", healthz, name="healthz"),
+    path("font-size/", citizen_views.font_size, name="font_size"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/", include("yoyaku.staff.urls")),
+    path("", include("yoyaku.citizen.urls")),
+]
