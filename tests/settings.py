@@ -14,3 +14,9 @@ from yoyaku.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+
+# WhiteNoise wants STATIC_ROOT to exist; tests serve static files through the finders.
+import tempfile  # noqa: E402
+
+STATIC_ROOT = tempfile.mkdtemp(prefix="yoyaku-static-")
+WHITENOISE_USE_FINDERS = True

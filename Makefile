@@ -1,0 +1,53 @@
+# yoyaku — two commands on a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-16)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format migrate demo messages bench clean
+
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	@mkdir -p var
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=1 $(BIN)/python manage.py load_demo
+
+# Web server on http://$(HOST):$(PORT) and the background worker; Ctrl-C stops both.
+run: demo
+	@echo "Starting the background worker and the web server on http://$(HOST):$(PORT)/"
+	@DEBUG=1 $(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Translations: yoyaku/locale/en/LC_MESSAGES/django.po → .mo (needs GNU gettext's msgfmt).
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --no-location
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l en
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache
