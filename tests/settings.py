@@ -9,7 +9,7 @@ os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
 
-from yoyaku.settings import *  # noqa: E402,F403
+from yoyaku.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -125,14 +125,14 @@ def test_calendar_shows_marks_and_legend(client, city):
 
 
 def test_day_view_lists_slots(client, city):
-    municipality, hall, _ = city
+    municipality, _hall, _ = city
     body = client.get(f"/{municipality.slug}/availability/?date=2026-05-12").content.decode()
     assert "うきは市文化会館" in body
     assert "午前" in body and "9:00～12:00" in body
 
 
 def test_day_view_filters_by_kind_and_purpose(client, city):
-    municipality, hall, room = city
+    municipality, _hall, room = city
     meeting = f.purpose(municipality, "会議・研修")
     f.purpose(municipality, "卓球")
     room.purposes.add(meeting)
@@ -201,7 +201,7 @@ def test_facility_list_rejects_unknown_kind(client, city):
 
 
 def test_tenant_separation(client, city):
-    ukiha, hall, room = city
+    _ukiha, hall, _room = city
     minato = f.MunicipalityFactory(slug="minato", name="港区")
     f.notice(minato, title="港区だけのお知らせ")
     # Ukiha's facility does not exist under Minato's prefix…

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +23,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         "CSRF_COOKIE_SECURE",
         "ALLOWED_HOSTS",
         "TASKS_BACKEND",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
     }
     clean = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(

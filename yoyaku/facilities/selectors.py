@@ -151,9 +151,9 @@ def closed_reason(
     policy = facility.holiday_policy
     if is_holiday and policy == Facility.HolidayPolicy.CLOSED:
         return _("祝日休館")
-    if day.weekday() in facility.weekly_closed_days:
-        if not (is_holiday and policy == Facility.HolidayPolicy.SHIFT):
-            return _("休館日")
+    shifted_away = is_holiday and policy == Facility.HolidayPolicy.SHIFT
+    if day.weekday() in facility.weekly_closed_days and not shifted_away:
+        return _("休館日")
     if policy == Facility.HolidayPolicy.SHIFT and _shifted_closing_day(facility, day, holidays):
         return _("休館日（祝日の振替）")
     return None
