@@ -43,8 +43,8 @@ format: install
 
 # Translations: yoyaku/locale/en/LC_MESSAGES/django.po → .mo (needs GNU gettext's msgfmt).
 messages: install
-	DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --no-location
-	DEBUG=1 $(BIN)/python manage.py compilemessages -l en
+	DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --no-location -i ".venv/*" -i "tests/*"
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l en -i .venv
 
 bench: install
 	$(BIN)/python -m bench

@@ -23,6 +23,10 @@ def demo(live_server):
 def test_top_font_size_calendar_next_month_and_axe(page, demo, axe_check):
     page.goto(f"{demo}/ukiha/")
     expect(page.get_by_role("heading", level=1)).to_have_text("うきは市公共施設予約システム")
+    header_colour = page.evaluate(
+        "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
+    )
+    assert header_colour == "rgb(13, 59, 102)", "the stylesheet did not load"
     axe_check(page)
 
     page.get_by_role("link", name="文字サイズ 大").click()

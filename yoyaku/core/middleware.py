@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import render
+from django.utils import translation
 
 from yoyaku.core.models import Municipality
 from yoyaku.core.selectors import ServiceState, service_status
@@ -41,3 +43,27 @@ class ServiceHoursMiddleware:
         if writes and not status.accepts_changes and not getattr(view_func, "always_open", False):
             return render(request, "core/service_closed.html", {"status": status}, status=503)
         return None
+
+
+class LanguageMiddleware:
+    """Japanese first: English only when the person chose it with the language switch.
+
+    Unlike Django's LocaleMiddleware this ignores the browser's Accept-Language, so a citizen
+    whose phone is set to English still sees the municipality's Japanese pages until they ask.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch = response.headers.get("Vary", "")
+        if "Cookie" not in patch:
+            response.headers["Vary"] = f"{patch}, Cookie" if patch else "Cookie"
+        translation.deactivate()
+        return response

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +85,12 @@ class Municipality(LocalizedNameMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @cached_property
+    def is_lodging_only(self) -> bool:
+        """Only resort facilities (Minato's case): menus say 空き室照会 instead of 空き状況."""
+        facilities = self.facilities.filter(is_active=True)
+        return facilities.exists() and not facilities.exclude(kind="resort").exists()
 
     @property
     def display_system_name(self) -> str:
