@@ -21,7 +21,7 @@ migrate: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 $(BIN)/python manage.py load_demo --base-url http://$(HOST):$(PORT)
 
 # Web server on http://$(HOST):$(PORT) and the background worker; Ctrl-C stops both.
 run: demo
