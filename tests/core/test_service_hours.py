@@ -143,3 +143,25 @@ class TestPages:
             assert response.status_code == 503
             assert "サーバー機器の更新のため" in response.content.decode()
         assert client.get("/staff/login/").status_code == 200
+
+
+def test_operators_close_and_reopen_the_whole_site_from_the_shell(client, travel):
+    from django.core.management import call_command
+
+    travel(dt.datetime(2026, 6, 1, 10, 0))
+    municipality = f.MunicipalityFactory()
+    call_command(
+        "maintenance", "--start", "now", "--minutes", "30", "--full", "--message", "更新作業中"
+    )
+    response = client.get(f"/{municipality.slug}/")
+    assert response.status_code == 503
+    assert "更新作業中" in response.content.decode()
+    call_command("maintenance", "--end-now")
+    assert client.get(f"/{municipality.slug}/").status_code == 200
+
+
+def test_maintenance_command_rejects_a_malformed_time():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD HH:MM"):
+        call_command("maintenance", "--start", "tomorrow", "--minutes", "5")
