@@ -53,9 +53,14 @@ INSTALLED_APPS = [
     "yoyaku.reservations",
     "yoyaku.lottery",
     "yoyaku.notifications",
+    "yoyaku.security",
+    "yoyaku.scheduling",
     "yoyaku.citizen",
     "yoyaku.staff",
 ]
+# Reverse proxies in front of the site that append to X-Forwarded-For (0: none, use the
+# connection's address). Log-in throttling counts by the address this yields.
+YOYAKU_TRUSTED_PROXY_COUNT = int(os.environ.get("YOYAKU_TRUSTED_PROXY_COUNT", "0"))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -85,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yoyaku.core.context_processors.site",
+                "yoyaku.registrants.context_processors.account",
             ],
         },
     },
@@ -157,6 +163,10 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yoyaku@localhost")
+# The public address of the site, for links in e-mails (password reset, e-mail change).
+YOYAKU_SITE_URL = os.environ.get("YOYAKU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Days personal data of ended registrations is kept before it is anonymised.
+YOYAKU_RETENTION_DAYS = int(os.environ.get("YOYAKU_RETENTION_DAYS", str(5 * 365)))
 
 # Security: safe defaults whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True

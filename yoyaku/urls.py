@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 
 from yoyaku.citizen import views as citizen_views
+from yoyaku.core import devmail
 
 
 def healthz(request):
@@ -16,5 +17,6 @@ urlpatterns = [
     path("font-size/", citizen_views.font_size, name="font_size"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("yoyaku.staff.urls")),
+    path("dev/mail/", devmail.mailbox, name="dev_mail"),
     path("", include("yoyaku.citizen.urls")),
 ]

@@ -124,7 +124,14 @@ def staff_user(
     role: str = User.StaffRole.ADMIN,
     login_id: str = "admin",
     password: str = "staff-pass-1",
+    *,
+    totp: bool = True,
 ) -> User:
+    """A staff member; ``totp=False`` for one who has not set up an authenticator app yet."""
+    import pyotp
+
+    from yoyaku.core import clock
+
     user = User.objects.create_user(
         username=User.make_username(municipality, User.Kind.STAFF, login_id),
         password=password,
@@ -133,6 +140,8 @@ def staff_user(
         kind=User.Kind.STAFF,
         staff_role=role,
         is_staff=True,
+        totp_secret=pyotp.random_base32() if totp else "",
+        totp_confirmed_at=clock.now() if totp else None,
     )
     return user
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyotp
 import pytest
 
 from tests import factories as f
@@ -20,10 +21,16 @@ def city(travel):
 
 
 def login(client, municipality, login_id="admin", password="staff-pass-1"):
-    return client.post(
+    """Password, then the authenticator's current code; returns the last response."""
+    response = client.post(
         "/staff/login/",
         {"municipality": municipality.pk, "login_id": login_id, "password": password},
     )
+    if response.status_code != 302 or response["Location"] != "/staff/login/otp/":
+        return response
+    user = User.objects.get(municipality=municipality, kind=User.Kind.STAFF, login_id=login_id)
+    code = pyotp.TOTP(user.totp_secret).at(clock.now())
+    return client.post("/staff/login/otp/", {"code": code})
 
 
 def test_staff_log_in_with_municipality_id_and_password(client, city):

@@ -1,26 +1,38 @@
 from django.urls import path
 
-from yoyaku.citizen import views
+from yoyaku.citizen import account_views, registration_views, views
 
 app_name = "citizen"
 
+M = "<slug:municipality>/"
+
 urlpatterns = [
-    path("<slug:municipality>/", views.top, name="top"),
-    path("<slug:municipality>/guide/", views.guide, name="guide"),
-    path("<slug:municipality>/facilities/", views.facility_list, name="facility_list"),
+    path(M, views.top, name="top"),
+    path(M + "guide/", views.guide, name="guide"),
+    path(M + "facilities/", views.facility_list, name="facility_list"),
+    path(M + "facilities/<slug:facility>/", views.facility_detail, name="facility_detail"),
     path(
-        "<slug:municipality>/facilities/<slug:facility>/",
-        views.facility_detail,
-        name="facility_detail",
-    ),
-    path(
-        "<slug:municipality>/facilities/<slug:facility>/calendar/",
+        M + "facilities/<slug:facility>/calendar/",
         views.facility_calendar,
         name="facility_calendar",
     ),
-    path("<slug:municipality>/availability/", views.availability_day, name="availability_day"),
-    path("<slug:municipality>/login/", views.registrant_login, name="login"),
-    path("<slug:municipality>/logout/", views.registrant_logout, name="logout"),
-    path("<slug:municipality>/mypage/", views.mypage, name="mypage"),
-    path("<slug:municipality>/register/", views.register_info, name="register"),
+    path(M + "availability/", views.availability_day, name="availability_day"),
+    path(M + "login/", views.registrant_login, name="login"),
+    path(M + "logout/", views.registrant_logout, name="logout"),
+    path(M + "register/", views.register_info, name="register"),
+    path(M + "register/form/", registration_views.register_form, name="register_form"),
+    path(M + "register/confirm/", registration_views.register_confirm, name="register_confirm"),
+    path(M + "register/done/", registration_views.register_done, name="register_done"),
+    path(M + "mypage/", account_views.mypage, name="mypage"),
+    path(M + "mypage/password/", account_views.password_change, name="password_change"),
+    path(M + "mypage/details/", account_views.details_change, name="details_change"),
+    path(M + "mypage/email/<str:token>/", account_views.email_confirm, name="email_confirm"),
+    path(M + "mypage/reply/", account_views.info_reply, name="info_reply"),
+    path(M + "mypage/deregister/", account_views.deregister, name="deregister"),
+    path(M + "password-reset/", account_views.password_reset_request, name="password_reset"),
+    path(
+        M + "password-reset/<str:uid>/<str:token>/",
+        account_views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
 ]

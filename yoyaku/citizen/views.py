@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from yoyaku.core.selectors import notices_current
 from yoyaku.facilities import selectors as facility_selectors
 from yoyaku.facilities.models import Facility
 from yoyaku.reservations import selectors as availability
+from yoyaku.security import services as security_services
 
 MONTHS_AHEAD_SHOWN = 13  # calendars reach a year ahead (plus the current month)
 
@@ -197,16 +198,26 @@ def registrant_login(request: HttpRequest, municipality: str) -> HttpResponse:
     muni = _municipality(request)
     form = RegistrantLoginForm(request.POST or None, municipality=muni)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request,
+        # Throttled by client address, never locked per account (yoyaku.security.services).
+        outcome = security_services.login_authenticate(
+            request=request,
             municipality=muni,
             kind=User.Kind.REGISTRANT,
             login_id=form.cleaned_data["user_number"],
             password=form.cleaned_data["password"],
         )
-        if user is not None:
-            login(request, user)
+        if outcome.user is not None:
+            login(request, outcome.user)
             return redirect(_safe_next(request, reverse("citizen:mypage", args=[muni.slug])))
+        if outcome.throttled:
+            form.add_error(
+                None,
+                _("ログインの試行回数が多すぎます。%(minutes)s分後にもう一度お試しください。")
+                % {"minutes": outcome.decision.retry_after_minutes},
+            )
+            response = render(request, "citizen/login.html", {"form": form}, status=429)
+            response["Retry-After"] = str(outcome.decision.retry_after)
+            return response
         form.add_error(None, _("利用者番号またはパスワードが正しくありません。"))
     return render(request, "citizen/login.html", {"form": form})
 

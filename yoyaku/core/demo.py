@@ -12,6 +12,7 @@ illustrative demo values, not the facilities' real details.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
@@ -38,6 +39,10 @@ from yoyaku.reservations.models import UnitBlock
 from yoyaku.reservations.services import unit_block_create
 
 DEMO_STAFF_PASSWORD = "yoyaku-demo-2026"
+# Demo staff log in with a second factor too. Their authenticator secret is public on purpose
+# (README, printed by load_demo): the base32 of these 20 bytes, i.e.
+# PFXXSYLLOUWWIZLNN4WXI33UOAZDAMRW. ``manage.py demo_totp <municipality> <id>`` prints the code.
+DEMO_STAFF_TOTP_SECRET = base64.b32encode(b"yoyaku-demo-totp2026").decode()
 
 UKIHA_FEES_FROM = dt.date(2024, 4, 1)
 MINATO_FEES_FROM = dt.date(2025, 4, 1)
@@ -714,6 +719,7 @@ class DemoLogin:
     role_en: str
     login_id: str
     password: str
+    totp_secret: str = ""  # staff only: the demo authenticator secret
 
 
 @dataclass
@@ -1019,6 +1025,15 @@ class _Loader:
             user.save(update_fields=["password"])
         return user
 
+    def demo_totp(self, user: User) -> None:
+        """Put the published demo authenticator secret back, confirmed, if it was changed."""
+        if user.totp_secret == DEMO_STAFF_TOTP_SECRET and user.totp_confirmed_at is not None:
+            return
+        user.totp_secret = DEMO_STAFF_TOTP_SECRET
+        user.totp_confirmed_at = clock.now()
+        user.totp_last_step = None
+        user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+
     def staff(self, muni: Municipality) -> dict[str, User]:
         users = {}
         for spec in STAFF[muni.slug]:
@@ -1031,6 +1046,7 @@ class _Loader:
                 email=spec.email,
                 staff_role=spec.role,
             )
+            self.demo_totp(users[spec.login_id])
             admin = spec.role == User.StaffRole.ADMIN
             self.summary.logins.append(
                 DemoLogin(
@@ -1040,6 +1056,7 @@ class _Loader:
                     role_en="Municipality admin" if admin else "Facility staff",
                     login_id=spec.login_id,
                     password=DEMO_STAFF_PASSWORD,
+                    totp_secret=DEMO_STAFF_TOTP_SECRET,
                 )
             )
         return users

@@ -153,6 +153,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)  # Django's flag: may use the staff console
     date_joined = models.DateTimeField(auto_now_add=True)
+    # Staff log in with a second factor (TOTP, RFC 6238). The secret is base32; it counts only
+    # once confirmed by a first code. ``totp_last_step`` is the 30-second step of the last code
+    # accepted, so a code seen over someone's shoulder cannot be used a second time.
+    totp_secret = models.CharField(max_length=64, blank=True)
+    totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
 
     objects = UserManager()
 

@@ -70,3 +70,80 @@ class MaintenanceForm(forms.Form):
     message = forms.CharField(
         label=_("利用者へのメッセージ"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class OneTimeCodeForm(forms.Form):
+    """The 6-digit code of the staff member's authenticator app (second log-in step)."""
+
+    code = forms.CharField(
+        label=_("確認コード"),
+        # Room for "123 456" or full-width digits typed with a Japanese input method.
+        max_length=20,
+        help_text=_("認証アプリに表示されている6桁の数字を入力してください。"),
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "size": 8,
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(to_half_width(self.cleaned_data["code"]).split()).replace("-", "")
+        if not (len(code) == 6 and code.isdigit()):
+            raise forms.ValidationError(_("確認コードが正しくありません。"), code="invalid")
+        return code
+
+
+class DecisionForm(forms.Form):
+    message = forms.CharField(
+        label=_("本人への連絡事項・理由"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("取消し・追加確認の依頼では必須です。本人にメールで届きます。"),
+    )
+
+
+class DeletionForm(forms.Form):
+    reason = forms.ChoiceField(label=_("抹消の理由"), choices=())
+    note = forms.CharField(
+        label=_("補足（記録用）"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from yoyaku.registrants.models import Registrant
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [
+            ("", _("選んでください")),
+            *Registrant.DeletionReason.choices,
+        ]
+
+
+class MergeForm(forms.Form):
+    into = forms.ChoiceField(label=_("統合先（既存の登録）"), choices=())
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].choices = [
+            (r.pk, f"{r.user_number} {r.name}（{r.get_status_display()}）") for r in candidates
+        ]
+
+
+class CounterChannelForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("受付方法"),
+        choices=[("counter", _("窓口（申請書）")), ("post", _("郵送（専用はがき）"))],
+        initial="counter",
+    )
+    kind = forms.ChoiceField(
+        label=_("申請者の種類"),
+        choices=[("individual", _("個人")), ("group", _("団体"))],
+        initial="individual",
+    )

@@ -5,19 +5,23 @@ from __future__ import annotations
 import contextlib
 from functools import wraps
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib import messages
+from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yoyaku.core import clock
 from yoyaku.core import services as core_services
+from yoyaku.core import totp as core_totp
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import MaintenanceWindow, Notice, User
 from yoyaku.core.selectors import maintenance_windows_upcoming, service_status
-from yoyaku.staff.forms import MaintenanceForm, NoticeForm, StaffLoginForm
+from yoyaku.security import services as security_services
+from yoyaku.staff.forms import MaintenanceForm, NoticeForm, OneTimeCodeForm, StaffLoginForm
 
 
 def staff_required(*roles: str):
@@ -47,22 +51,26 @@ def _ip(request: HttpRequest) -> str | None:
 def staff_login(request: HttpRequest) -> HttpResponse:
     form = StaffLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request,
+        # Throttled by client address, never locked per account (yoyaku.security.services).
+        outcome = security_services.login_authenticate(
+            request=request,
             municipality=form.cleaned_data["municipality"],
             kind=User.Kind.STAFF,
             login_id=form.cleaned_data["login_id"],
             password=form.cleaned_data["password"],
         )
-        if user is not None:
-            login(request, user)
-            core_services.audit_record(
-                action="staff.login",
-                actor=user,
-                municipality=user.municipality,
-                ip_address=_ip(request),
+        if outcome.user is not None:
+            # The password is right; the log-in completes after the second factor (TOTP).
+            return _second_factor_begin(request, outcome.user)
+        if outcome.throttled:
+            form.add_error(
+                None,
+                _("ログインの試行回数が多すぎます。%(minutes)s分後にもう一度お試しください。")
+                % {"minutes": outcome.decision.retry_after_minutes},
             )
-            return redirect("staff:dashboard")
+            response = render(request, "staff/login.html", {"form": form}, status=429)
+            response["Retry-After"] = str(outcome.decision.retry_after)
+            return response
         form.add_error(None, _("職員IDまたはパスワードが正しくありません。"))
     return render(request, "staff/login.html", {"form": form})
 
@@ -175,3 +183,126 @@ def maintenance_end(request: HttpRequest, window_id: int) -> HttpResponse:
     with contextlib.suppress(DomainError):
         core_services.maintenance_end_now(window=window, by=request.user)
     return redirect("staff:maintenance_list")
+
+
+# ---------------------------------------------------------------------------------------------
+# Second log-in step: the one-time code of the staff member's authenticator app (TOTP)
+# ---------------------------------------------------------------------------------------------
+
+# Between the password and the code the session holds who is logging in, not a log-in.
+PENDING_LOGIN_KEY = "staff_pending_login"
+PENDING_LOGIN_SECONDS = 5 * 60
+# Wrong codes allowed per password check; then the password must be typed again (the password
+# step has its own throttling), so guessing 6 digits stays hopeless.
+PENDING_LOGIN_MAX_FAILURES = 5
+
+
+def _second_factor_begin(request: HttpRequest, user: User) -> HttpResponse:
+    """After a right password: remember the pending user, ask for (or set up) the code."""
+    request.session[PENDING_LOGIN_KEY] = {
+        "user_id": user.pk,
+        "since": clock.now().timestamp(),
+        "failures": 0,
+    }
+    if user.totp_confirmed_at is None:
+        return redirect("staff:login_otp_setup")
+    return redirect("staff:login_otp")
+
+
+def _pending_login(request: HttpRequest) -> tuple[User | None, dict]:
+    """The staff member whose password was checked less than 5 minutes ago, if any."""
+    state = request.session.get(PENDING_LOGIN_KEY)
+    if not isinstance(state, dict):
+        return None, {}
+    if clock.now().timestamp() - state.get("since", 0) > PENDING_LOGIN_SECONDS:
+        request.session.pop(PENDING_LOGIN_KEY, None)
+        messages.error(
+            request, _("確認コードの入力期限（5分）を過ぎました。もう一度ログインしてください。")
+        )
+        return None, {}
+    user = User.objects.filter(
+        pk=state.get("user_id"), kind=User.Kind.STAFF, is_active=True
+    ).first()
+    if user is None:
+        request.session.pop(PENDING_LOGIN_KEY, None)
+    return user, state
+
+
+def _second_factor_failed(request: HttpRequest, state: dict, form: OneTimeCodeForm) -> bool:
+    """Count a wrong code; True when the pending log-in is used up and was dropped."""
+    state["failures"] = state.get("failures", 0) + 1
+    if state["failures"] >= PENDING_LOGIN_MAX_FAILURES:
+        request.session.pop(PENDING_LOGIN_KEY, None)
+        messages.error(
+            request,
+            _(
+                "確認コードの誤りが続いたため、ログインを中止しました。もう一度ログインしてください。"
+            ),
+        )
+        return True
+    request.session[PENDING_LOGIN_KEY] = state
+    if "code" not in form.errors:
+        form.add_error("code", _("確認コードが正しくありません。"))
+    return False
+
+
+def _second_factor_done(request: HttpRequest, user: User) -> HttpResponse:
+    request.session.pop(PENDING_LOGIN_KEY, None)
+    login(request, user)  # also rotates the session key
+    return redirect("staff:dashboard")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def staff_login_otp(request: HttpRequest) -> HttpResponse:
+    user, state = _pending_login(request)
+    if user is None:
+        return redirect("staff:login")
+    if user.totp_confirmed_at is None:
+        return redirect("staff:login_otp_setup")
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid() and core_totp.staff_totp_login(
+            user=user, code=form.cleaned_data["code"], ip_address=_ip(request)
+        ):
+            return _second_factor_done(request, user)
+        if _second_factor_failed(request, state, form):
+            return redirect("staff:login")
+    return render(request, "staff/otp.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def staff_login_otp_setup(request: HttpRequest) -> HttpResponse:
+    user, state = _pending_login(request)
+    if user is None:
+        return redirect("staff:login")
+    if user.totp_confirmed_at is not None:
+        return redirect("staff:login_otp")
+    # The new secret lives in this pending log-in only until its first code confirms it, so a
+    # secret shown to anyone else (or on an abandoned attempt) never becomes valid.
+    if not state.get("secret"):
+        state["secret"] = core_totp.totp_new_secret()
+        request.session[PENDING_LOGIN_KEY] = state
+    secret = state["secret"]
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid() and core_totp.staff_totp_enrol(
+            user=user, secret=secret, code=form.cleaned_data["code"], ip_address=_ip(request)
+        ):
+            return _second_factor_done(request, user)
+        if _second_factor_failed(request, state, form):
+            return redirect("staff:login")
+    uri = core_totp.totp_provisioning_uri(user=user, secret=secret)
+    return render(
+        request,
+        "staff/otp_setup.html",
+        {
+            "form": form,
+            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+            "otpauth_uri": uri,
+            "qr_data_uri": core_totp.totp_qr_data_uri(uri),
+            "issuer": core_totp.totp_issuer(user.municipality),
+            "account": user.login_id,
+        },
+    )

@@ -64,9 +64,18 @@ class Command(BaseCommand):
         else:
             path = reverse("citizen:login", kwargs={"municipality": muni.slug})
             where = ""
-        return (
+        text = (
             f"  {login.role} / {login.role_en}\n"
             f"    URL: {base_url}{path}{where}\n"
             f"    ID（ログインID / login id）: {login.login_id}\n"
             f"    パスワード / password: {login.password}"
         )
+        if login.totp_secret:
+            # Staff also type a one-time code (TOTP); the demo secret is public on purpose.
+            text += (
+                f"\n    確認コード / one-time code: 認証アプリに設定キー {login.totp_secret} を登録"
+                f" / add this key to an authenticator app,\n"
+                "      または / or: DEBUG=1 .venv/bin/python manage.py demo_totp "
+                f"{muni.slug} {login.login_id}"
+            )
+        return text

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from yoyaku.citizen.forms import to_half_width
+from yoyaku.registrants.forms import RegistrationForm
+
+
+class PasswordChangeForm(forms.Form):
+    current = forms.CharField(
+        label=_("現在のパスワード"),
+        strip=False,
+        help_text=_("変更していない方は生年月日（西暦8桁）"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new = forms.CharField(
+        label=_("新しいパスワード"),
+        strip=False,
+        help_text=_("8～12桁の半角英数字（生年月日は使えません）"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_confirm = forms.CharField(
+        label=_("新しいパスワード(確認)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, with_current: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_current:
+            del self.fields["current"]
+        for field in self.fields.values():
+            field.error_messages["required"] = _("入力してください。")
+
+    def clean_new(self) -> str:
+        return to_half_width(self.cleaned_data["new"])
+
+    def clean_new_confirm(self) -> str:
+        return to_half_width(self.cleaned_data["new_confirm"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new") and data.get("new_confirm") and data["new"] != data["new_confirm"]:
+            self.add_error("new_confirm", _("新しいパスワードが一致しません。"))
+        return data
+
+
+class DetailsChangeForm(RegistrationForm):
+    """登録事項の変更: the same fields and checks as registration, minus what cannot change."""
+
+    KEEP = (
+        "phone",
+        "category",
+        "postal_code",
+        "prefecture",
+        "city",
+        "street",
+        "email",
+        *RegistrationForm.WORKPLACE_FIELDS,
+        "employment_proof",
+    )
+
+    def __init__(self, *args, registrant, **kwargs):
+        super().__init__(
+            *args,
+            municipality=registrant.municipality,
+            kind=registrant.kind,
+            channel="counter",  # the address is optional here: it changes through a link
+            has_proof=True,
+            **kwargs,
+        )
+        for name in list(self.fields):
+            if name not in self.KEEP:
+                del self.fields[name]
+        self.fields["email"].help_text = _(
+            "新しいアドレスに確認メールを送ります。リンクを開くと変更が完了します。"
+        )
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        if data.get("category") == "worker":
+            for name in self.WORKPLACE_FIELDS:
+                if name not in self.errors and not data.get(name):
+                    self.add_error(name, _("在勤の方は入力してください。"))
+        return data
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(
+        label=_("回答"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    employment_proof = RegistrationForm.base_fields["employment_proof"]
+
+    def clean_employment_proof(self):
+        return RegistrationForm.clean_employment_proof(self)
+
+
+class PasswordResetRequestForm(forms.Form):
+    user_number = forms.CharField(
+        label=_("利用者番号"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    email = forms.EmailField(
+        label=_("登録したメールアドレス"),
+        error_messages={"invalid": _("メールアドレスを正しく入力してください。")},
+    )
+
+    def clean_user_number(self) -> str:
+        return to_half_width(self.cleaned_data["user_number"])
+
+
+class DeregisterForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("利用者登録を廃止します。廃止後はログインできません。"),
+        error_messages={"required": _("確認のため、チェックを入れてください。")},
+    )

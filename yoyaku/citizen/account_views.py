@@ -1,0 +1,269 @@
+"""My page (マイページ): status, validity, details, changes, password, deregistration."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.messages import success
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from yoyaku.citizen.account_forms import (
+    DeregisterForm,
+    DetailsChangeForm,
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    ReplyForm,
+)
+from yoyaku.citizen.views import _municipality
+from yoyaku.core.errors import DomainError
+from yoyaku.core.middleware import changes_data
+from yoyaku.notifications.services import email_template_queue
+from yoyaku.registrants import selectors, services
+from yoyaku.registrants.models import Registrant
+
+
+def registrant_required(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, municipality: str, *args, **kwargs):
+        muni = _municipality(request)
+        registrant = selectors.registrant_of(request.user, muni)
+        if registrant is None:
+            return redirect(f"{reverse('citizen:login', args=[muni.slug])}?next={request.path}")
+        request.registrant = registrant
+        return view(request, municipality, *args, **kwargs)
+
+    return wrapper
+
+
+def _proof(form) -> services.Proof | None:
+    upload = form.cleaned_data.get("employment_proof")
+    if not upload:
+        return None
+    return services.Proof(file=upload, content_type=form.proof_type, name=upload.name[:100])
+
+
+@require_http_methods(["GET"])
+@registrant_required
+def mypage(request: HttpRequest, municipality: str) -> HttpResponse:
+    registrant = request.registrant
+    return render(
+        request,
+        "citizen/mypage.html",
+        {
+            "registrant": registrant,
+            "refusal": selectors.booking_refusal(registrant),
+            "pending_change": registrant.change_requests.filter(status="pending").first(),
+            "reply_form": ReplyForm()
+            if registrant.status == Registrant.Status.INFO_REQUESTED
+            else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+@registrant_required
+def password_change(request: HttpRequest, municipality: str) -> HttpResponse:
+    registrant = request.registrant
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registrant_password_change(
+                registrant=registrant,
+                current=form.cleaned_data["current"],
+                new=form.cleaned_data["new"],
+            )
+        except DomainError as error:
+            field = "current" if error.code == "password_current_wrong" else "new"
+            form.add_error(field, error.message)
+        else:
+            update_session_auth_hash(request, registrant.user)
+            success(request, _("パスワードを変更しました。"))
+            return redirect("citizen:mypage", municipality)
+    return render(request, "citizen/password_change.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+@registrant_required
+def details_change(request: HttpRequest, municipality: str) -> HttpResponse:
+    registrant = request.registrant
+    initial = {
+        name: getattr(registrant, name)
+        for name in DetailsChangeForm.KEEP
+        if name != "employment_proof"
+    }
+    form = DetailsChangeForm(
+        request.POST or None, request.FILES or None, registrant=registrant, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {
+            k: v for k, v in data.items() if k in DetailsChangeForm.KEEP and k != "employment_proof"
+        }
+        new_email = changes.pop("email", "")
+        try:
+            changed = False
+            if new_email and new_email.lower() != registrant.email.lower():
+                services.email_change_request(registrant=registrant, new_email=new_email)
+                success(
+                    request,
+                    _(
+                        "新しいメールアドレスに確認メールを送りました。メールのリンクを開くと変更が完了します。"
+                    ),
+                )
+                changed = True
+            if any(changes.get(k) != getattr(registrant, k) for k in changes) or _proof(form):
+                request_opened = services.registrant_details_change(
+                    registrant=registrant, changes=changes, proof=_proof(form)
+                )
+                if request_opened:
+                    success(
+                        request,
+                        _(
+                            "変更を届け出ました。住所・在住在勤区分・勤務先の変更は、審査の後に反映されます。"
+                        ),
+                    )
+                else:
+                    success(request, _("登録内容を変更しました。"))
+                changed = True
+            if not changed:
+                raise DomainError("nothing_changed")
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("citizen:mypage", municipality)
+    return render(request, "citizen/details_change.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+@changes_data
+@registrant_required
+def email_confirm(request: HttpRequest, municipality: str, token: str) -> HttpResponse:
+    try:
+        services.email_change_confirm(registrant=request.registrant, token=token)
+    except DomainError as error:
+        return render(request, "citizen/bad_request.html", {"message": error.message}, status=400)
+    success(request, _("メールアドレスを変更しました。"))
+    return redirect("citizen:mypage", municipality)
+
+
+@require_http_methods(["POST"])
+@changes_data
+@registrant_required
+def info_reply(request: HttpRequest, municipality: str) -> HttpResponse:
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.registration_reply(
+                registrant=request.registrant, reply=form.cleaned_data["reply"], proof=_proof(form)
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            success(request, _("回答を送信しました。審査の結果をお待ちください。"))
+            return redirect("citizen:mypage", municipality)
+    registrant = request.registrant
+    return render(
+        request,
+        "citizen/mypage.html",
+        {
+            "registrant": registrant,
+            "refusal": selectors.booking_refusal(registrant),
+            "reply_form": form,
+        },
+        status=400,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+@registrant_required
+def deregister(request: HttpRequest, municipality: str) -> HttpResponse:
+    form = DeregisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registration_deregister(registrant=request.registrant)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            logout(request)
+            return render(request, "citizen/deregistered.html")
+    return render(request, "citizen/deregister.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+def password_reset_request(request: HttpRequest, municipality: str) -> HttpResponse:
+    """Always answers the same, so the page does not tell who is registered."""
+    muni = _municipality(request)
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        registrant = (
+            Registrant.objects.select_related("user", "municipality")
+            .filter(
+                municipality=muni,
+                user_number=form.cleaned_data["user_number"],
+                email__iexact=form.cleaned_data["email"],
+                user__is_active=True,
+            )
+            .first()
+        )
+        if registrant is not None:
+            uid = urlsafe_base64_encode(force_bytes(registrant.user.pk))
+            token = default_token_generator.make_token(registrant.user)
+            email_template_queue(
+                to=[registrant.email],
+                template="password_reset",
+                context=services.mail_context(registrant, uid=uid, token=token),
+            )
+        return render(request, "citizen/password_reset_sent.html")
+    return render(request, "citizen/password_reset.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+def password_reset_confirm(
+    request: HttpRequest, municipality: str, uid: str, token: str
+) -> HttpResponse:
+    muni = _municipality(request)
+    try:
+        user_pk = int(force_str(urlsafe_base64_decode(uid)))
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise Http404(_("リンクが正しくありません。")) from exc
+    registrant = (
+        Registrant.objects.select_related("user", "municipality")
+        .filter(municipality=muni, user_id=user_pk, user__is_active=True)
+        .first()
+    )
+    if registrant is None or not default_token_generator.check_token(registrant.user, token):
+        return render(
+            request,
+            "citizen/bad_request.html",
+            {
+                "message": _(
+                    "リンクの有効期限が切れているか、すでに使われています。もう一度お手続きください。"
+                )
+            },
+            status=400,
+        )
+    form = PasswordChangeForm(request.POST or None, with_current=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registrant_password_reset(registrant=registrant, new=form.cleaned_data["new"])
+        except DomainError as error:
+            form.add_error("new", error.message)
+        else:
+            success(
+                request, _("パスワードを再設定しました。新しいパスワードでログインしてください。")
+            )
+            return redirect("citizen:login", muni.slug)
+    return render(request, "citizen/password_change.html", {"form": form, "reset": True})

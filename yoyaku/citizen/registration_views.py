@@ -1,0 +1,170 @@
+"""Online registration (利用者登録の申請): form → confirmation → sent, as in 000."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from yoyaku.citizen.views import _municipality
+from yoyaku.core.errors import DomainError
+from yoyaku.core.middleware import changes_data
+from yoyaku.registrants import forms as reg_forms
+from yoyaku.registrants import services
+from yoyaku.registrants.models import Registrant
+from yoyaku.registrants.normalize import lookup_postal_code
+from yoyaku.security.services import client_ip
+
+SESSION_KEY = "registration:{slug}"
+
+
+def _kind(request: HttpRequest, municipality) -> str:
+    kind = request.GET.get("kind") or request.POST.get("kind") or Registrant.Kind.INDIVIDUAL
+    if kind == Registrant.Kind.GROUP and municipality.allows_groups:
+        return kind
+    return Registrant.Kind.INDIVIDUAL
+
+
+def address_lookup(post, prefix: str) -> tuple[dict, str | None]:
+    """The 住所検索 button: fill 都道府県・市区郡・町村 from the postal code (works without JS)."""
+    data = post.copy()
+    found = lookup_postal_code(
+        reg_forms.normalize.postal_code(post.get(f"{prefix}postal_code", ""))
+    )
+    if found is None:
+        return data, "not_found"
+    data[f"{prefix}prefecture"], data[f"{prefix}city"], data[f"{prefix}street"] = found
+    return data, None
+
+
+def _pending(request: HttpRequest, slug: str) -> dict | None:
+    return request.session.get(SESSION_KEY.format(slug=slug))
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+def register_form(request: HttpRequest, municipality: str) -> HttpResponse:
+    muni = _municipality(request)
+    kind = _kind(request, muni)
+    pending = _pending(request, muni.slug)
+    has_proof = bool(pending and pending.get("proof") and pending["data"].get("kind") == kind)
+    lookup_message = None
+    lookup_target = request.POST.get("lookup")
+    if request.method == "POST" and lookup_target in {"home", "work"}:
+        prefix = "workplace_" if lookup_target == "work" else ""
+        data, problem = address_lookup(request.POST, prefix)
+        lookup_message = problem and (lookup_target, problem)
+        form = reg_forms.RegistrationForm(
+            initial=data.dict(), municipality=muni, kind=kind, has_proof=has_proof
+        )
+        return render(
+            request,
+            "citizen/register_form.html",
+            {"form": form, "kind": kind, "lookup_message": lookup_message, "has_proof": has_proof},
+        )
+    if request.method == "POST":
+        form = reg_forms.RegistrationForm(
+            request.POST, request.FILES, municipality=muni, kind=kind, has_proof=has_proof
+        )
+        if form.is_valid():
+            proof_meta = pending.get("proof") if has_proof else None
+            upload = form.cleaned_data.get("employment_proof")
+            if form.cleaned_data.get("category") != Registrant.Category.WORKER:
+                proof_meta = None
+            elif upload:
+                path = default_storage.save(
+                    f"pending/{uuid.uuid4().hex}.{form.proof_extension}", ContentFile(upload.read())
+                )
+                proof_meta = {"path": path, "type": form.proof_type, "name": upload.name[:100]}
+            request.session[SESSION_KEY.format(slug=muni.slug)] = {
+                "data": reg_forms.data_to_session(form.registrant_data()),
+                "proof": proof_meta,
+            }
+            return redirect("citizen:register_confirm", muni.slug)
+        file_dropped = bool(request.FILES.get("employment_proof"))
+        return render(
+            request,
+            "citizen/register_form.html",
+            {"form": form, "kind": kind, "file_dropped": file_dropped, "has_proof": has_proof},
+        )
+    initial = {}
+    if pending and request.GET.get("edit"):
+        initial = reg_forms.form_initial_from_data(pending["data"])
+        kind = pending["data"].get("kind", kind)
+    form = reg_forms.RegistrationForm(
+        initial=initial, municipality=muni, kind=kind, has_proof=has_proof
+    )
+    return render(
+        request, "citizen/register_form.html", {"form": form, "kind": kind, "has_proof": has_proof}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+def register_confirm(request: HttpRequest, municipality: str) -> HttpResponse:
+    muni = _municipality(request)
+    pending = _pending(request, muni.slug)
+    if not pending:
+        return redirect("citizen:register_form", muni.slug)
+    data = reg_forms.data_from_session(pending["data"])
+    if request.method == "POST":
+        proof = None
+        meta = pending.get("proof")
+        if meta:
+            proof = services.Proof(
+                file=default_storage.open(meta["path"], "rb"),
+                content_type=meta["type"],
+                name=meta["name"],
+            )
+        try:
+            registrant = services.registration_apply(
+                municipality=muni, data=data, proof=proof, ip_address=client_ip(request)
+            )
+        except DomainError as error:
+            return render(
+                request,
+                "citizen/register_confirm.html",
+                {
+                    "data": data,
+                    "proof": meta,
+                    "error": error.message,
+                    "category_label": _category_label(muni, data),
+                },
+                status=400,
+            )
+        finally:
+            if proof is not None:
+                proof.file.close()
+        if meta:
+            default_storage.delete(meta["path"])
+        del request.session[SESSION_KEY.format(slug=muni.slug)]
+        request.session[f"registered:{muni.slug}"] = registrant.email
+        return redirect("citizen:register_done", muni.slug)
+    return render(
+        request,
+        "citizen/register_confirm.html",
+        {
+            "data": data,
+            "proof": pending.get("proof"),
+            "category_label": _category_label(muni, data),
+        },
+    )
+
+
+def _category_label(muni, data) -> str:
+    if data.get("category") == Registrant.Category.WORKER:
+        return muni.worker_label
+    return muni.resident_label
+
+
+@require_GET
+def register_done(request: HttpRequest, municipality: str) -> HttpResponse:
+    muni = _municipality(request)
+    email = request.session.pop(f"registered:{muni.slug}", None)
+    if email is None:
+        return redirect("citizen:register", muni.slug)
+    return render(request, "citizen/register_done.html", {"email": email})

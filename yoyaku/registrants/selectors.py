@@ -1,0 +1,93 @@
+"""Reads of registrations: may this registrant apply, the staff review queue."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from yoyaku.core import clock
+from yoyaku.core.models import Municipality, User
+from yoyaku.registrants.models import ChangeRequest, Registrant
+
+S = Registrant.Status
+
+
+def registrant_of(user: User | None, municipality: Municipality) -> Registrant | None:
+    if user is None or not user.is_authenticated or user.kind != User.Kind.REGISTRANT:
+        return None
+    if user.municipality_id != municipality.pk:
+        return None
+    return Registrant.objects.select_related("municipality").filter(user=user).first()
+
+
+def booking_refusal(registrant: Registrant) -> str | None:
+    """Why this registrant may not apply for reservations or lotteries now, or None.
+
+    Book-before-review municipalities (Minato) let applicants apply at once; review-before-
+    booking ones (Ukiha) only after approval. Expired, ended and suspected-duplicate
+    registrations may not apply.
+    """
+    if registrant.duplicate_suspected:
+        return "duplicate_suspected"
+    if registrant.status == S.ACTIVE:
+        if registrant.valid_until and registrant.valid_until < clock.today():
+            return "expired"
+        return None
+    if registrant.status in (S.APPLIED, S.INFO_REQUESTED):
+        mode = registrant.municipality.registration_mode
+        if mode == Municipality.RegistrationMode.BOOK_BEFORE_REVIEW:
+            return None
+        return "under_review"
+    if registrant.status == S.EXPIRED:
+        return "expired"
+    return "ended"
+
+
+def review_queue(*, municipality: Municipality, status: str | None = None) -> QuerySet[Registrant]:
+    qs = Registrant.objects.filter(municipality=municipality)
+    if status == "duplicates":
+        qs = qs.filter(duplicate_suspected=True)
+    elif status:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.filter(Q(status__in=[S.APPLIED, S.INFO_REQUESTED]) | Q(duplicate_suspected=True))
+    return qs.order_by("registered_at", "pk")
+
+
+def review_counts(*, municipality: Municipality) -> dict[str, int]:
+    counts = dict(
+        Registrant.objects.filter(municipality=municipality)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    counts["duplicates"] = Registrant.objects.filter(
+        municipality=municipality, duplicate_suspected=True
+    ).count()
+    counts["changes"] = ChangeRequest.objects.filter(
+        registrant__municipality=municipality, status=ChangeRequest.Status.PENDING
+    ).count()
+    return counts
+
+
+def registrant_search(*, municipality: Municipality, query: str) -> QuerySet[Registrant]:
+    query = query.strip()
+    qs = Registrant.objects.filter(municipality=municipality, anonymized_at__isnull=True)
+    if not query:
+        return qs.none()
+    digits = "".join(ch for ch in query if ch.isdigit())
+    condition = (
+        Q(name__contains=query) | Q(name_kana__contains=query) | Q(group_name__contains=query)
+    )
+    if digits:
+        condition |= Q(user_number=digits) | Q(phone__contains=digits)
+    return qs.filter(condition).order_by("user_number")[:50]
+
+
+def pending_changes(*, municipality: Municipality) -> QuerySet[ChangeRequest]:
+    return (
+        ChangeRequest.objects.filter(
+            registrant__municipality=municipality, status=ChangeRequest.Status.PENDING
+        )
+        .select_related("registrant")
+        .order_by("created_at")
+    )

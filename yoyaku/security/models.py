@@ -1,0 +1,59 @@
+"""The record of every log-in attempt, which throttling and the staff signals read."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from yoyaku.core.models import Municipality, User
+
+
+class LoginAttempt(models.Model):
+    """One log-in attempt: what was typed (never the password), from where, and the outcome.
+
+    ``network`` is the key throttling counts by: the IPv4 address itself, or the /64 of an
+    IPv6 address, because one IPv6 client usually controls a whole /64 and could otherwise
+    start afresh with every address in it. The user agent is kept only as a SHA-256 hash: it
+    tells devices apart for the shared-ID signal without storing what the browser sent.
+
+    ``throttled`` attempts were refused before the password was checked: they count for the
+    staff signals but not towards the delays (else a client retrying while blocked would
+    keep extending its own block).
+    """
+
+    at = models.DateTimeField()
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=User.Kind.choices)
+    login_id = models.CharField(max_length=50)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    network = models.CharField(max_length=50, blank=True)
+    user_agent_hash = models.CharField(max_length=64, blank=True)
+    succeeded = models.BooleanField()
+    throttled = models.BooleanField(default=False)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("ログイン試行")
+        indexes = [
+            # Throttle check: one client's counted (not throttled) attempts in the window; the
+            # (client, login id) pair's attempts are a subset of these few rows.
+            models.Index(fields=["network", "throttled", "at"], name="login_attempt_network"),
+            # Staff signals: a municipality's attempts in the last hour, day and week.
+            models.Index(fields=["municipality", "at"], name="login_attempt_municipality"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(succeeded=True, throttled=True),
+                name="login_attempt_throttled_not_succeeded",
+            )
+        ]
+
+    def __str__(self) -> str:
+        outcome = "ok" if self.succeeded else ("throttled" if self.throttled else "failed")
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}:{self.login_id} {self.network} {outcome}"

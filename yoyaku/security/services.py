@@ -1,0 +1,257 @@
+"""Log-in protection: throttling by client address, and the record of every attempt.
+
+Why there is no per-account lock: in Kawasaki (2020) an attacker sent 445,000 wrong passwords
+to a 7-digit user-number system and so locked about 1,000 citizens out of their accounts. A
+counter per account that blocks every address hands that power to any stranger. Here the
+delays are keyed by the client instead:
+
+* per client address (``network``: the IPv4 address or the IPv6 /64), over all accounts of all
+  municipalities: ``ADDRESS_FREE_FAILURES`` failures are free, then each further attempt waits
+  2^(n − free) seconds after the latest failure, at most ``ADDRESS_MAX_DELAY``;
+* per (client address, municipality, kind, login id): ``PAIR_FREE_FAILURES`` failures are free,
+  then 2^(n − free) seconds, at most ``PAIR_MAX_DELAY``; a successful log-in of the pair
+  starts it afresh.
+
+Both count the failures of the last ``FAILURE_WINDOW``. The window is longer than the largest
+delay on purpose: with a window shorter than the delay (say 15 minutes and 1 hour), the
+failures age out while the client waits and the delay never grows past the window.
+
+The owner logging in from any other address is never slowed down by an attacker; staff see
+the attack on /staff/security/ (:mod:`yoyaku.security.selectors`). Delays are computed from the
+recorded attempts; nothing sleeps in the request thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import logging
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db.models import Count, Max, Q
+from django.http import HttpRequest
+
+from yoyaku.core import clock
+from yoyaku.core.models import Municipality, User
+from yoyaku.security.models import LoginAttempt
+
+logger = logging.getLogger(__name__)
+
+FAILURE_WINDOW = dt.timedelta(hours=24)
+ADDRESS_FREE_FAILURES = 10
+ADDRESS_MAX_DELAY = dt.timedelta(hours=1)
+PAIR_FREE_FAILURES = 5
+PAIR_MAX_DELAY = dt.timedelta(minutes=15)
+
+LOGIN_ID_MAX_LENGTH = LoginAttempt._meta.get_field("login_id").max_length
+
+_warned_untrusted_forwarded_for = False
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or from X-Forwarded-For behind trusted proxies.
+
+    With ``YOYAKU_TRUSTED_PROXY_COUNT = n > 0`` the address is the n-th entry from the right of
+    X-Forwarded-For (each trusted proxy appends the address it was connected from; whatever is
+    further left was sent by the client and may be forged). Without the setting the header is
+    ignored, so a client cannot choose its own address to dodge the throttle.
+    """
+    global _warned_untrusted_forwarded_for
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    proxies = int(getattr(settings, "YOYAKU_TRUSTED_PROXY_COUNT", 0) or 0)
+    if proxies <= 0:
+        if forwarded and not _warned_untrusted_forwarded_for:
+            # Behind a proxy every client would share the proxy's address (and its throttle).
+            _warned_untrusted_forwarded_for = True
+            logger.warning(
+                "X-Forwarded-For is present but ignored: set YOYAKU_TRUSTED_PROXY_COUNT "
+                "if the site runs behind a reverse proxy"
+            )
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if not hops:
+        return remote
+    return _valid_ip(hops[-min(proxies, len(hops))]) or remote
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_network(ip: str | None) -> str:
+    """What throttling counts by: the IPv4 address, or the /64 an IPv6 address belongs to."""
+    if not ip:
+        return ""
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def normalize_login_id(login_id: str) -> str:
+    return (login_id or "").strip()[:LOGIN_ID_MAX_LENGTH]
+
+
+@dataclass(frozen=True)
+class ThrottleDecision:
+    allowed: bool
+    retry_after: int = 0  # seconds until the next attempt is accepted
+
+    @property
+    def retry_after_minutes(self) -> int:
+        """For the message 「X分後に…」: whole minutes, rounded up, at least 1."""
+        return max(1, math.ceil(self.retry_after / 60))
+
+
+def _delay(failures: int, free: int, cap: dt.timedelta) -> dt.timedelta:
+    if failures < free:
+        return dt.timedelta(0)
+    # min() before the power: 2**40 seconds is already far beyond any cap.
+    return min(dt.timedelta(seconds=2 ** min(failures - free, 40)), cap)
+
+
+def _wait(latest: dt.datetime | None, delay: dt.timedelta, now: dt.datetime) -> int:
+    if latest is None or not delay:
+        return 0
+    return max(0, math.ceil((latest + delay - now).total_seconds()))
+
+
+def login_throttle_check(
+    *,
+    municipality: Municipality | None,
+    kind: str,
+    login_id: str,
+    ip: str | None,
+    before: int | None = None,
+) -> ThrottleDecision:
+    """May this client try a password for this login id now? Reads only; two queries.
+
+    Call before checking the password; when not allowed, do not check it at all (the attempt
+    is then recorded with ``throttled=True``). ``before``: the id of this attempt when it is
+    already on record; only attempts recorded before it count.
+    """
+    now = clock.now()
+    network = client_network(ip)
+    pair = Q(municipality=municipality, kind=kind, login_id=normalize_login_id(login_id))
+    # Uses index login_attempt_network: the client's counted attempts of the window.
+    counted = LoginAttempt.objects.filter(
+        network=network, throttled=False, at__gte=now - FAILURE_WINDOW
+    )
+    if before is not None:
+        counted = counted.filter(pk__lt=before)
+    address = counted.aggregate(
+        failures=Count("pk", filter=Q(succeeded=False)),
+        latest_failure=Max("at", filter=Q(succeeded=False)),
+        # By id, not time: attempts within the same instant still come in order.
+        pair_last_success=Max("pk", filter=pair & Q(succeeded=True)),
+    )
+    pair_failures = counted.filter(pair, succeeded=False)
+    if address["pair_last_success"] is not None:
+        pair_failures = pair_failures.filter(pk__gt=address["pair_last_success"])
+    pair_stats = pair_failures.aggregate(failures=Count("pk"), latest_failure=Max("at"))
+    retry_after = max(
+        _wait(
+            address["latest_failure"],
+            _delay(address["failures"], ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY),
+            now,
+        ),
+        _wait(
+            pair_stats["latest_failure"],
+            _delay(pair_stats["failures"], PAIR_FREE_FAILURES, PAIR_MAX_DELAY),
+            now,
+        ),
+    )
+    return ThrottleDecision(allowed=retry_after == 0, retry_after=retry_after)
+
+
+def login_attempt_record(
+    *,
+    municipality: Municipality | None,
+    kind: str,
+    login_id: str,
+    ip: str | None,
+    user_agent: str,
+    user: User | None,
+    succeeded: bool,
+    throttled: bool = False,
+) -> LoginAttempt:
+    """Append one attempt (success, wrong credentials, or refused by the throttle).
+
+    The password is never passed here; the user agent is stored only as its SHA-256 hash.
+    """
+    return LoginAttempt.objects.create(
+        at=clock.now(),
+        municipality=municipality,
+        kind=kind,
+        login_id=normalize_login_id(login_id),
+        ip_address=ip,
+        network=client_network(ip),
+        user_agent_hash=hashlib.sha256((user_agent or "").encode("utf-8")).hexdigest(),
+        succeeded=succeeded,
+        throttled=throttled,
+        user=user if succeeded else None,
+    )
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    user: User | None  # set when the credentials were right
+    decision: ThrottleDecision
+
+    @property
+    def throttled(self) -> bool:
+        return not self.decision.allowed
+
+
+def login_authenticate(
+    *,
+    request: HttpRequest,
+    municipality: Municipality | None,
+    kind: str,
+    login_id: str,
+    password: str,
+) -> LoginOutcome:
+    """Check credentials behind the throttle, and record the attempt whatever its outcome.
+
+    The one place where the order holds: record, throttle check, then the password check
+    only when allowed. The attempt goes on record first, as a failure until the password
+    proves right, and the check counts only attempts recorded before it: so parallel requests
+    of one client see each other and cannot all slip through while the password hashes run.
+    Does not log the user in (the caller does, or starts a second factor); a right password is
+    recorded as a success, which restarts this client's count for this login id.
+    """
+    ip = client_ip(request)
+    attempt = login_attempt_record(
+        municipality=municipality,
+        kind=kind,
+        login_id=login_id,
+        ip=ip,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        user=None,
+        succeeded=False,
+    )
+    decision = login_throttle_check(
+        municipality=municipality, kind=kind, login_id=login_id, ip=ip, before=attempt.pk
+    )
+    if not decision.allowed:
+        attempt.throttled = True
+        attempt.save(update_fields=["throttled"])
+        return LoginOutcome(user=None, decision=decision)
+    user = authenticate(
+        request, municipality=municipality, kind=kind, login_id=login_id, password=password
+    )
+    if user is not None:
+        attempt.succeeded = True
+        attempt.user = user
+        attempt.save(update_fields=["succeeded", "user"])
+    return LoginOutcome(user=user, decision=decision)
