@@ -23,12 +23,14 @@ migrate: install
 demo: migrate
 	DEBUG=1 $(BIN)/python manage.py load_demo --base-url http://$(HOST):$(PORT)
 
-# Web server on http://$(HOST):$(PORT) and the background worker; Ctrl-C stops both.
+# Web server on http://$(HOST):$(PORT), the background worker and the daily-job scheduler;
+# Ctrl-C stops all three. Mails go to var/mail/, readable at http://$(HOST):$(PORT)/dev/mail/.
 run: demo
-	@echo "Starting the background worker and the web server on http://$(HOST):$(PORT)/"
+	@echo "Starting the worker, the scheduler and the web server on http://$(HOST):$(PORT)/"
 	@DEBUG=1 $(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 $(BIN)/python manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
+	DEBUG=1 YOYAKU_SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest

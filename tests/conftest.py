@@ -4,6 +4,11 @@ import datetime as dt
 
 import pytest
 
+from tests import factories as f
+from yoyaku.core.models import Municipality
+
+NOW = dt.datetime(2026, 6, 1, 10, 0)
+
 
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
@@ -31,3 +36,30 @@ def travel():
     yield _travel
     while stack:
         stack.pop().__exit__(None, None, None)
+
+
+@pytest.fixture
+def ukiha(travel):
+    travel(NOW)
+    return f.MunicipalityFactory(
+        slug="ukiha",
+        name="うきは市",
+        system_name="うきは市公共施設予約システム",
+        registration_mode=Municipality.RegistrationMode.REVIEW_BEFORE_BOOKING,
+        resident_label="うきは市内在住の方",
+        worker_label="うきは市内在勤の方",
+    )
+
+
+@pytest.fixture
+def minato(travel):
+    travel(NOW)
+    return f.MunicipalityFactory(
+        slug="minato",
+        name="港区",
+        system_name="港区区民保養施設予約システム",
+        registration_mode=Municipality.RegistrationMode.BOOK_BEFORE_REVIEW,
+        resident_label="港区内在住の方",
+        worker_label="港区内在勤の方",
+        allows_groups=False,
+    )

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.registrants.conftest import PDF, PNG, form_data, worker_data
+from tests.registrants.data import PDF, PNG, form_data, worker_data
 from yoyaku.core.models import AuditLog, User
 from yoyaku.registrants.models import Registrant
 

@@ -346,3 +346,19 @@ def test_load_demo__puts_the_demo_secret_back_and_prints_it(demo):
     text = out.getvalue()
     assert DEMO_STAFF_TOTP_SECRET in text
     assert "demo_totp minato hoyou" in text
+
+
+def test_wrong_codes_count_as_failed_log_ins_and_the_address_is_throttled(client, city):
+    """Knowing a staff password must not buy unlimited guesses at the 6-digit code."""
+    from yoyaku.security.models import LoginAttempt
+
+    f.staff_user(city)
+    assert password_step(client, city).status_code == 302
+    for _ in range(5):
+        client.post(OTP_URL, {"code": "000000"})
+    assert LoginAttempt.objects.filter(kind="staff", succeeded=False, throttled=False).count() == 5
+    # Five wrong codes count like five wrong passwords: even the right password waits now.
+    response = password_step(client, city)
+    assert response.status_code == 429
+    assert "ログインの試行回数が多すぎます" in response.content.decode()
+    assert not logged_in(client)

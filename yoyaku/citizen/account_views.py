@@ -188,7 +188,7 @@ def info_reply(request: HttpRequest, municipality: str) -> HttpResponse:
 @changes_data
 @registrant_required
 def deregister(request: HttpRequest, municipality: str) -> HttpResponse:
-    form = DeregisterForm(request.POST or None)
+    form = DeregisterForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.registration_deregister(registrant=request.registrant)

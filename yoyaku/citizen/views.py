@@ -230,16 +230,6 @@ def registrant_logout(request: HttpRequest, municipality: str) -> HttpResponse:
 
 
 @require_GET
-def mypage(request: HttpRequest, municipality: str) -> HttpResponse:
-    muni = _municipality(request)
-    user = request.user
-    own = user.is_authenticated and user.municipality_id == muni.pk
-    if not own or user.kind != User.Kind.REGISTRANT:
-        return redirect(f"{reverse('citizen:login', args=[muni.slug])}?next={request.path}")
-    return render(request, "citizen/mypage.html", {"registrant": getattr(user, "registrant", None)})
-
-
-@require_GET
 @changes_data
 def register_info(request: HttpRequest, municipality: str) -> HttpResponse:
     _municipality(request)

@@ -27,9 +27,13 @@ urlpatterns = [
         name="registration_decide",
     ),
     path(
-        "registrations/<int:registrant_id>/proof/", reg.registration_proof, name="registration_proof"
+        "registrations/<int:registrant_id>/proof/",
+        reg.registration_proof,
+        name="registration_proof",
     ),
-    path("registrations/<int:registrant_id>/card/", reg.registration_card, name="registration_card"),
+    path(
+        "registrations/<int:registrant_id>/card/", reg.registration_card, name="registration_card"
+    ),
     path("changes/", reg.change_list, name="change_list"),
     path("changes/<int:change_id>/decide/", reg.change_decide, name="change_decide"),
 ]

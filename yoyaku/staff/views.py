@@ -84,11 +84,15 @@ def staff_logout(request: HttpRequest) -> HttpResponse:
 @staff_required()
 def dashboard(request: HttpRequest) -> HttpResponse:
     muni = request.municipality
-    return render(
-        request,
-        "staff/dashboard.html",
-        {"status": service_status(municipality=muni), "now": clock.now()},
-    )
+    context = {"status": service_status(municipality=muni), "now": clock.now()}
+    if request.user.staff_role == User.StaffRole.ADMIN:
+        from yoyaku.registrants.selectors import review_counts
+        from yoyaku.security.selectors import attempt_spike, shared_id_signals
+
+        context["counts"] = review_counts(municipality=muni)
+        context["spike"] = attempt_spike(municipality=muni, at=context["now"])
+        context["shared_ids"] = len(shared_id_signals(municipality=muni, at=context["now"]))
+    return render(request, "staff/dashboard.html", context)
 
 
 @staff_required(User.StaffRole.ADMIN)
@@ -262,10 +266,33 @@ def staff_login_otp(request: HttpRequest) -> HttpResponse:
         return redirect("staff:login_otp_setup")
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST":
+        # Codes are throttled like passwords: a wrong code counts as a failed log-in of this
+        # address, and the per-address counter never resets, so knowing a staff password does
+        # not buy unlimited guesses at the 6-digit code.
+        ip = security_services.client_ip(request)
+        decision = security_services.login_throttle_check(
+            municipality=user.municipality, kind=User.Kind.STAFF, login_id=user.login_id, ip=ip
+        )
+        if not decision.allowed:
+            form.add_error(
+                None,
+                _("ログインの試行回数が多すぎます。%(minutes)s分後にもう一度お試しください。")
+                % {"minutes": decision.retry_after_minutes},
+            )
+            return render(request, "staff/otp.html", {"form": form}, status=429)
         if form.is_valid() and core_totp.staff_totp_login(
             user=user, code=form.cleaned_data["code"], ip_address=_ip(request)
         ):
             return _second_factor_done(request, user)
+        security_services.login_attempt_record(
+            municipality=user.municipality,
+            kind=User.Kind.STAFF,
+            login_id=user.login_id,
+            ip=ip,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            user=user,
+            succeeded=False,
+        )
         if _second_factor_failed(request, state, form):
             return redirect("staff:login")
     return render(request, "staff/otp.html", {"form": form})
