@@ -601,6 +601,8 @@ class RegistrantSpec:
     registered_days_ago: int
     kind: str = Registrant.Kind.INDIVIDUAL
     group_name: str = ""
+    # An application still waiting in the staff review queue, so the queue is not empty.
+    status: str = Registrant.Status.ACTIVE
 
     @property
     def password(self) -> str:
@@ -701,6 +703,21 @@ REGISTRANTS: dict[str, tuple[RegistrantSpec, ...]] = {
             "久留米市",
             "東町25-3",
             registered_days_ago=30,
+        ),
+        RegistrantSpec(
+            "628391",
+            "チクゴ　ジロウ",
+            "筑後　次郎",
+            dt.date(1983, 10, 21),
+            RESIDENT,
+            "0943-76-7788",
+            "jiro.chikugo@example.jp",
+            "839-1408",
+            "福岡県",
+            "うきは市",
+            "浮羽町朝田582",
+            registered_days_ago=2,
+            status=Registrant.Status.APPLIED,
         ),
     ),
 }
@@ -1080,7 +1097,6 @@ class _Loader:
                     "user": user,
                     "kind": spec.kind,
                     "category": spec.category,
-                    "status": Registrant.Status.ACTIVE,
                     "name_kana": spec.name_kana,
                     "name": spec.name,
                     "group_name": spec.group_name,
@@ -1094,6 +1110,12 @@ class _Loader:
                 },
                 # Set once: a later run must not move the registration date (and validity).
                 create_only={
+                    "status": spec.status,
+                    "approved_at": (
+                        clock.at(registered, dt.time(15, 0))
+                        if spec.status == Registrant.Status.ACTIVE
+                        else None
+                    ),
                     "registered_at": clock.at(registered, dt.time(10, 0)),
                     "valid_until": _add_years(registered, muni.registration_validity_years),
                 },
@@ -1104,6 +1126,8 @@ class _Loader:
                 role, role_en = f"登録者（団体・{category}）", f"Registrant (group, {category_en})"
             else:
                 role, role_en = f"登録者（{category}）", f"Registrant ({category_en})"
+            if spec.status == Registrant.Status.APPLIED:
+                role, role_en = f"{role} 審査中", f"{role_en}, under review"
             self.summary.logins.append(
                 DemoLogin(
                     municipality=muni,
