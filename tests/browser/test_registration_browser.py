@@ -45,7 +45,9 @@ def test_register_confirm_read_the_number_log_in_and_change_the_password(page, d
     page.get_by_label("生年月日の年（西暦）").fill("1988")
     page.get_by_label("生年月日の月").fill("7")
     page.get_by_label("生年月日の日").fill("3")
-    page.get_by_role("textbox", name=re.compile(r"^メールアドレス\s*（必須）$")).fill("hanako@example.jp")
+    page.get_by_role("textbox", name=re.compile(r"^メールアドレス\s*（必須）$")).fill(
+        "hanako@example.jp"
+    )
     field(page, "メールアドレス(確認)").fill("hanako@example.jp")
     page.get_by_role("button", name="確認", exact=True).click()
 
@@ -63,7 +65,9 @@ def test_register_confirm_read_the_number_log_in_and_change_the_password(page, d
     page.get_by_role("button", name="ログイン").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("マイページ")
     expect(page.locator("main")).to_contain_text(number)
-    expect(page.get_by_role("status").first).to_contain_text("パスワードが初期設定（生年月日）のままです。")
+    expect(page.get_by_role("status").first).to_contain_text(
+        "パスワードが初期設定（生年月日）のままです。"
+    )
     axe_check(page)
 
     page.get_by_role("link", name="パスワードを変更してください").click()

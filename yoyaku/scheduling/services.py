@@ -27,6 +27,8 @@ class DailyJob:
 DAILY_JOBS = (
     # Validity (renew / expire / warn 30 days ahead) and anonymisation, Ukiha arts. 5 and 8.
     DailyJob("registrants.daily", dt.time(3, 0), "yoyaku.registrants.tasks.registrants_daily"),
+    # Log-in attempts (client addresses) are kept 90 days.
+    DailyJob("security.daily", dt.time(3, 10), "yoyaku.security.tasks.security_daily"),
 )
 
 

@@ -255,3 +255,14 @@ def login_authenticate(
         attempt.user = user
         attempt.save(update_fields=["succeeded", "user"])
     return LoginOutcome(user=user, decision=decision)
+
+
+ATTEMPT_RETENTION = dt.timedelta(days=90)
+
+
+def login_attempts_purge(*, now: dt.datetime | None = None) -> int:
+    """Client addresses are personal data: attempts older than 90 days are deleted (the
+    throttle looks back 24 hours, the spike baseline 7 days)."""
+    cutoff = (now or clock.now()) - ATTEMPT_RETENTION
+    deleted, _ = LoginAttempt.objects.filter(at__lt=cutoff).delete()
+    return deleted
