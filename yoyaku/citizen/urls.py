@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yoyaku.citizen import account_views, registration_views, views
+from yoyaku.citizen import account_views, booking_views, registration_views, views
 
 app_name = "citizen"
 
@@ -29,6 +29,23 @@ urlpatterns = [
     path(M + "mypage/email/<str:token>/", account_views.email_confirm, name="email_confirm"),
     path(M + "mypage/reply/", account_views.info_reply, name="info_reply"),
     path(M + "mypage/deregister/", account_views.deregister, name="deregister"),
+    path(M + "reserve/<int:unit_id>/", booking_views.reserve, name="reserve"),
+    path(M + "reservations/", booking_views.reservation_list, name="reservation_list"),
+    path(
+        M + "reservations/<int:reservation_id>/",
+        booking_views.reservation_detail,
+        name="reservation_detail",
+    ),
+    path(
+        M + "reservations/<int:reservation_id>/change/",
+        booking_views.reservation_change,
+        name="reservation_change",
+    ),
+    path(
+        M + "reservations/<int:reservation_id>/cancel/",
+        booking_views.reservation_cancel,
+        name="reservation_cancel",
+    ),
     path(M + "password-reset/", account_views.password_reset_request, name="password_reset"),
     path(
         M + "password-reset/<str:uid>/<str:token>/",

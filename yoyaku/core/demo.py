@@ -1229,6 +1229,8 @@ def _load_ukiha(loader: _Loader) -> None:
             units[(spec.slug, unit.name)] = unit
 
     staff = loader.staff(muni)
+    # Least privilege: the hall's staff member sees the hall only (add() skips what exists).
+    staff["bunka"].facilities.add(facilities["bunka-kaikan"])
     loader.registrants(muni)
     admin = staff["admin"]
     slots = {
@@ -1329,6 +1331,8 @@ def _load_minato(loader: _Loader) -> None:
             units[(spec.slug, unit.name)] = unit
 
     staff = loader.staff(muni)
+    # The resort desk looks after all three resorts (add() skips what exists).
+    staff["hoyou"].facilities.add(*Facility.objects.filter(municipality=muni))
     loader.registrants(muni)
     admin = staff["admin"]
 

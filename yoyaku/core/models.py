@@ -159,6 +159,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(null=True, blank=True)
+    # Facility staff see and act on these facilities only (least privilege); municipality
+    # admins see every facility of their municipality whatever is assigned here.
+    facilities = models.ManyToManyField("facilities.Facility", blank=True, related_name="staff")
 
     objects = UserManager()
 

@@ -73,6 +73,31 @@ class Facility(LocalizedNameMixin, models.Model):
     season_end_day = models.PositiveSmallIntegerField(null=True, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # Booking rules (予約の受付条件), checked in reservations.rules and shown before booking.
+    opens_months_before = models.PositiveSmallIntegerField(
+        default=6, help_text="利用日のNか月前の同日から受付"
+    )
+    closes_days_before = models.PositiveSmallIntegerField(
+        default=1, help_text="利用日のN日前まで受付（0は当日まで）"
+    )
+    max_nights = models.PositiveSmallIntegerField(default=2, help_text="1回の宿泊数の上限")
+    max_rooms = models.PositiveSmallIntegerField(default=3, help_text="1回に予約できる部屋数の上限")
+    max_active_reservations = models.PositiveSmallIntegerField(
+        default=5, help_text="1人が同時に持てる予約の数（この施設）"
+    )
+    allowed_categories = models.JSONField(
+        default=list, blank=True, help_text="予約できる区分（resident / worker / other）。空は全員"
+    )
+    requires_approval = models.BooleanField(
+        default=False, help_text="予約の申込みを審査してから許可する（うきは要綱第9条第2項）"
+    )
+    # Cancellation fee tiers: [{"days_before": 7, "percent": 0}, {"days_before": 2, "percent": 50},
+    # {"days_before": 0, "percent": 100}] — the first tier whose days_before the cancellation
+    # is at or above applies.
+    cancellation_tiers = models.JSONField(default=list, blank=True)
+    commercial_multiplier_percent = models.PositiveSmallIntegerField(
+        default=100, help_text="営利・入場料を徴収する利用の割増（%）"
+    )
 
     class Meta:
         ordering = ["municipality", "order", "id"]
@@ -319,3 +344,34 @@ class FeeRule(models.Model):
         return self.effective_from <= day and (
             self.effective_until is None or day <= self.effective_until
         )
+
+
+class ReductionCategory(LocalizedNameMixin, models.Model):
+    """減免の区分: e.g. 65歳以上 (50 %), 障害者手帳 (100 %), 公益団体 (50 %).
+
+    ``annual_night_limit`` limits discounted nights per fiscal year (April–March), as Minato
+    does for its resorts (2 nights).
+    """
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="reduction_categories"
+    )
+    name = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=150, blank=True)
+    percent = models.PositiveSmallIntegerField(help_text="減額の割合（%）。100は全額免除")
+    requires_approval = models.BooleanField(default=True, help_text="証明書を職員が確認して承認")
+    proof_description = models.CharField(max_length=200, blank=True)
+    annual_night_limit = models.PositiveSmallIntegerField(null=True, blank=True)
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gte=1) & Q(percent__lte=100), name="reduction_percent_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.percent}%）"

@@ -1,20 +1,31 @@
 """What ending a registration does to the rest of the system, in one place.
 
-Reservations (issue 4) and lottery applications (issue 5) add their calls here; until then a
-registrant has nothing to cancel and no obligations, and these functions say so.
+Reservations cancel here; lottery applications (issue 5) add their call next to them.
 """
 
 from __future__ import annotations
 
+from yoyaku.core import clock
 from yoyaku.core.models import User
 from yoyaku.registrants.models import Registrant
 
 
 def cancel_all_for_registrant(*, registrant: Registrant, by: User | None, reason: str) -> int:
     """Cancel future reservations and lottery applications; returns how many were cancelled."""
-    return 0
+    from yoyaku.reservations.booking import reservations_cancel_for_registrant
+
+    return reservations_cancel_for_registrant(registrant=registrant, by=by, reason=reason)
 
 
 def open_obligations(*, registrant: Registrant) -> list[str]:
     """Japanese descriptions of what prevents deregistration (future reservations, unpaid fees)."""
-    return []
+    from django.utils.translation import gettext as _
+
+    from yoyaku.reservations.models import Reservation
+
+    found = []
+    if Reservation.objects.filter(
+        registrant=registrant, status__in=Reservation.HOLDS_CAPACITY, use_date__gte=clock.today()
+    ).exists():
+        found.append(_("今後の予約"))
+    return found

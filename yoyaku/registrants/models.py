@@ -174,3 +174,42 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registrant} {self.status}"
+
+
+class ReductionGrant(models.Model):
+    """A registrant's right to a fee reduction (減免), after staff checked the proof."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("審査中")
+        APPROVED = "approved", _("承認")
+        REJECTED = "rejected", _("不承認")
+
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.CASCADE, related_name="reduction_grants"
+    )
+    category = models.ForeignKey(
+        "facilities.ReductionCategory", on_delete=models.PROTECT, related_name="grants"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    proof = models.FileField(upload_to="reduction-proofs/%Y/%m/", blank=True)
+    proof_type = models.CharField(max_length=30, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    requested_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registrant", "category"],
+                condition=Q(status__in=["pending", "approved"]),
+                name="reduction_grant_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registrant} {self.category} {self.status}"

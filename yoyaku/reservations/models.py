@@ -19,8 +19,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yoyaku.core.models import User
-from yoyaku.facilities.models import Slot, Unit
+from yoyaku.core.models import Municipality, User
+from yoyaku.facilities.models import Purpose, ReductionCategory, Slot, Unit
+from yoyaku.registrants.models import Registrant
 
 
 class UnitBlock(models.Model):
@@ -52,6 +53,126 @@ class UnitBlock(models.Model):
         return f"{self.unit} {self.start_date}–{self.end_date} {self.reason}"
 
 
+class Reservation(models.Model):
+    """予約: a unit for slots on a date, or rooms of a room type for nights.
+
+    The status follows ``reservations.services.TRANSITIONS``; only services change it. The fee
+    breakdown is stored as quoted, so a later change of the fee table does not alter it.
+    """
+
+    class Status(models.TextChoices):
+        AWAITING_APPROVAL = "awaiting_approval", _("審査中")
+        AWAITING_PAYMENT = "awaiting_payment", _("支払待ち")
+        CONFIRMED = "confirmed", _("予約確定")
+        REJECTED = "rejected", _("不許可")
+        CANCELLED = "cancelled", _("取消")
+        USED = "used", _("利用済")
+        NO_SHOW = "no_show", _("無断不使用")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("インターネット")
+        COUNTER = "counter", _("窓口（代理申請）")
+        PHONE = "phone", _("電話（代理申請）")
+
+    HOLDS_CAPACITY = (Status.AWAITING_APPROVAL, Status.AWAITING_PAYMENT, Status.CONFIRMED)
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="reservations"
+    )
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.PROTECT, related_name="reservations"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="reservations")
+    use_date = models.DateField(help_text="利用日（宿泊はチェックイン日）")
+    nights = models.PositiveSmallIntegerField(default=1)
+    slots = models.ManyToManyField(Slot, blank=True, related_name="reservations")
+    rooms = models.PositiveSmallIntegerField(default=1)
+    adults = models.PositiveSmallIntegerField(default=0)
+    children = models.PositiveSmallIntegerField(default=0)
+    infants = models.PositiveSmallIntegerField(default=0, help_text="4歳未満（人数に数えない）")
+    party_size = models.PositiveIntegerField(default=0, help_text="時間区分: 利用予定人数")
+    purpose = models.ForeignKey(Purpose, null=True, blank=True, on_delete=models.PROTECT)
+    commercial = models.BooleanField(default=False, help_text="営利目的・入場料を徴収する利用")
+    reduction = models.ForeignKey(
+        ReductionCategory, null=True, blank=True, on_delete=models.PROTECT
+    )
+    status = models.CharField(max_length=20, choices=Status.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    fee_total = models.PositiveIntegerField(default=0)
+    fee_breakdown = models.JSONField(default=dict)
+    cancellation_fee = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancel_reason = models.TextField(blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["use_date", "id"]
+        verbose_name = _("予約")
+        indexes = [
+            models.Index(fields=["registrant", "status"], name="reservation_registrant"),
+            models.Index(fields=["municipality", "status", "use_date"], name="reservation_queue"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(nights__gte=1), name="reservation_nights_positive"),
+            models.CheckConstraint(condition=Q(rooms__gte=1), name="reservation_rooms_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.unit} {self.use_date}"
+
+    @property
+    def number(self) -> str:
+        """予約番号 shown to people: year of creation and a zero-padded id."""
+        return f"{self.created_at:%Y}-{self.pk:06d}" if self.pk else ""
+
+    @property
+    def last_night(self):
+        import datetime as dt
+
+        return self.use_date + dt.timedelta(days=self.nights - 1)
+
+    @property
+    def holds_capacity(self) -> bool:
+        return self.status in self.HOLDS_CAPACITY
+
+
+class Penalty(models.Model):
+    """Minato's practice: a late cancellation blocks new bookings for 30 days, a no-show 60."""
+
+    class Reason(models.TextChoices):
+        LATE_CANCELLATION = "late_cancellation", _("直前の取消")
+        NO_SHOW = "no_show", _("無断不使用")
+
+    registrant = models.ForeignKey(Registrant, on_delete=models.CASCADE, related_name="penalties")
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.CASCADE, related_name="penalties"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    waive_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+
+    def __str__(self) -> str:
+        return f"{self.registrant} {self.reason} {self.starts_on}–{self.ends_on}"
+
+
 class Occupancy(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="occupancies")
     date = models.DateField()
@@ -59,10 +180,19 @@ class Occupancy(models.Model):
     block = models.ForeignKey(
         UnitBlock, null=True, blank=True, on_delete=models.CASCADE, related_name="occupancies"
     )
+    reservation = models.ForeignKey(
+        Reservation, null=True, blank=True, on_delete=models.CASCADE, related_name="occupancies"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["unit", "date", "atom"], name="occupancy_no_overlap"),
+            # Every row belongs to exactly one holder: a staff block or a reservation.
+            models.CheckConstraint(
+                condition=(Q(block__isnull=False) & Q(reservation__isnull=True))
+                | (Q(block__isnull=True) & Q(reservation__isnull=False)),
+                name="occupancy_one_holder",
+            ),
         ]
         indexes = [models.Index(fields=["date", "unit"], name="occupancy_date_unit")]
 

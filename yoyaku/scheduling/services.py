@@ -29,6 +29,8 @@ DAILY_JOBS = (
     DailyJob("registrants.daily", dt.time(3, 0), "yoyaku.registrants.tasks.registrants_daily"),
     # Log-in attempts (client addresses) are kept 90 days.
     DailyJob("security.daily", dt.time(3, 10), "yoyaku.security.tasks.security_daily"),
+    # Reminders of reservations 3 days ahead, sent in the morning.
+    DailyJob("reservations.daily", dt.time(9, 0), "yoyaku.reservations.tasks.reservations_daily"),
 )
 
 

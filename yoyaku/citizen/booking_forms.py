@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from yoyaku.facilities.models import ReductionCategory, Unit
+from yoyaku.registrants.models import ReductionGrant, Registrant
+
+
+def _number(label, *, min_value=0, max_value=999, initial=None) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=min_value,
+        max_value=max_value,
+        initial=initial,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": _("入力してください。"),
+            "invalid": _("半角数字で入力してください。"),
+            "min_value": _("%(limit_value)s以上で入力してください。"),
+            "max_value": _("%(limit_value)s以下で入力してください。"),
+        },
+    )
+
+
+class BookingForm(forms.Form):
+    """The booking form of one unit on one date; which fields show depends on the unit."""
+
+    slots = forms.MultipleChoiceField(
+        label=_("時間区分"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    party_size = _number(_("利用予定人数"), min_value=1, max_value=10000)
+    nights = forms.TypedChoiceField(label=_("宿泊数"), coerce=int)
+    rooms = forms.TypedChoiceField(label=_("部屋数"), coerce=int)
+    adults = _number(_("大人"), min_value=1, max_value=99, initial=2)
+    children = _number(_("子ども（4歳以上）"), max_value=99, initial=0)
+    infants = _number(_("4歳未満（無料・人数に数えません）"), max_value=99, initial=0)
+    purpose = forms.ModelChoiceField(
+        label=_("利用目的"), queryset=None, empty_label=_("選んでください"), required=False
+    )
+    commercial = forms.BooleanField(
+        label=_("営利目的の利用、または入場料を徴収する催し"), required=False
+    )
+    reduction = forms.ModelChoiceField(
+        label=_("減免"),
+        queryset=ReductionCategory.objects.none(),
+        required=False,
+        empty_label=_("適用しない"),
+    )
+
+    def __init__(self, *args, unit: Unit, registrant: Registrant, slot_states=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        facility = unit.facility
+        if unit.is_lodging:
+            for name in ("slots", "party_size", "commercial"):
+                del self.fields[name]
+            self.fields["nights"].choices = [
+                (n, _("%(n)s泊") % {"n": n}) for n in range(1, facility.max_nights + 1)
+            ]
+            rooms = min(facility.max_rooms, unit.room_count or 1)
+            self.fields["rooms"].choices = [(n, _("%(n)s室") % {"n": n}) for n in range(1, rooms + 1)]
+        else:
+            for name in ("nights", "rooms", "adults", "children", "infants"):
+                del self.fields[name]
+            self.fields["slots"].choices = [
+                (str(state.slot.pk), f"{state.slot.display_label}（{state.slot.time_label}）")
+                for state in slot_states
+            ]
+            self.taken = {str(state.slot.pk) for state in slot_states if not state.free}
+        purposes = unit.purposes.all()
+        self.fields["purpose"].queryset = purposes
+        if purposes.count() == 1:
+            self.fields["purpose"].initial = purposes.first()
+        self.fields["purpose"].required = purposes.exists()
+        self.fields["purpose"].error_messages["required"] = _("利用目的を選んでください。")
+        granted = ReductionGrant.objects.filter(
+            registrant=registrant, status=ReductionGrant.Status.APPROVED
+        ).values_list("category_id", flat=True)
+        self.fields["reduction"].queryset = ReductionCategory.objects.filter(
+            municipality=registrant.municipality, pk__in=list(granted)
+        ) | ReductionCategory.objects.filter(
+            municipality=registrant.municipality, requires_approval=False
+        )
+        if not self.fields["reduction"].queryset.exists():
+            del self.fields["reduction"]
+
+    def clean_slots(self):
+        chosen = self.cleaned_data.get("slots") or []
+        if not self.unit.is_lodging and not chosen:
+            raise forms.ValidationError(_("利用する時間区分を選んでください。"))
+        return chosen

@@ -1,0 +1,241 @@
+"""Booking pages: form → fee and terms → 予約する; my reservations; change and cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.messages import success
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from yoyaku.citizen.account_views import registrant_required
+from yoyaku.citizen.booking_forms import BookingForm
+from yoyaku.citizen.views import _bad_request, _municipality
+from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
+from yoyaku.core.middleware import changes_data
+from yoyaku.facilities.models import Slot, Unit
+from yoyaku.reservations import booking, rules
+from yoyaku.reservations import selectors as availability
+from yoyaku.reservations.models import Reservation
+
+
+def _unit(request: HttpRequest, unit_id: int) -> Unit:
+    unit = (
+        Unit.objects.select_related("facility__municipality", "slot_schedule")
+        .filter(pk=unit_id, facility__municipality=request.municipality, is_active=True)
+        .first()
+    )
+    if unit is None:
+        raise Http404(_("指定された室場は見つかりません。"))
+    return unit
+
+
+def _request_from(form: BookingForm, registrant, unit: Unit, use_date: dt.date) -> rules.BookingRequest:
+    data = form.cleaned_data
+    slots = []
+    if not unit.is_lodging:
+        slots = list(Slot.objects.filter(schedule=unit.slot_schedule, pk__in=[int(s) for s in data["slots"]]))
+    return rules.BookingRequest(
+        registrant=registrant,
+        unit=unit,
+        use_date=use_date,
+        nights=data.get("nights") or 1,
+        slots=slots,
+        rooms=data.get("rooms") or 1,
+        adults=data.get("adults") or 0,
+        children=data.get("children") or 0,
+        infants=data.get("infants") or 0,
+        party_size=data.get("party_size") or 0,
+        purpose=data.get("purpose"),
+        commercial=bool(data.get("commercial")),
+        reduction=data.get("reduction"),
+    )
+
+
+def _terms(unit: Unit, use_date: dt.date) -> dict:
+    facility = unit.facility
+    opens, closes = rules.booking_window(facility, use_date)
+    tiers = sorted(facility.cancellation_tiers or [], key=lambda t: -int(t["days_before"]))
+    return {"opens": opens, "closes": closes, "tiers": tiers, "facility": facility}
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+@registrant_required
+def reserve(request: HttpRequest, municipality: str, unit_id: int) -> HttpResponse:
+    unit = _unit(request, unit_id)
+    registrant = request.registrant
+    try:
+        use_date = dt.date.fromisoformat(request.GET.get("date") or request.POST.get("date") or "")
+    except ValueError:
+        return _bad_request(request, _("日付は 2026-12-05 の形式で指定してください。"))
+    state = availability.availability_grid(units=[_full_unit(unit)], start=use_date, end=use_date)[
+        (unit.pk, use_date)
+    ]
+    form = BookingForm(
+        request.POST if request.method == "POST" else None,
+        unit=unit,
+        registrant=registrant,
+        slot_states=state.slots,
+    )
+    context = {
+        "unit": unit,
+        "use_date": use_date,
+        "state": state,
+        "form": form,
+        "terms": _terms(unit, use_date),
+        "registrant_problem": rules.registrant_problem(registrant, today=clock.today()),
+    }
+    if request.method == "POST" and form.is_valid():
+        booking_request = _request_from(form, registrant, unit, use_date)
+        if request.POST.get("action") == "book":
+            try:
+                reservation = booking.reservation_book(request=booking_request, by=request.user)
+            except DomainError as error:
+                context["problems"] = getattr(error, "all", [error])
+                return render(request, "citizen/reserve.html", context, status=409)
+            success(request, _("予約の申込みを受け付けました。"))
+            return redirect("citizen:reservation_detail", municipality, reservation.pk)
+        problems = rules.check(booking_request)
+        if problems:
+            context["problems"] = problems
+            return render(request, "citizen/reserve.html", context, status=400)
+        try:
+            context["quote"] = booking.reservation_quote(booking_request)
+        except DomainError as error:
+            context["problems"] = [error]
+            return render(request, "citizen/reserve.html", context, status=400)
+        context["booking_request"] = booking_request
+        return render(request, "citizen/reserve_confirm.html", context)
+    return render(request, "citizen/reserve.html", context)
+
+
+def _full_unit(unit: Unit) -> Unit:
+    return (
+        Unit.objects.select_related("facility__municipality", "slot_schedule", "parent")
+        .prefetch_related("slot_schedule__slots")
+        .get(pk=unit.pk)
+    )
+
+
+@require_http_methods(["GET"])
+@registrant_required
+def reservation_list(request: HttpRequest, municipality: str) -> HttpResponse:
+    today = clock.today()
+    mine = (
+        Reservation.objects.filter(registrant=request.registrant)
+        .select_related("unit__facility")
+        .prefetch_related("slots")
+    )
+    return render(
+        request,
+        "citizen/reservation_list.html",
+        {
+            "upcoming": mine.filter(status__in=Reservation.HOLDS_CAPACITY, use_date__gte=today),
+            "past": mine.filter(use_date__lt=today).exclude(status=Reservation.Status.CANCELLED).order_by("-use_date"),
+            "cancelled": mine.filter(status__in=[Reservation.Status.CANCELLED, Reservation.Status.REJECTED]).order_by("-use_date"),
+        },
+    )
+
+
+def _mine(request: HttpRequest, reservation_id: int) -> Reservation:
+    reservation = (
+        Reservation.objects.select_related("unit__facility__municipality", "registrant", "purpose", "reduction")
+        .prefetch_related("slots")
+        .filter(pk=reservation_id, registrant=request.registrant)
+        .first()
+    )
+    if reservation is None:
+        raise Http404(_("指定された予約は見つかりません。"))
+    return reservation
+
+
+@require_http_methods(["GET"])
+@registrant_required
+def reservation_detail(request: HttpRequest, municipality: str, reservation_id: int) -> HttpResponse:
+    reservation = _mine(request, reservation_id)
+    percent, fee = booking.cancellation_terms(reservation)
+    facility = reservation.unit.facility
+    return render(
+        request,
+        "citizen/reservation_detail.html",
+        {
+            "reservation": reservation,
+            "cancel_percent": percent,
+            "cancel_fee": fee,
+            "changeable": reservation.holds_capacity and reservation.use_date >= clock.today(),
+            "night_choices": range(1, facility.max_nights + 1),
+            "terms": _terms(reservation.unit, reservation.use_date),
+        },
+    )
+
+
+@require_http_methods(["POST"])
+@changes_data
+@registrant_required
+def reservation_change(request: HttpRequest, municipality: str, reservation_id: int) -> HttpResponse:
+    """宿泊数・人数の変更: first a preview with the new fee, then 変更する."""
+    reservation = _mine(request, reservation_id)
+    changes = {}
+    for field in ("nights", "adults", "children", "infants", "party_size"):
+        raw = request.POST.get(field)
+        if raw in (None, ""):
+            continue
+        if not raw.isdigit():
+            return _bad_request(request, _("人数・泊数は半角数字で入力してください。"))
+        changes[field] = int(raw)
+    if not changes:
+        return redirect("citizen:reservation_detail", municipality, reservation.pk)
+    context = {"reservation": reservation, "changes": changes}
+    if request.POST.get("action") == "apply":
+        try:
+            if "nights" in changes:
+                _, difference = booking.reservation_change_nights(
+                    reservation=reservation, nights=changes["nights"], by=request.user
+                )
+            else:
+                _, difference = booking.reservation_change_party(
+                    reservation=reservation, by=request.user, **changes
+                )
+        except DomainError as error:
+            context["problems"] = getattr(error, "all", [error])
+            return render(request, "citizen/reservation_change.html", context, status=409)
+        success(
+            request,
+            _("予約を変更しました。使用料の差額：%(diff)s円") % {"diff": f"{difference:+,}"},
+        )
+        return redirect("citizen:reservation_detail", municipality, reservation.pk)
+    problems, difference = booking.reservation_change_preview(reservation=reservation, **changes)
+    context.update(problems=problems, difference=difference, new_total=reservation.fee_total + difference)
+    return render(request, "citizen/reservation_change.html", context, status=400 if problems else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+@registrant_required
+def reservation_cancel(request: HttpRequest, municipality: str, reservation_id: int) -> HttpResponse:
+    reservation = _mine(request, reservation_id)
+    percent, fee = booking.cancellation_terms(reservation)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            return render(
+                request,
+                "citizen/reservation_cancel.html",
+                {"reservation": reservation, "percent": percent, "fee": fee, "confirm_error": True},
+                status=400,
+            )
+        try:
+            booking.reservation_cancel(reservation=reservation, by=request.user, reason=request.POST.get("reason", ""))
+        except DomainError as error:
+            return render(
+                request,
+                "citizen/reservation_cancel.html",
+                {"reservation": reservation, "percent": percent, "fee": fee, "error": error.message},
+                status=409,
+            )
+        success(request, _("予約を取り消しました。取消料：%(fee)s円") % {"fee": f"{fee:,}"})
+        return redirect("citizen:reservation_list", municipality)
+    return render(request, "citizen/reservation_cancel.html", {"reservation": reservation, "percent": percent, "fee": fee})

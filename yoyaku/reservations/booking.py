@@ -1,0 +1,471 @@
+"""Reservations: book, approve, reject, change, cancel, mark used / no-show.
+
+Every transition is one function, one transaction, one audit row; the allowed source states
+are in ``TRANSITIONS``. Capacity is taken by ``Occupancy`` rows whose unique key (unit, date,
+atom) refuses any overlap, on PostgreSQL and SQLite alike: the rules module only makes the
+refusal friendly. E-mails leave after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
+from yoyaku.core.models import User
+from yoyaku.core.services import audit_record
+from yoyaku.facilities.models import Unit
+from yoyaku.facilities.selectors import UnitFamily
+from yoyaku.notifications.services import email_template_queue
+from yoyaku.registrants.models import Registrant
+from yoyaku.registrants.services import mail_context, registrant_record_use
+from yoyaku.reservations import fees, rules
+from yoyaku.reservations.models import Occupancy, Penalty, Reservation
+
+R = Reservation.Status
+
+TRANSITIONS: dict[str, set[str]] = {
+    "approve": {R.AWAITING_APPROVAL},
+    "reject": {R.AWAITING_APPROVAL},
+    "cancel": {R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED},
+    "change": {R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED},
+    "mark_used": {R.CONFIRMED},
+    "mark_no_show": {R.CONFIRMED},
+}
+
+LATE_CANCELLATION_DAYS = 30
+NO_SHOW_DAYS = 60
+
+
+def _locked(reservation: Reservation, verb: str) -> Reservation:
+    fresh = (
+        Reservation.objects.select_for_update()
+        .select_related("unit__facility__municipality", "registrant__municipality", "registrant__user")
+        .get(pk=reservation.pk)
+    )
+    if fresh.status not in TRANSITIONS[verb]:
+        raise DomainError("reservation_wrong_state", status=fresh.get_status_display())
+    return fresh
+
+
+def _quote(request: rules.BookingRequest, *, exclude: Reservation | None = None) -> fees.FeeQuote:
+    available = None
+    category = request.reduction
+    if category is not None and category.annual_night_limit is not None:
+        # Per fiscal year: a stay over 31 March uses each year's own allowance.
+        available = fees.reduced_nights_left(
+            registrant=request.registrant,
+            category=category,
+            use_date=request.use_date,
+            nights=request.nights,
+            exclude_reservation_id=exclude.pk if exclude else None,
+        )
+    return fees.fee_quote(
+        unit=request.unit,
+        use_date=request.use_date,
+        nights=request.nights,
+        slots=list(request.slots),
+        adults=request.adults,
+        children=request.children,
+        rate_class=fees.rate_class_for(request.registrant),
+        commercial=request.commercial,
+        reduction=request.reduction,
+        reduced_nights_available=available,
+    )
+
+
+def reservation_quote(request: rules.BookingRequest) -> fees.FeeQuote:
+    """The fee a booking would cost, shown before the registrant confirms."""
+    return _quote(request)
+
+
+def _family(unit: Unit) -> UnitFamily:
+    return UnitFamily.of(Unit.objects.filter(facility_id=unit.facility_id).only("id", "parent_id"))
+
+
+def _take_capacity(reservation: Reservation, request: rules.BookingRequest) -> None:
+    """Write the occupancy rows; the unique key refuses a double booking."""
+    if request.unit.is_lodging:
+        rows = []
+        for day in request.dates:
+            taken = set(
+                Occupancy.objects.filter(unit=request.unit, date=day).values_list("atom", flat=True)
+            )
+            free = [n for n in range(1, (request.unit.room_count or 0) + 1) if n not in taken]
+            if len(free) < request.rooms:
+                raise DomainError("rooms_full", date=f"{day:%Y-%m-%d}")
+            rows += [
+                Occupancy(unit=request.unit, date=day, atom=room, reservation=reservation)
+                for room in free[: request.rooms]
+            ]
+    else:
+        rows = [
+            Occupancy(unit_id=leaf, date=day, atom=atom, reservation=reservation)
+            for (leaf, day), atoms in rules.needed_atoms(request, _family(request.unit)).items()
+            for atom in sorted(atoms)
+        ]
+    Occupancy.objects.bulk_create(rows)
+
+
+def _refuse(problems: list[DomainError]) -> None:
+    if problems:
+        error = problems[0]
+        error.all = problems
+        raise error
+
+
+def reservation_book(
+    *,
+    request: rules.BookingRequest,
+    by: User,
+    channel: str = Reservation.Channel.ONLINE,
+) -> Reservation:
+    """予約の申込み: check every rule, take the capacity, store the fee as quoted.
+
+    Facilities that review reservations (Ukiha art. 9.2) start in 審査中; the others are
+    confirmed at once. Two people racing for the last slot: one gets it, the other
+    ``DomainError("slot_taken")`` — from the rules or, if they raced past them, from the
+    unique key. Side effects: the booking e-mail, the registrant's last use (validity).
+    """
+    by_staff = channel != Reservation.Channel.ONLINE
+    facility = request.unit.facility
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                _refuse(rules.check(request, by_staff=by_staff))
+                quote = _quote(request)
+                reservation = Reservation.objects.create(
+                    municipality=facility.municipality,
+                    registrant=request.registrant,
+                    unit=request.unit,
+                    use_date=request.use_date,
+                    nights=request.nights if request.unit.is_lodging else 1,
+                    rooms=request.rooms if request.unit.is_lodging else 1,
+                    adults=request.adults,
+                    children=request.children,
+                    infants=request.infants,
+                    party_size=request.party_size,
+                    purpose=request.purpose,
+                    commercial=request.commercial,
+                    reduction=request.reduction,
+                    status=R.AWAITING_APPROVAL if facility.requires_approval else R.CONFIRMED,
+                    channel=channel,
+                    fee_total=quote.total,
+                    fee_breakdown=quote.as_json(),
+                    created_at=clock.now(),
+                    created_by=by,
+                )
+                if request.slots:
+                    reservation.slots.set(request.slots)
+                _take_capacity(reservation, request)
+                registrant_record_use(registrant=request.registrant)
+                audit_record(
+                    action="reservation.book",
+                    actor=by,
+                    municipality=facility.municipality,
+                    target=reservation,
+                    data={"channel": channel, "fee_total": quote.total, "status": reservation.status},
+                )
+                _notify(reservation, "reservation_booked")
+                return reservation
+        except IntegrityError:
+            # The unique key saw a competitor's row: either the capacity is gone (the next
+            # check says so) or, for rooms, both picked the same room number: pick again.
+            continue
+    raise DomainError("slot_taken")
+
+
+def _notify(reservation: Reservation, template: str, **extra: Any) -> None:
+    registrant = reservation.registrant
+    if not registrant.email:
+        return
+    email_template_queue(
+        to=[registrant.email],
+        template=template,
+        context=mail_context(registrant, **reservation_mail_context(reservation), **extra),
+    )
+
+
+def reservation_mail_context(reservation: Reservation) -> dict[str, Any]:
+    unit = reservation.unit
+    slots = ", ".join(f"{s.label}（{s.time_label}）" for s in reservation.slots.all())
+    return {
+        "reservation_number": reservation.number,
+        "facility_name": unit.facility.name,
+        "unit_name": unit.name,
+        "use_date": f"{reservation.use_date:%Y-%m-%d}",
+        "nights": reservation.nights if unit.is_lodging else None,
+        "slots": slots,
+        "fee_total": f"{reservation.fee_total:,}",
+        "reservation_status": reservation.get_status_display(),
+        "reservation_id": reservation.pk,
+    }
+
+
+@transaction.atomic
+def reservation_approve(*, reservation: Reservation, by: User) -> Reservation:
+    """予約の許可 (Ukiha art. 9.2)."""
+    reservation = _locked(reservation, "approve")
+    reservation.status = R.CONFIRMED
+    reservation.decided_at = clock.now()
+    reservation.decided_by = by
+    reservation.save(update_fields=["status", "decided_at", "decided_by"])
+    audit_record(
+        action="reservation.approve", actor=by, municipality=reservation.municipality, target=reservation
+    )
+    _notify(reservation, "reservation_approved")
+    return reservation
+
+
+@transaction.atomic
+def reservation_reject(*, reservation: Reservation, by: User, reason: str) -> Reservation:
+    if not reason.strip():
+        raise DomainError("reason_required")
+    reservation = _locked(reservation, "reject")
+    reservation.status = R.REJECTED
+    reservation.decided_at = clock.now()
+    reservation.decided_by = by
+    reservation.decision_reason = reason.strip()
+    reservation.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+    reservation.occupancies.all().delete()
+    audit_record(
+        action="reservation.reject", actor=by, municipality=reservation.municipality, target=reservation
+    )
+    _notify(reservation, "reservation_rejected", reason=reason.strip())
+    return reservation
+
+
+def cancellation_terms(reservation: Reservation, *, today: dt.date | None = None) -> tuple[int, int]:
+    """(percent, fee in yen) if the registrant cancelled today; shown before they confirm."""
+    today = today or clock.today()
+    percent = rules.cancellation_percent(reservation.unit.facility, reservation.use_date, today)
+    return percent, reservation.fee_total * percent // 100
+
+
+@transaction.atomic
+def reservation_cancel(
+    *, reservation: Reservation, by: User, reason: str = "", by_staff: bool = False
+) -> Reservation:
+    """取消. By the registrant: the cancellation fee of the tier that applies today, and a
+    30-day booking stop when a fee applies (a late cancellation). By staff (facility reasons,
+    weather warnings): a reason is required, and neither fee nor penalty applies.
+    """
+    reservation = _locked(reservation, "cancel")
+    today = clock.today()
+    if reservation.use_date < today:
+        raise DomainError("change_after_start")
+    if by_staff and not reason.strip():
+        raise DomainError("reason_required")
+    percent, fee = (0, 0) if by_staff else cancellation_terms(reservation, today=today)
+    reservation.status = R.CANCELLED
+    reservation.cancelled_at = clock.now()
+    reservation.cancelled_by = by
+    reservation.cancel_reason = reason.strip()
+    reservation.cancellation_fee = fee
+    reservation.save(
+        update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "cancellation_fee"]
+    )
+    reservation.occupancies.all().delete()
+    if percent > 0:
+        Penalty.objects.create(
+            registrant=reservation.registrant,
+            reservation=reservation,
+            reason=Penalty.Reason.LATE_CANCELLATION,
+            starts_on=today,
+            ends_on=today + dt.timedelta(days=LATE_CANCELLATION_DAYS),
+        )
+    audit_record(
+        action="reservation.cancel",
+        actor=by,
+        municipality=reservation.municipality,
+        target=reservation,
+        data={"by_staff": by_staff, "percent": percent, "fee": fee},
+    )
+    _notify(reservation, "reservation_cancelled", reason=reservation.cancel_reason, cancellation_fee=f"{fee:,}")
+    return reservation
+
+
+def _request_of(reservation: Reservation, **changes: Any) -> rules.BookingRequest:
+    values = {
+        "registrant": reservation.registrant,
+        "unit": reservation.unit,
+        "use_date": reservation.use_date,
+        "nights": reservation.nights,
+        "slots": list(reservation.slots.all()),
+        "rooms": reservation.rooms,
+        "adults": reservation.adults,
+        "children": reservation.children,
+        "infants": reservation.infants,
+        "party_size": reservation.party_size,
+        "purpose": reservation.purpose,
+        "commercial": reservation.commercial,
+        "reduction": reservation.reduction,
+    }
+    values.update(changes)
+    return rules.BookingRequest(**values)
+
+
+def _change(reservation: Reservation, by: User, action: str, **changes: Any) -> tuple[Reservation, int]:
+    reservation = _locked(reservation, "change")
+    if reservation.use_date < clock.today():
+        raise DomainError("change_after_start")
+    if all(getattr(reservation, k) == v for k, v in changes.items()):
+        raise DomainError("nothing_to_change")
+    request = _request_of(reservation, **changes)
+    # A change is judged like a new booking of the result, except that the reservation's own
+    # capacity and its own place in the per-registrant limit do not count against it.
+    problems = rules.check(request, exclude=reservation, by_staff=by.kind == User.Kind.STAFF)
+    problems = [p for p in problems if p.code not in {"window_closed"} or "nights" in changes]
+    _refuse(problems)
+    quote = _quote(request, exclude=reservation)
+    previous = reservation.fee_total
+    for field, value in changes.items():
+        setattr(reservation, field, value)
+    reservation.fee_total = quote.total
+    reservation.fee_breakdown = {**quote.as_json(), "previous_total": previous}
+    reservation.save()
+    reservation.occupancies.all().delete()
+    _take_capacity(reservation, request)
+    audit_record(
+        action=action,
+        actor=by,
+        municipality=reservation.municipality,
+        target=reservation,
+        data={"changes": {k: str(v) for k, v in changes.items()}, "previous_total": previous, "fee_total": quote.total},
+    )
+    _notify(reservation, "reservation_changed", previous_total=f"{previous:,}", difference=f"{quote.total - previous:+,}")
+    return reservation, quote.total - previous
+
+
+def reservation_change_nights(*, reservation: Reservation, nights: int, by: User) -> tuple[Reservation, int]:
+    """宿泊数の変更: extend when the extra nights are free, or shorten. Returns the fee
+    difference (positive: to pay; negative: to refund — the payment issue settles it)."""
+    if not reservation.unit.is_lodging:
+        raise DomainError("nothing_to_change")
+    try:
+        with transaction.atomic():
+            return _change(reservation, by, "reservation.change_nights", nights=nights)
+    except IntegrityError as exc:
+        raise DomainError("rooms_full", date="") from exc
+
+
+def reservation_change_party(
+    *,
+    reservation: Reservation,
+    by: User,
+    adults: int | None = None,
+    children: int | None = None,
+    infants: int | None = None,
+    party_size: int | None = None,
+) -> tuple[Reservation, int]:
+    """人数の変更: the party of a stay, or the expected number of people of a hall."""
+    changes = {
+        k: v
+        for k, v in {"adults": adults, "children": children, "infants": infants, "party_size": party_size}.items()
+        if v is not None
+    }
+    try:
+        with transaction.atomic():
+            return _change(reservation, by, "reservation.change_party", **changes)
+    except IntegrityError as exc:
+        raise DomainError("slot_taken") from exc
+
+
+@transaction.atomic
+def reservation_mark_used(*, reservation: Reservation, by: User) -> Reservation:
+    reservation = _locked(reservation, "mark_used")
+    reservation.status = R.USED
+    reservation.save(update_fields=["status"])
+    audit_record(action="reservation.used", actor=by, municipality=reservation.municipality, target=reservation)
+    return reservation
+
+
+@transaction.atomic
+def reservation_mark_no_show(*, reservation: Reservation, by: User) -> Reservation:
+    """無断不使用: the capacity stays used; new bookings are blocked for 60 days."""
+    reservation = _locked(reservation, "mark_no_show")
+    reservation.status = R.NO_SHOW
+    reservation.save(update_fields=["status"])
+    today = clock.today()
+    Penalty.objects.create(
+        registrant=reservation.registrant,
+        reservation=reservation,
+        reason=Penalty.Reason.NO_SHOW,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=NO_SHOW_DAYS),
+    )
+    audit_record(action="reservation.no_show", actor=by, municipality=reservation.municipality, target=reservation)
+    return reservation
+
+
+@transaction.atomic
+def penalty_waive(*, penalty: Penalty, by: User, reason: str) -> Penalty:
+    """Staff lift a booking stop, e.g. after a weather warning made the cancellation late."""
+    if not reason.strip():
+        raise DomainError("reason_required")
+    penalty = Penalty.objects.select_for_update().select_related("registrant").get(pk=penalty.pk)
+    penalty.waived_at = clock.now()
+    penalty.waived_by = by
+    penalty.waive_reason = reason.strip()
+    penalty.save(update_fields=["waived_at", "waived_by", "waive_reason"])
+    audit_record(
+        action="penalty.waive",
+        actor=by,
+        municipality=penalty.registrant.municipality,
+        target=penalty,
+        data={"reason": penalty.waive_reason},
+    )
+    return penalty
+
+
+def reservations_cancel_for_registrant(*, registrant: Registrant, by: User | None, reason: str) -> int:
+    """The registration ended (rejected, deleted): cancel every future reservation, no fee."""
+    count = 0
+    for reservation in Reservation.objects.filter(
+        registrant=registrant, status__in=Reservation.HOLDS_CAPACITY, use_date__gte=clock.today()
+    ):
+        with transaction.atomic():
+            locked = _locked(reservation, "cancel")
+            locked.status = R.CANCELLED
+            locked.cancelled_at = clock.now()
+            locked.cancelled_by = by
+            locked.cancel_reason = reason
+            locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+            locked.occupancies.all().delete()
+            audit_record(
+                action="reservation.cancel",
+                actor=by,
+                municipality=locked.municipality,
+                target=locked,
+                data={"by_staff": True, "registration_ended": True},
+            )
+        count += 1
+    return count
+
+
+def reservation_reminders(*, today: dt.date | None = None) -> int:
+    """E-mail a reminder 3 days before the use date (once)."""
+    today = today or clock.today()
+    count = 0
+    due = Reservation.objects.filter(
+        status=R.CONFIRMED, use_date=today + dt.timedelta(days=3), reminded_at__isnull=True
+    ).select_related("registrant__municipality", "unit__facility")
+    for reservation in due:
+        with transaction.atomic():
+            Reservation.objects.filter(pk=reservation.pk).update(reminded_at=clock.now())
+            _notify(reservation, "reservation_reminder")
+        count += 1
+    return count
+
+
+def reservation_change_preview(*, reservation: Reservation, **changes: Any) -> tuple[list[DomainError], int]:
+    """What a change would cost, before the registrant confirms: (problems, fee difference)."""
+    request = _request_of(reservation, **changes)
+    problems = rules.check(request, exclude=reservation)
+    problems = [p for p in problems if p.code not in {"window_closed"} or "nights" in changes]
+    if problems:
+        return problems, 0
+    return [], _quote(request, exclude=reservation).total - reservation.fee_total

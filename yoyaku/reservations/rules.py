@@ -1,0 +1,269 @@
+"""Booking rules, checked in one place: before booking (to show people what applies) and
+inside the booking transaction (to refuse). The database still has the last word on overlaps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
+from yoyaku.core.selectors import service_status
+from yoyaku.facilities.models import Facility, Purpose, ReductionCategory, Slot, Unit
+from yoyaku.facilities.selectors import UnitFamily, closed_reason, closures_between, holidays_between
+from yoyaku.lottery.selectors import lottery_unit_dates
+from yoyaku.registrants import selectors as registrant_selectors
+from yoyaku.registrants.models import ReductionGrant, Registrant
+from yoyaku.reservations.models import Occupancy, Penalty, Reservation
+from yoyaku.reservations.selectors import atoms_of_slot, basic_slots
+
+REFUSAL_CODES = {
+    "under_review": "registrant_under_review",
+    "duplicate_suspected": "registrant_duplicate",
+    "expired": "registrant_expired",
+    "ended": "registrant_ended",
+}
+
+
+@dataclass
+class BookingRequest:
+    registrant: Registrant
+    unit: Unit
+    use_date: dt.date
+    nights: int = 1
+    slots: Sequence[Slot] = ()
+    rooms: int = 1
+    adults: int = 0
+    children: int = 0
+    infants: int = 0
+    party_size: int = 0
+    purpose: Purpose | None = None
+    commercial: bool = False
+    reduction: ReductionCategory | None = None
+    dates: list[dt.date] = field(init=False)
+
+    def __post_init__(self) -> None:
+        count = self.nights if self.unit.is_lodging else 1
+        self.dates = [self.use_date + dt.timedelta(days=i) for i in range(count)]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def booking_window(facility: Facility, use_date: dt.date) -> tuple[dt.date, dt.date]:
+    """(first day, last day) on which ``use_date`` can be booked first-come."""
+    opens = add_months(use_date, -facility.opens_months_before)
+    closes = use_date - dt.timedelta(days=facility.closes_days_before)
+    return opens, closes
+
+
+def active_penalty(registrant: Registrant, today: dt.date) -> Penalty | None:
+    return (
+        Penalty.objects.filter(
+            registrant=registrant, starts_on__lte=today, ends_on__gte=today, waived_at__isnull=True
+        )
+        .order_by("-ends_on")
+        .first()
+    )
+
+
+def registrant_problem(registrant: Registrant, *, today: dt.date) -> DomainError | None:
+    refusal = registrant_selectors.booking_refusal(registrant)
+    if refusal:
+        return DomainError(REFUSAL_CODES[refusal])
+    penalty = active_penalty(registrant, today)
+    if penalty is not None:
+        return DomainError("penalty_active", until=f"{penalty.ends_on:%Y-%m-%d}")
+    return None
+
+
+def check(
+    request: BookingRequest,
+    *,
+    at: dt.datetime | None = None,
+    exclude: Reservation | None = None,
+    by_staff: bool = False,
+    check_capacity: bool = True,
+) -> list[DomainError]:
+    """Every rule that refuses this booking, in the order a person should read them.
+
+    ``exclude``: a reservation being changed (its own capacity and count do not count).
+    ``by_staff``: a booking on behalf of the registrant (代理申請) may be made outside the
+    system's service hours, but every other rule holds.
+    """
+    at = at or clock.now()
+    today = clock.local(at).date()
+    unit, facility, registrant = request.unit, request.unit.facility, request.registrant
+    problems: list[DomainError] = []
+
+    if not by_staff and not service_status(municipality=facility.municipality, at=at).accepts_changes:
+        problems.append(DomainError("service_closed"))
+    if unit.facility.municipality_id != registrant.municipality_id or not unit.is_active:
+        return [DomainError("unit_not_bookable")]
+    problem = registrant_problem(registrant, today=today)
+    if problem:
+        problems.append(problem)
+    allowed = facility.allowed_categories or []
+    if allowed:
+        category = "group" if registrant.kind == Registrant.Kind.GROUP else registrant.category
+        if category not in allowed and registrant.category not in allowed:
+            problems.append(DomainError("category_not_allowed"))
+
+    opens, closes = booking_window(facility, request.use_date)
+    if request.use_date < today:
+        problems.append(DomainError("date_past"))
+    elif today < opens:
+        problems.append(DomainError("window_not_open", opens=f"{opens:%Y-%m-%d}"))
+    elif today > closes:
+        problems.append(DomainError("window_closed", closes=f"{closes:%Y-%m-%d}"))
+
+    if unit.is_lodging:
+        if not 1 <= request.nights <= facility.max_nights:
+            problems.append(DomainError("nights_limit", max=facility.max_nights))
+        if not 1 <= request.rooms <= min(facility.max_rooms, unit.room_count or 0):
+            problems.append(DomainError("rooms_limit", max=min(facility.max_rooms, unit.room_count or 0)))
+        persons = request.adults + request.children
+        if request.adults < 1:
+            problems.append(DomainError("adult_required"))
+        elif persons > request.rooms * (unit.persons_per_room or 0):
+            problems.append(DomainError("too_many_persons", max=request.rooms * (unit.persons_per_room or 0)))
+        elif persons < request.rooms * (unit.min_persons_per_room or 1):
+            problems.append(DomainError("too_few_persons", min=request.rooms * (unit.min_persons_per_room or 1)))
+    else:
+        problems += _slot_problems(request, at)
+        if request.party_size < 1:
+            problems.append(DomainError("party_size_required"))
+        elif unit.capacity and request.party_size > unit.capacity:
+            problems.append(DomainError("capacity_exceeded", max=unit.capacity))
+
+    purposes = list(unit.purposes.all())
+    if purposes and request.purpose not in purposes:
+        problems.append(DomainError("purpose_not_allowed"))
+    if request.reduction is not None:
+        problems += _reduction_problems(request)
+
+    # Closed days, seasons, lottery periods: every date (every night) of the booking.
+    family = UnitFamily.of(Unit.objects.filter(facility=facility).only("id", "parent_id"))
+    related = family.related(unit.pk)
+    closures = [
+        c
+        for c in closures_between(facilities=[facility], start=request.dates[0], end=request.dates[-1]).get(facility.pk, [])
+        if c.unit_id is None or c.unit_id in related
+    ]
+    holidays = holidays_between(request.dates[0] - dt.timedelta(days=10), request.dates[-1])
+    held = lottery_unit_dates(unit_ids=related, start=request.dates[0], end=request.dates[-1], at=at)
+    for day in request.dates:
+        reason = closed_reason(facility=facility, day=day, holidays=holidays, closures=closures)
+        if reason:
+            problems.append(DomainError("date_closed", date=f"{day:%Y-%m-%d}", reason=reason))
+        elif any((r, day) in held for r in related):
+            problems.append(DomainError("lottery_period", date=f"{day:%Y-%m-%d}"))
+
+    active = Reservation.objects.filter(
+        registrant=registrant,
+        unit__facility=facility,
+        status__in=Reservation.HOLDS_CAPACITY,
+        use_date__gte=today,
+    )
+    if exclude is not None:
+        active = active.exclude(pk=exclude.pk)
+    if active.count() >= facility.max_active_reservations:
+        problems.append(DomainError("too_many_reservations", max=facility.max_active_reservations))
+
+    if check_capacity and not problems:
+        problems += capacity_problems(request, family=family, exclude=exclude)
+    return problems
+
+
+def _slot_problems(request: BookingRequest, at: dt.datetime) -> list[DomainError]:
+    unit = request.unit
+    if not request.slots:
+        return [DomainError("slot_required")]
+    problems = []
+    schedule_ids = {s.pk for s in unit.slot_schedule.slots.all()} if unit.slot_schedule else set()
+    basics = basic_slots(unit)
+    seen: set[int] = set()
+    local = clock.local(at)
+    for slot in request.slots:
+        if slot.pk not in schedule_ids:
+            return [DomainError("slot_not_in_schedule")]
+        atoms = set(atoms_of_slot(slot, basics))
+        if atoms & seen:
+            problems.append(DomainError("slots_overlap"))
+        seen |= atoms
+        if request.use_date == local.date() and slot.start <= local.time():
+            problems.append(DomainError("slot_started", slot=slot.label))
+    return problems
+
+
+def _reduction_problems(request: BookingRequest) -> list[DomainError]:
+    category = request.reduction
+    if category.municipality_id != request.registrant.municipality_id:
+        return [DomainError("reduction_not_granted")]
+    if category.requires_approval:
+        granted = ReductionGrant.objects.filter(
+            registrant=request.registrant, category=category, status=ReductionGrant.Status.APPROVED
+        ).first()
+        if granted is None or (granted.valid_until and granted.valid_until < request.use_date):
+            return [DomainError("reduction_not_granted")]
+    if category.min_age:
+        birth = request.registrant.birth_date
+        day = request.use_date
+        age = day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+        if age < category.min_age:
+            return [DomainError("reduction_not_granted")]
+    if request.commercial:
+        return [DomainError("reduction_not_for_commercial")]
+    return []
+
+
+def needed_atoms(request: BookingRequest, family: UnitFamily) -> dict[tuple[int, dt.date], set[int]]:
+    """Slot units: the (leaf, date) → atoms this booking takes."""
+    basics = basic_slots(request.unit)
+    atoms: set[int] = set()
+    for slot in request.slots:
+        atoms |= set(atoms_of_slot(slot, basics))
+    return {(leaf, request.use_date): atoms for leaf in family.leaves(request.unit.pk)}
+
+
+def capacity_problems(
+    request: BookingRequest, *, family: UnitFamily, exclude: Reservation | None = None
+) -> list[DomainError]:
+    """Friendly check that the capacity is free; the unique key is the guarantee."""
+    taken = Occupancy.objects.filter(unit__facility=request.unit.facility, date__in=request.dates)
+    if exclude is not None:
+        taken = taken.exclude(reservation=exclude)
+    if request.unit.is_lodging:
+        per_night: dict[dt.date, int] = {}
+        for day in taken.filter(unit=request.unit).values_list("date", flat=True):
+            per_night[day] = per_night.get(day, 0) + 1
+        for day in request.dates:
+            if (request.unit.room_count or 0) - per_night.get(day, 0) < request.rooms:
+                return [DomainError("rooms_full", date=f"{day:%Y-%m-%d}")]
+        return []
+    busy = set(taken.values_list("unit_id", "date", "atom"))
+    for (leaf, day), atoms in needed_atoms(request, family).items():
+        if any((leaf, day, atom) in busy for atom in atoms):
+            return [DomainError("slot_taken")]
+    return []
+
+
+def cancellation_percent(facility: Facility, use_date: dt.date, today: dt.date) -> int:
+    """The cancellation fee tier that applies ``days_before`` the use date (0 when no tiers)."""
+    days_before = (use_date - today).days
+    tiers = sorted(facility.cancellation_tiers or [], key=lambda t: -int(t["days_before"]))
+    for tier in tiers:
+        if days_before >= int(tier["days_before"]):
+            return int(tier["percent"])
+    return int(tiers[-1]["percent"]) if tiers else 0
