@@ -193,11 +193,11 @@ def reservation_change(request: HttpRequest, municipality: str, reservation_id: 
     if request.POST.get("action") == "apply":
         try:
             if "nights" in changes:
-                _, difference = booking.reservation_change_nights(
+                _changed, difference = booking.reservation_change_nights(
                     reservation=reservation, nights=changes["nights"], by=request.user
                 )
             else:
-                _, difference = booking.reservation_change_party(
+                _changed, difference = booking.reservation_change_party(
                     reservation=reservation, by=request.user, **changes
                 )
         except DomainError as error:

@@ -1,0 +1,90 @@
+"""A registrant books a hall slot and a two-night stay, extends it, changes the party, cancels
+and sees the cancellation fee — in Chromium, with axe-core on the booking pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.reservations.helpers import TIERS, hall, registrant, resort
+from yoyaku.core import clock
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def world(live_server, travel):
+    from tests import factories as f
+
+    travel(dt.datetime(2026, 6, 1, 10, 0))
+    municipality = f.MunicipalityFactory(slug="ukiha", name="うきは市")
+    _, whole, *_ = hall(municipality)
+    facility, room_type = resort(municipality)
+    person = registrant(municipality, birth_date=dt.date(1985, 4, 12))
+    return live_server.url, municipality, whole, room_type, person
+
+
+def log_in(page, base, person):
+    page.goto(f"{base}/ukiha/login/")
+    page.get_by_label("利用者番号").fill(person.user_number)
+    page.get_by_label("パスワード").fill("19850412")
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("マイページ")
+
+
+def test_book_extend_change_and_cancel(page, world, axe_check):
+    base, municipality, whole, room_type, person = world
+    assert clock.today() == dt.date(2026, 6, 1)
+    log_in(page, base, person)
+
+    # A hall slot, from the day view.
+    page.goto(f"{base}/ukiha/availability/?date=2026-06-16")
+    page.get_by_role("link", name=re.compile(rf"予約する.*{whole.name}")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("予約の申込み")
+    axe_check(page)
+    page.get_by_role("checkbox", name=re.compile("^午前（9:00～12:00）")).check()
+    page.get_by_label(re.compile("利用予定人数")).fill("20")
+    page.get_by_role("button", name="料金を確認する").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("予約内容の確認")
+    expect(page.locator("table.fee-table tfoot")).to_contain_text("2,000円")
+    axe_check(page)
+    page.get_by_role("button", name="予約する").click()
+    expect(page.locator("main")).to_contain_text("予約確定")
+
+    # A two-night stay for two adults.
+    page.goto(f"{base}/ukiha/reserve/{room_type.pk}/?date=2026-06-16")
+    page.get_by_label("宿泊数").select_option("2")
+    page.get_by_role("button", name="料金を確認する").click()
+    expect(page.locator("table.fee-table tfoot")).to_contain_text("24,000円")
+    page.get_by_role("button", name="予約する").click()
+    expect(page.locator("main")).to_contain_text("2泊・1室")
+    axe_check(page)
+
+    # Extend to three nights: the new fee and the difference are shown first.
+    page.get_by_label("宿泊数").select_option("3")
+    page.get_by_role("button", name="変更後の料金を確認").first.click()
+    expect(page.locator("main")).to_contain_text("36,000円")
+    expect(page.locator("main")).to_contain_text("12,000円の追加")
+    page.get_by_role("button", name="変更する").click()
+    expect(page.locator("main")).to_contain_text("3泊・1室")
+
+    # Add a child: party size change.
+    page.get_by_label("子ども（4歳以上）").fill("1")
+    page.get_by_role("button", name="変更後の料金を確認").nth(1).click()
+    expect(page.locator("main")).to_contain_text("9,000円の追加")
+    page.get_by_role("button", name="変更する").click()
+    expect(page.locator("main")).to_contain_text("子ども1名")
+
+    # Cancel the stay: the fee is shown before confirming (15 days ahead: free).
+    page.get_by_role("link", name="取消の手続きへ").click()
+    expect(page.locator("main")).to_contain_text("取消料：使用料の0%（0円）")
+    axe_check(page)
+    page.get_by_label(re.compile("この予約を取り消します")).check()
+    page.get_by_role("button", name="取り消す").click()
+    expect(page.locator("main [role=status]")).to_contain_text("予約を取り消しました。取消料：0円")
+    expect(page.get_by_role("region", name="取消・不許可")).to_contain_text(room_type.facility.name)
+    axe_check(page)
+    assert TIERS[0]["percent"] == 0

@@ -1,0 +1,114 @@
+"""The booking pages through HTTP: confirm shows the fee, errors keep the input, changes and
+cancellation go through a preview."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests import factories as f
+from tests.reservations.helpers import book_stay, hall, registrant, resort
+from yoyaku.reservations.models import Reservation
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def hall_and_person(ukiha, client):
+    _, whole, *_ = hall(ukiha)
+    person = registrant(ukiha)
+    client.force_login(person.user)
+    return whole, person
+
+
+def test_booking_needs_a_log_in(client, ukiha):
+    _, whole, *_ = hall(ukiha)
+    response = client.get(f"/ukiha/reserve/{whole.pk}/?date=2026-06-16")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/ukiha/login/")
+
+
+def test_confirm_shows_the_fee_and_nothing_is_booked_yet(client, hall_and_person):
+    whole, _ = hall_and_person
+    am = f.slot(whole, "am")
+    response = client.post(
+        f"/ukiha/reserve/{whole.pk}/",
+        {"action": "confirm", "date": "2026-06-16", "slots": [am.pk], "party_size": "12"},
+    )
+    body = response.content.decode()
+    assert "予約内容の確認" in body and "2,000円" in body
+    assert Reservation.objects.count() == 0
+    response = client.post(
+        f"/ukiha/reserve/{whole.pk}/",
+        {"action": "book", "date": "2026-06-16", "slots": [am.pk], "party_size": "12"},
+    )
+    assert response.status_code == 302
+    assert Reservation.objects.get().party_size == 12
+
+
+def test_rule_errors_are_listed_and_the_input_is_kept(client, hall_and_person):
+    whole, _ = hall_and_person
+    response = client.post(
+        f"/ukiha/reserve/{whole.pk}/",
+        {
+            "action": "confirm",
+            "date": "2026-06-16",
+            "slots": [f.slot(whole, "am").pk],
+            "party_size": "9999",
+        },
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "利用予定人数が定員（30名）を超えています。" in body
+    assert 'value="9999"' in body
+
+
+def test_no_slot_chosen_is_said_next_to_the_field(client, hall_and_person):
+    whole, _ = hall_and_person
+    response = client.post(
+        f"/ukiha/reserve/{whole.pk}/",
+        {"action": "confirm", "date": "2026-06-16", "party_size": "5"},
+    )
+    assert "利用する時間区分を選んでください。" in response.content.decode()
+
+
+def test_a_malformed_date_is_a_400_not_a_500(client, hall_and_person):
+    whole, _ = hall_and_person
+    assert client.get(f"/ukiha/reserve/{whole.pk}/?date=2026-02-30").status_code == 400
+
+
+def test_change_preview_then_apply_shows_the_difference(client, ukiha):
+    _, room_type = resort(ukiha)
+    person = registrant(ukiha)
+    stay = book_stay(person, room_type, dt.date(2026, 6, 16), nights=1)
+    client.force_login(person.user)
+    preview = client.post(
+        f"/ukiha/reservations/{stay.pk}/change/", {"nights": "2", "action": "preview"}
+    )
+    assert "12,000円の追加" in preview.content.decode()
+    stay.refresh_from_db()
+    assert stay.nights == 1
+    applied = client.post(
+        f"/ukiha/reservations/{stay.pk}/change/", {"nights": "2", "action": "apply"}, follow=True
+    )
+    assert "使用料の差額：+12,000円" in applied.content.decode()
+    stay.refresh_from_db()
+    assert stay.nights == 2
+    bad = client.post(f"/ukiha/reservations/{stay.pk}/change/", {"nights": "x", "action": "apply"})
+    assert bad.status_code == 400
+
+
+def test_cancel_asks_for_confirmation_and_another_persons_reservation_is_404(client, ukiha):
+    _, room_type = resort(ukiha)
+    person, other = registrant(ukiha), registrant(ukiha)
+    stay = book_stay(person, room_type, dt.date(2026, 6, 16))
+    client.force_login(other.user)
+    assert client.get(f"/ukiha/reservations/{stay.pk}/").status_code == 404
+    client.force_login(person.user)
+    response = client.post(f"/ukiha/reservations/{stay.pk}/cancel/", {})
+    assert response.status_code == 400
+    assert "確認のため、チェックを入れてください。" in response.content.decode()
+    client.post(f"/ukiha/reservations/{stay.pk}/cancel/", {"confirm": "yes"})
+    stay.refresh_from_db()
+    assert stay.status == Reservation.Status.CANCELLED
