@@ -3,6 +3,7 @@
 from django.http import HttpResponse
 from django.urls import include, path
 
+from yoyaku.citizen import calendar_views
 from yoyaku.citizen import views as citizen_views
 from yoyaku.core import devmail
 
@@ -18,5 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("yoyaku.staff.urls")),
     path("dev/mail/", devmail.mailbox, name="dev_mail"),
+    # The private iCal feed: outside /<municipality>/ (calendar apps carry no cookie or
+    # session); the token alone names the registrant.
+    path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("", include("yoyaku.citizen.urls")),
 ]

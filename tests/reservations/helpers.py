@@ -22,7 +22,14 @@ def hall(municipality, **facility_fields):
     )
     whole, half_a, half_b = f.arena(facility)
     for unit in (whole, half_a, half_b):
-        for code, amount in (("am", 2000), ("pm", 2600), ("night", 2600), ("am-pm", 4600), ("pm-night", 5200), ("all-day", 7200)):
+        for code, amount in (
+            ("am", 2000),
+            ("pm", 2600),
+            ("night", 2600),
+            ("am-pm", 4600),
+            ("pm-night", 5200),
+            ("all-day", 7200),
+        ):
             f.fee(unit, amount if unit is whole else amount // 2, slot=f.slot(unit, code))
     return facility, whole, half_a, half_b
 
@@ -43,7 +50,11 @@ def resort(municipality, rooms=3, **facility_fields):
 
 
 def registrant(municipality, **overrides):
-    return builders.active(municipality, f.staff_user(municipality, login_id=f"admin{builders._counter.__next__()}"), **overrides)
+    return builders.active(
+        municipality,
+        f.staff_user(municipality, login_id=f"admin{builders._counter.__next__()}"),
+        **overrides,
+    )
 
 
 def book_slot(person, unit, day: dt.date, *codes: str, party=10, **kw):

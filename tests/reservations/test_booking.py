@@ -85,7 +85,9 @@ class TestFirstCome:
         with pytest.raises(DomainError) as refused:
             book_stay(registrant(minato), room_type, DAY, nights=2, rooms=1)
         assert refused.value.code == "rooms_full"
-        assert Occupancy.objects.filter(unit=room_type, date=DAY + dt.timedelta(days=1)).count() == 3
+        assert (
+            Occupancy.objects.filter(unit=room_type, date=DAY + dt.timedelta(days=1)).count() == 3
+        )
 
 
 class TestRules:
@@ -211,10 +213,14 @@ class TestChangesAndCancellation:
         person = registrant(minato)
         stay = book_stay(person, room_type, DAY, nights=2, adults=2)
         assert stay.fee_total == 2 * 2 * 6000
-        stay, difference = booking.reservation_change_nights(reservation=stay, nights=3, by=person.user)
+        stay, difference = booking.reservation_change_nights(
+            reservation=stay, nights=3, by=person.user
+        )
         assert difference == 2 * 6000
         assert Occupancy.objects.filter(reservation=stay).count() == 3
-        stay, difference = booking.reservation_change_nights(reservation=stay, nights=1, by=person.user)
+        stay, difference = booking.reservation_change_nights(
+            reservation=stay, nights=1, by=person.user
+        )
         assert difference == -2 * 2 * 6000
         assert stay.fee_breakdown["previous_total"] == 3 * 2 * 6000
 
@@ -233,7 +239,9 @@ class TestChangesAndCancellation:
         _, room_type = resort(minato)
         person = registrant(minato)
         stay = book_stay(person, room_type, DAY, nights=1, adults=2)
-        stay, difference = booking.reservation_change_party(reservation=stay, by=person.user, children=1)
+        stay, difference = booking.reservation_change_party(
+            reservation=stay, by=person.user, children=1
+        )
         assert difference == 3000
         with pytest.raises(DomainError) as refused:
             booking.reservation_change_party(reservation=stay, by=person.user, adults=5)
@@ -248,7 +256,9 @@ class TestChangesAndCancellation:
             (dt.datetime(2026, 6, 15, 10), 100, True),  # the day before
         ],
     )
-    def test_cancellation_fee_tiers_and_the_30_day_stop(self, ukiha, travel, today, percent, penalty):
+    def test_cancellation_fee_tiers_and_the_30_day_stop(
+        self, ukiha, travel, today, percent, penalty
+    ):
         _, whole, *_ = hall(ukiha)
         person = registrant(ukiha)
         reservation = book_slot(person, whole, DAY, "am-pm")
@@ -273,7 +283,9 @@ class TestChangesAndCancellation:
         travel(dt.datetime(2026, 6, 15, 10))
         with pytest.raises(DomainError):
             booking.reservation_cancel(reservation=reservation, by=staff, by_staff=True)
-        booking.reservation_cancel(reservation=reservation, by=staff, reason="台風接近のため", by_staff=True)
+        booking.reservation_cancel(
+            reservation=reservation, by=staff, reason="台風接近のため", by_staff=True
+        )
         reservation.refresh_from_db()
         assert reservation.cancellation_fee == 0
         assert not Penalty.objects.exists()
@@ -289,7 +301,10 @@ class TestChangesAndCancellation:
         assert penalty.ends_on == dt.date(2026, 8, 15)
         with pytest.raises(DomainError) as refused:
             book_slot(person, whole, dt.date(2026, 6, 30), "am")
-        assert refused.value.message == "直前の取消または無断不使用のため、2026-08-15まで新しい予約はできません。"
+        assert (
+            refused.value.message
+            == "直前の取消または無断不使用のため、2026-08-15まで新しい予約はできません。"
+        )
         booking.penalty_waive(penalty=penalty, by=staff, reason="気象警報の発令")
         book_slot(person, whole, dt.date(2026, 6, 30), "am")
 
@@ -298,7 +313,9 @@ class TestChangesAndCancellation:
         staff = f.staff_user(minato, login_id="clerk")
         person = registrant(minato)
         stay = book_stay(person, room_type, DAY)
-        registrant_services.registration_reject(registrant=person, by=staff, reason="在住を確認できません")
+        registrant_services.registration_reject(
+            registrant=person, by=staff, reason="在住を確認できません"
+        )
         stay.refresh_from_db()
         assert stay.status == Reservation.Status.CANCELLED
         assert not Occupancy.objects.filter(reservation=stay).exists()

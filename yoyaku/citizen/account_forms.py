@@ -114,3 +114,26 @@ class DeregisterForm(forms.Form):
         label=_("利用者登録を廃止します。廃止後はログインできません。"),
         error_messages={"required": _("確認のため、チェックを入れてください。")},
     )
+
+
+class ReductionRequestForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("減免の区分"),
+        queryset=None,
+        empty_label=_("選んでください"),
+        error_messages={"required": _("減免の区分を選んでください。")},
+    )
+    employment_proof = forms.FileField(
+        label=_("確認書類（PDF・JPEG・PNG、5MBまで）"),
+        required=False,
+        help_text=_("障害者手帳・年齢の分かる書類・団体の規約など、区分ごとの書類を添付してください。"),
+    )
+
+    def __init__(self, *args, municipality, **kwargs):
+        from yoyaku.facilities.models import ReductionCategory
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ReductionCategory.objects.filter(municipality=municipality)
+
+    def clean_employment_proof(self):
+        return RegistrationForm.clean_employment_proof(self)

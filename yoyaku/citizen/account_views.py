@@ -267,3 +267,33 @@ def password_reset_confirm(
             )
             return redirect("citizen:login", muni.slug)
     return render(request, "citizen/password_change.html", {"form": form, "reset": True})
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+@registrant_required
+def reductions(request: HttpRequest, municipality: str) -> HttpResponse:
+    """減免の申請: choose a category, attach its proof; staff approve it before use."""
+    from yoyaku.citizen.account_forms import ReductionRequestForm
+
+    registrant = request.registrant
+    form = ReductionRequestForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES or None,
+        municipality=registrant.municipality,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reduction_request(
+                registrant=registrant, category=form.cleaned_data["category"], proof=_proof(form)
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            success(request, _("減免を申請しました。書類を確認して、結果をメールでお知らせします。"))
+            return redirect("citizen:reductions", municipality)
+    return render(
+        request,
+        "citizen/reductions.html",
+        {"form": form, "grants": registrant.reduction_grants.select_related("category")},
+    )

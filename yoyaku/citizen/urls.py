@@ -1,6 +1,12 @@
 from django.urls import path
 
-from yoyaku.citizen import account_views, booking_views, registration_views, views
+from yoyaku.citizen import (
+    account_views,
+    booking_views,
+    calendar_views,
+    registration_views,
+    views,
+)
 
 app_name = "citizen"
 
@@ -29,6 +35,7 @@ urlpatterns = [
     path(M + "mypage/email/<str:token>/", account_views.email_confirm, name="email_confirm"),
     path(M + "mypage/reply/", account_views.info_reply, name="info_reply"),
     path(M + "mypage/deregister/", account_views.deregister, name="deregister"),
+    path(M + "mypage/calendar/", calendar_views.calendar_feed_manage, name="calendar_feed_manage"),
     path(M + "reserve/<int:unit_id>/", booking_views.reserve, name="reserve"),
     path(M + "reservations/", booking_views.reservation_list, name="reservation_list"),
     path(
@@ -45,6 +52,11 @@ urlpatterns = [
         M + "reservations/<int:reservation_id>/cancel/",
         booking_views.reservation_cancel,
         name="reservation_cancel",
+    ),
+    path(
+        M + "reservations/<int:reservation_id>/calendar.ics",
+        calendar_views.reservation_ics,
+        name="reservation_ics",
     ),
     path(M + "password-reset/", account_views.password_reset_request, name="password_reset"),
     path(

@@ -80,6 +80,8 @@ MESSAGES = {
     "reservation_wrong_state": _("この予約は現在「%(status)s」のため、この操作はできません。"),
     "change_after_start": _("利用日を過ぎた予約は変更・取消できません。"),
     "nothing_to_change": _("変更はありません。"),
+    "reduction_already_requested": _("この減免はすでに申請済み、または承認済みです。"),
+    "reduction_proof_required": _("減免の確認に必要な書類を添付してください。"),
     "fee_not_set": _("この利用区分の使用料が設定されていません。施設にお問い合わせください。"),
     "reduction_not_for_commercial": _("営利目的の利用には減免を適用できません。"),
 }

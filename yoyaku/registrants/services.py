@@ -744,3 +744,68 @@ def anonymize_ended(*, now: dt.datetime | None = None) -> int:
             )
         count += 1
     return count
+
+
+@transaction.atomic
+def reduction_request(*, registrant: Registrant, category, proof: Proof | None = None):
+    """減免の申請: the registrant asks for a reduction category, with the proof it needs."""
+    from yoyaku.registrants.models import ReductionGrant
+
+    if category.municipality_id != registrant.municipality_id:
+        raise DomainError("reduction_not_granted")
+    if registrant.reduction_grants.filter(
+        category=category, status__in=[ReductionGrant.Status.PENDING, ReductionGrant.Status.APPROVED]
+    ).exists():
+        raise DomainError("reduction_already_requested")
+    if category.requires_approval and category.proof_description and proof is None:
+        raise DomainError("reduction_proof_required")
+    grant = ReductionGrant.objects.create(
+        registrant=registrant,
+        category=category,
+        requested_at=clock.now(),
+        status=ReductionGrant.Status.PENDING if category.requires_approval else ReductionGrant.Status.APPROVED,
+    )
+    if proof is not None:
+        grant.proof.save(proof.name, proof.file, save=False)
+        grant.proof_type = proof.content_type
+        grant.save(update_fields=["proof", "proof_type"])
+    audit_record(
+        action="reduction.request",
+        actor=registrant.user,
+        municipality=registrant.municipality,
+        target=grant,
+        data={"category": category.pk},
+    )
+    return grant
+
+
+@transaction.atomic
+def reduction_decide(*, grant, by: User, approve: bool, reason: str = "", valid_until: dt.date | None = None):
+    """Staff check the proof and approve (optionally until a date) or refuse with a reason."""
+    from yoyaku.registrants.models import ReductionGrant
+
+    grant = ReductionGrant.objects.select_for_update().select_related("registrant__municipality", "category").get(pk=grant.pk)
+    if grant.status != ReductionGrant.Status.PENDING:
+        raise DomainError("change_request_decided")
+    if not approve and not reason.strip():
+        raise DomainError("reason_required")
+    grant.status = ReductionGrant.Status.APPROVED if approve else ReductionGrant.Status.REJECTED
+    grant.decided_at = clock.now()
+    grant.decided_by = by
+    grant.reason = reason.strip()
+    grant.valid_until = valid_until
+    grant.save(update_fields=["status", "decided_at", "decided_by", "reason", "valid_until"])
+    audit_record(
+        action="reduction.approve" if approve else "reduction.reject",
+        actor=by,
+        municipality=grant.registrant.municipality,
+        target=grant,
+    )
+    _notify(
+        grant.registrant,
+        "reduction_decided",
+        approved=approve,
+        category=str(grant.category),
+        reason=grant.reason,
+    )
+    return grant

@@ -198,3 +198,45 @@ class Occupancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.date} {self.atom}"
+
+
+class CalendarFeedQuerySet(models.QuerySet):
+    def active(self) -> CalendarFeedQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+    def current(self) -> CalendarFeed | None:
+        """The registrant's feed in use, if any (``registrant.calendar_feeds.current``)."""
+        return self.active().first()
+
+
+class CalendarFeed(models.Model):
+    """カレンダー連携: a private iCal address for one registrant's reservations.
+
+    The token is the only secret (calendar apps cannot log in), so it is long and random,
+    never written to the audit log, and replaced or revoked by the registrant at will. A
+    revoked row is kept for the record; at most one feed per registrant is active.
+    """
+
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CalendarFeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("カレンダー連携")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registrant"],
+                condition=Q(revoked_at__isnull=True),
+                name="calendar_feed_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"calendar feed #{self.pk} of registrant {self.registrant_id} ({state})"

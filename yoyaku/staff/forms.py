@@ -147,3 +147,152 @@ class CounterChannelForm(forms.Form):
         choices=[("individual", _("個人")), ("group", _("団体"))],
         initial="individual",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reservations (approval, list, 代理申請) and unit blocks (利用停止)
+# ---------------------------------------------------------------------------------------------
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """Units named with their facility: 「うきは市文化会館 大ホール」."""
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.facility.display_name} {obj.display_name}"
+
+
+class SlotChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.schedule.name}：{obj.display_label}（{obj.time_label}）"
+
+
+def _units_of(facilities):
+    from yoyaku.facilities.models import Unit
+
+    return (
+        Unit.objects.filter(facility__in=facilities, is_active=True, facility__is_active=True)
+        .select_related("facility")
+        .order_by("facility__order", "facility_id", "order", "id")
+    )
+
+
+class ReservationFilterForm(forms.Form):
+    facility = forms.ModelChoiceField(
+        label=_("施設"), queryset=None, required=False, empty_label=_("すべて")
+    )
+    date_from = forms.DateField(label=_("利用日（から）"), required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label=_("利用日（まで）"), required=False, widget=DATE_INPUT)
+    status = forms.ChoiceField(label=_("状況"), required=False, choices=())
+    user_number = forms.CharField(
+        label=_("利用者番号"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 10}),
+    )
+
+    def __init__(self, *args, facilities, **kwargs):
+        from yoyaku.reservations.models import Reservation
+
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
+        self.fields["status"].choices = [("", _("すべて")), *Reservation.Status.choices]
+
+    def clean_user_number(self) -> str:
+        return to_half_width(self.cleaned_data["user_number"])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("終了日は開始日以降にしてください。"))
+        return data
+
+
+class ProxyTargetForm(forms.Form):
+    """代理申請, first step: who (利用者番号), which unit, which date."""
+
+    user_number = forms.CharField(
+        label=_("利用者番号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 10}),
+    )
+    unit = UnitChoiceField(label=_("室場"), queryset=None, empty_label=_("選んでください"))
+    date = forms.DateField(label=_("利用日（宿泊はチェックイン日）"), widget=DATE_INPUT)
+
+    def __init__(self, *args, municipality, facilities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        self.registrant = None
+        self.fields["unit"].queryset = _units_of(facilities)
+
+    def clean_user_number(self) -> str:
+        from yoyaku.registrants.models import Registrant
+
+        number = to_half_width(self.cleaned_data["user_number"])
+        self.registrant = (
+            Registrant.objects.select_related("municipality", "user")
+            .filter(municipality=self.municipality, user_number=number)
+            .first()
+        )
+        if self.registrant is None:
+            raise forms.ValidationError(_("この利用者番号の登録者は見つかりません。"))
+        return number
+
+
+class ProxyChannelForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("受付方法"),
+        choices=[("counter", _("窓口")), ("phone", _("電話"))],
+        initial="counter",
+        widget=forms.RadioSelect,
+    )
+
+
+class UnitBlockForm(forms.Form):
+    """利用停止: whole days, or one slot of a time-slot unit, or some rooms of a room type."""
+
+    unit = UnitChoiceField(label=_("室場"), queryset=None, empty_label=_("選んでください"))
+    start_date = forms.DateField(label=_("開始日"), widget=DATE_INPUT)
+    end_date = forms.DateField(label=_("終了日"), widget=DATE_INPUT)
+    slot = SlotChoiceField(
+        label=_("時間区分"),
+        queryset=None,
+        required=False,
+        empty_label=_("終日"),
+        help_text=_("空欄は終日です。宿泊の室場では指定しません。"),
+    )
+    rooms = forms.IntegerField(
+        label=_("部屋数（宿泊）"),
+        required=False,
+        min_value=1,
+        max_value=999,
+        help_text=_("宿泊の室場だけ。空欄は全室です。"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    reason = forms.CharField(
+        label=_("理由"), max_length=200, help_text=_("例：空調設備の修繕、市主催の行事")
+    )
+
+    def __init__(self, *args, facilities, **kwargs):
+        from yoyaku.facilities.models import Slot
+
+        super().__init__(*args, **kwargs)
+        units = _units_of(facilities)
+        self.fields["unit"].queryset = units
+        self.fields["slot"].queryset = (
+            Slot.objects.filter(schedule__units__in=units)
+            .select_related("schedule")
+            .distinct()
+            .order_by("schedule__name", "start", "end")
+        )
+
+    def clean(self):
+        data = super().clean()
+        unit = data.get("unit")
+        if unit is not None and unit.is_lodging and data.get("slot"):
+            self.add_error("slot", _("宿泊の室場には時間区分を指定できません。"))
+        if unit is not None and not unit.is_lodging and data.get("rooms"):
+            self.add_error("rooms", _("部屋数は宿泊の室場だけ指定できます。"))
+        return data

@@ -298,3 +298,71 @@ def change_decide(request: HttpRequest, change_id: int) -> HttpResponse:
         )
     success(request, _("変更届を承認しました。") if approve else _("変更届を不承認としました。"))
     return redirect("staff:change_list")
+
+
+@staff_required(ADMIN)
+@require_http_methods(["GET", "POST"])
+def reduction_list(request: HttpRequest) -> HttpResponse:
+    """減免の審査: pending requests with their proof; approve (optionally until a date) or refuse."""
+    import datetime as dt
+
+    from yoyaku.registrants.models import ReductionGrant
+
+    pending = (
+        ReductionGrant.objects.filter(
+            registrant__municipality=request.municipality, status=ReductionGrant.Status.PENDING
+        )
+        .select_related("registrant", "category")
+        .order_by("requested_at")
+    )
+    error = error_for = None
+    if request.method == "POST":
+        grant = pending.filter(pk=request.POST.get("grant") or 0).first()
+        if grant is None:
+            raise Http404(_("指定された申請は見つかりません。"))
+        valid_until = None
+        if request.POST.get("valid_until"):
+            try:
+                valid_until = dt.date.fromisoformat(request.POST["valid_until"])
+            except ValueError:
+                valid_until = None
+        try:
+            services.reduction_decide(
+                grant=grant,
+                by=request.user,
+                approve=request.POST.get("action") == "approve",
+                reason=request.POST.get("reason", ""),
+                valid_until=valid_until,
+            )
+        except DomainError as exc:
+            error, error_for = exc.message, grant.pk
+        else:
+            success(request, _("減免の申請を処理しました。"))
+            return redirect("staff:reduction_list")
+    return render(
+        request,
+        "staff/reduction_list.html",
+        {"grants": pending, "error": error, "error_for": error_for},
+        status=400 if error else 200,
+    )
+
+
+@staff_required(ADMIN)
+def reduction_proof(request: HttpRequest, grant_id: int) -> HttpResponse:
+    from yoyaku.registrants.models import ReductionGrant
+
+    grant = ReductionGrant.objects.filter(
+        pk=grant_id, registrant__municipality=request.municipality
+    ).select_related("registrant").first()
+    if grant is None or not grant.proof:
+        raise Http404(_("添付ファイルはありません。"))
+    audit_record(
+        action="reduction.proof_view",
+        actor=request.user,
+        municipality=request.municipality,
+        target=grant.registrant,
+        ip_address=client_ip(request),
+    )
+    response = FileResponse(grant.proof.open("rb"), content_type=grant.proof_type or "application/octet-stream")
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from yoyaku.staff import registration_views as reg
+from yoyaku.staff import reservation_views as rsv
 from yoyaku.staff import security_views, views
 
 app_name = "staff"
@@ -36,4 +37,23 @@ urlpatterns = [
     ),
     path("changes/", reg.change_list, name="change_list"),
     path("changes/<int:change_id>/decide/", reg.change_decide, name="change_decide"),
+    # Reservations: approval queue, list, 代理申請, detail and its actions, 使用許可書.
+    path("reservations/", rsv.reservation_list, name="reservation_list"),
+    path("reservations/queue/", rsv.reservation_queue, name="reservation_queue"),
+    path("reservations/new/", rsv.reservation_proxy, name="reservation_proxy"),
+    path("reservations/<int:reservation_id>/", rsv.reservation_detail, name="reservation_detail"),
+    path("reservations/<int:reservation_id>/act/", rsv.reservation_act, name="reservation_act"),
+    path(
+        "reservations/<int:reservation_id>/permit/",
+        rsv.reservation_permit,
+        name="reservation_permit",
+    ),
+    path(
+        "reservations/<int:reservation_id>/penalties/<int:penalty_id>/waive/",
+        rsv.penalty_waive,
+        name="penalty_waive",
+    ),
+    # 利用停止 (unit blocks).
+    path("blocks/", rsv.block_list, name="block_list"),
+    path("blocks/<int:block_id>/remove/", rsv.block_remove, name="block_remove"),
 ]
