@@ -22,7 +22,7 @@ def world(live_server, travel):
     travel(dt.datetime(2026, 6, 1, 10, 0))
     municipality = f.MunicipalityFactory(slug="ukiha", name="うきは市")
     _, whole, *_ = hall(municipality)
-    facility, room_type = resort(municipality)
+    _facility, room_type = resort(municipality)
     person = registrant(municipality, birth_date=dt.date(1985, 4, 12))
     return live_server.url, municipality, whole, room_type, person
 
@@ -36,7 +36,7 @@ def log_in(page, base, person):
 
 
 def test_book_extend_change_and_cancel(page, world, axe_check):
-    base, municipality, whole, room_type, person = world
+    base, _municipality, whole, room_type, person = world
     assert clock.today() == dt.date(2026, 6, 1)
     log_in(page, base, person)
 

@@ -126,7 +126,7 @@ class TestRules:
         assert "too_many_reservations" in codes(refused)
 
     def test_who_may_book(self, ukiha):
-        facility, whole, *_ = hall(ukiha, allowed_categories=["resident"])
+        _facility, whole, *_ = hall(ukiha, allowed_categories=["resident"])
         worker = registrant(ukiha, category="worker", channel="counter")
         with pytest.raises(DomainError) as refused:
             book_slot(worker, whole, DAY, "am")

@@ -126,14 +126,18 @@ class ReductionRequestForm(forms.Form):
     employment_proof = forms.FileField(
         label=_("確認書類（PDF・JPEG・PNG、5MBまで）"),
         required=False,
-        help_text=_("障害者手帳・年齢の分かる書類・団体の規約など、区分ごとの書類を添付してください。"),
+        help_text=_(
+            "障害者手帳・年齢の分かる書類・団体の規約など、区分ごとの書類を添付してください。"
+        ),
     )
 
     def __init__(self, *args, municipality, **kwargs):
         from yoyaku.facilities.models import ReductionCategory
 
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = ReductionCategory.objects.filter(municipality=municipality)
+        self.fields["category"].queryset = ReductionCategory.objects.filter(
+            municipality=municipality
+        )
 
     def clean_employment_proof(self):
         return RegistrationForm.clean_employment_proof(self)

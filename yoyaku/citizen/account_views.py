@@ -290,7 +290,9 @@ def reductions(request: HttpRequest, municipality: str) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            success(request, _("減免を申請しました。書類を確認して、結果をメールでお知らせします。"))
+            success(
+                request, _("減免を申請しました。書類を確認して、結果をメールでお知らせします。")
+            )
             return redirect("citizen:reductions", municipality)
     return render(
         request,

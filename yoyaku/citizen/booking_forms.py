@@ -3,8 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yoyaku.facilities.models import ReductionCategory, Unit
+from yoyaku.facilities.models import ReductionCategory, Slot, Unit
 from yoyaku.registrants.models import ReductionGrant, Registrant
+from yoyaku.reservations import rules
 
 
 def _number(label, *, min_value=0, max_value=999, initial=None) -> forms.IntegerField:
@@ -59,7 +60,9 @@ class BookingForm(forms.Form):
                 (n, _("%(n)s泊") % {"n": n}) for n in range(1, facility.max_nights + 1)
             ]
             rooms = min(facility.max_rooms, unit.room_count or 1)
-            self.fields["rooms"].choices = [(n, _("%(n)s室") % {"n": n}) for n in range(1, rooms + 1)]
+            self.fields["rooms"].choices = [
+                (n, _("%(n)s室") % {"n": n}) for n in range(1, rooms + 1)
+            ]
         else:
             for name in ("nights", "rooms", "adults", "children", "infants"):
                 del self.fields[name]
@@ -84,6 +87,29 @@ class BookingForm(forms.Form):
         )
         if not self.fields["reduction"].queryset.exists():
             del self.fields["reduction"]
+
+    def booking_request(self, *, registrant: Registrant, use_date) -> rules.BookingRequest:
+        """The cleaned form as the request the booking rules and services take."""
+        data = self.cleaned_data
+        slots: list[Slot] = []
+        if not self.unit.is_lodging:
+            chosen = [int(pk) for pk in data.get("slots") or []]
+            slots = list(Slot.objects.filter(schedule=self.unit.slot_schedule, pk__in=chosen))
+        return rules.BookingRequest(
+            registrant=registrant,
+            unit=self.unit,
+            use_date=use_date,
+            nights=data.get("nights") or 1,
+            slots=slots,
+            rooms=data.get("rooms") or 1,
+            adults=data.get("adults") or 0,
+            children=data.get("children") or 0,
+            infants=data.get("infants") or 0,
+            party_size=data.get("party_size") or 0,
+            purpose=data.get("purpose"),
+            commercial=bool(data.get("commercial")),
+            reduction=data.get("reduction"),
+        )
 
     def clean_slots(self):
         chosen = self.cleaned_data.get("slots") or []

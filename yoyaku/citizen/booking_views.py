@@ -12,11 +12,11 @@ from django.views.decorators.http import require_http_methods
 
 from yoyaku.citizen.account_views import registrant_required
 from yoyaku.citizen.booking_forms import BookingForm
-from yoyaku.citizen.views import _bad_request, _municipality
+from yoyaku.citizen.views import _bad_request
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
-from yoyaku.facilities.models import Slot, Unit
+from yoyaku.facilities.models import Unit
 from yoyaku.reservations import booking, rules
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations.models import Reservation
@@ -31,28 +31,6 @@ def _unit(request: HttpRequest, unit_id: int) -> Unit:
     if unit is None:
         raise Http404(_("指定された室場は見つかりません。"))
     return unit
-
-
-def _request_from(form: BookingForm, registrant, unit: Unit, use_date: dt.date) -> rules.BookingRequest:
-    data = form.cleaned_data
-    slots = []
-    if not unit.is_lodging:
-        slots = list(Slot.objects.filter(schedule=unit.slot_schedule, pk__in=[int(s) for s in data["slots"]]))
-    return rules.BookingRequest(
-        registrant=registrant,
-        unit=unit,
-        use_date=use_date,
-        nights=data.get("nights") or 1,
-        slots=slots,
-        rooms=data.get("rooms") or 1,
-        adults=data.get("adults") or 0,
-        children=data.get("children") or 0,
-        infants=data.get("infants") or 0,
-        party_size=data.get("party_size") or 0,
-        purpose=data.get("purpose"),
-        commercial=bool(data.get("commercial")),
-        reduction=data.get("reduction"),
-    )
 
 
 def _terms(unit: Unit, use_date: dt.date) -> dict:
@@ -90,7 +68,7 @@ def reserve(request: HttpRequest, municipality: str, unit_id: int) -> HttpRespon
         "registrant_problem": rules.registrant_problem(registrant, today=clock.today()),
     }
     if request.method == "POST" and form.is_valid():
-        booking_request = _request_from(form, registrant, unit, use_date)
+        booking_request = form.booking_request(registrant=registrant, use_date=use_date)
         if request.POST.get("action") == "book":
             try:
                 reservation = booking.reservation_book(request=booking_request, by=request.user)
@@ -135,15 +113,21 @@ def reservation_list(request: HttpRequest, municipality: str) -> HttpResponse:
         "citizen/reservation_list.html",
         {
             "upcoming": mine.filter(status__in=Reservation.HOLDS_CAPACITY, use_date__gte=today),
-            "past": mine.filter(use_date__lt=today).exclude(status=Reservation.Status.CANCELLED).order_by("-use_date"),
-            "cancelled": mine.filter(status__in=[Reservation.Status.CANCELLED, Reservation.Status.REJECTED]).order_by("-use_date"),
+            "past": mine.filter(use_date__lt=today)
+            .exclude(status=Reservation.Status.CANCELLED)
+            .order_by("-use_date"),
+            "cancelled": mine.filter(
+                status__in=[Reservation.Status.CANCELLED, Reservation.Status.REJECTED]
+            ).order_by("-use_date"),
         },
     )
 
 
 def _mine(request: HttpRequest, reservation_id: int) -> Reservation:
     reservation = (
-        Reservation.objects.select_related("unit__facility__municipality", "registrant", "purpose", "reduction")
+        Reservation.objects.select_related(
+            "unit__facility__municipality", "registrant", "purpose", "reduction"
+        )
         .prefetch_related("slots")
         .filter(pk=reservation_id, registrant=request.registrant)
         .first()
@@ -155,7 +139,9 @@ def _mine(request: HttpRequest, reservation_id: int) -> Reservation:
 
 @require_http_methods(["GET"])
 @registrant_required
-def reservation_detail(request: HttpRequest, municipality: str, reservation_id: int) -> HttpResponse:
+def reservation_detail(
+    request: HttpRequest, municipality: str, reservation_id: int
+) -> HttpResponse:
     reservation = _mine(request, reservation_id)
     percent, fee = booking.cancellation_terms(reservation)
     facility = reservation.unit.facility
@@ -176,7 +162,9 @@ def reservation_detail(request: HttpRequest, municipality: str, reservation_id: 
 @require_http_methods(["POST"])
 @changes_data
 @registrant_required
-def reservation_change(request: HttpRequest, municipality: str, reservation_id: int) -> HttpResponse:
+def reservation_change(
+    request: HttpRequest, municipality: str, reservation_id: int
+) -> HttpResponse:
     """宿泊数・人数の変更: first a preview with the new fee, then 変更する."""
     reservation = _mine(request, reservation_id)
     changes = {}
@@ -209,14 +197,20 @@ def reservation_change(request: HttpRequest, municipality: str, reservation_id: 
         )
         return redirect("citizen:reservation_detail", municipality, reservation.pk)
     problems, difference = booking.reservation_change_preview(reservation=reservation, **changes)
-    context.update(problems=problems, difference=difference, new_total=reservation.fee_total + difference)
-    return render(request, "citizen/reservation_change.html", context, status=400 if problems else 200)
+    context.update(
+        problems=problems, difference=difference, new_total=reservation.fee_total + difference
+    )
+    return render(
+        request, "citizen/reservation_change.html", context, status=400 if problems else 200
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @changes_data
 @registrant_required
-def reservation_cancel(request: HttpRequest, municipality: str, reservation_id: int) -> HttpResponse:
+def reservation_cancel(
+    request: HttpRequest, municipality: str, reservation_id: int
+) -> HttpResponse:
     reservation = _mine(request, reservation_id)
     percent, fee = booking.cancellation_terms(reservation)
     if request.method == "POST":
@@ -228,14 +222,25 @@ def reservation_cancel(request: HttpRequest, municipality: str, reservation_id: 
                 status=400,
             )
         try:
-            booking.reservation_cancel(reservation=reservation, by=request.user, reason=request.POST.get("reason", ""))
+            booking.reservation_cancel(
+                reservation=reservation, by=request.user, reason=request.POST.get("reason", "")
+            )
         except DomainError as error:
             return render(
                 request,
                 "citizen/reservation_cancel.html",
-                {"reservation": reservation, "percent": percent, "fee": fee, "error": error.message},
+                {
+                    "reservation": reservation,
+                    "percent": percent,
+                    "fee": fee,
+                    "error": error.message,
+                },
                 status=409,
             )
         success(request, _("予約を取り消しました。取消料：%(fee)s円") % {"fee": f"{fee:,}"})
         return redirect("citizen:reservation_list", municipality)
-    return render(request, "citizen/reservation_cancel.html", {"reservation": reservation, "percent": percent, "fee": fee})
+    return render(
+        request,
+        "citizen/reservation_cancel.html",
+        {"reservation": reservation, "percent": percent, "fee": fee},
+    )

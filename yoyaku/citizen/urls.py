@@ -35,6 +35,7 @@ urlpatterns = [
     path(M + "mypage/email/<str:token>/", account_views.email_confirm, name="email_confirm"),
     path(M + "mypage/reply/", account_views.info_reply, name="info_reply"),
     path(M + "mypage/deregister/", account_views.deregister, name="deregister"),
+    path(M + "mypage/reductions/", account_views.reductions, name="reductions"),
     path(M + "mypage/calendar/", calendar_views.calendar_feed_manage, name="calendar_feed_manage"),
     path(M + "reserve/<int:unit_id>/", booking_views.reserve, name="reserve"),
     path(M + "reservations/", booking_views.reservation_list, name="reservation_list"),

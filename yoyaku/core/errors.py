@@ -58,11 +58,15 @@ MESSAGES = {
     "category_not_allowed": _("この施設は、ご登録の区分（在住・在勤など）では予約できません。"),
     "date_past": _("過去の日付は予約できません。"),
     "window_not_open": _("この日の予約の受付は%(opens)sからです。"),
-    "window_closed": _("この日の予約の受付は%(closes)sで終了しました。施設に直接お問い合わせください。"),
+    "window_closed": _(
+        "この日の予約の受付は%(closes)sで終了しました。施設に直接お問い合わせください。"
+    ),
     "nights_limit": _("宿泊数は1～%(max)s泊で指定してください。"),
     "rooms_limit": _("部屋数は1～%(max)s室で指定してください。"),
     "adult_required": _("大人1名以上で申し込んでください。"),
-    "too_many_persons": _("人数が部屋の定員（%(max)s名）を超えています。部屋数を増やしてください。"),
+    "too_many_persons": _(
+        "人数が部屋の定員（%(max)s名）を超えています。部屋数を増やしてください。"
+    ),
     "too_few_persons": _("1部屋あたりの最少人数に足りません（%(min)s名以上）。"),
     "slot_required": _("利用する時間区分を選んでください。"),
     "slot_not_in_schedule": _("この室場の時間区分ではありません。"),
@@ -80,6 +84,7 @@ MESSAGES = {
     "reservation_wrong_state": _("この予約は現在「%(status)s」のため、この操作はできません。"),
     "change_after_start": _("利用日を過ぎた予約は変更・取消できません。"),
     "nothing_to_change": _("変更はありません。"),
+    "not_yet_used": _("利用日より前には、利用済み・無断不使用にできません。"),
     "reduction_already_requested": _("この減免はすでに申請済み、または承認済みです。"),
     "reduction_proof_required": _("減免の確認に必要な書類を添付してください。"),
     "fee_not_set": _("この利用区分の使用料が設定されていません。施設にお問い合わせください。"),

@@ -754,7 +754,8 @@ def reduction_request(*, registrant: Registrant, category, proof: Proof | None =
     if category.municipality_id != registrant.municipality_id:
         raise DomainError("reduction_not_granted")
     if registrant.reduction_grants.filter(
-        category=category, status__in=[ReductionGrant.Status.PENDING, ReductionGrant.Status.APPROVED]
+        category=category,
+        status__in=[ReductionGrant.Status.PENDING, ReductionGrant.Status.APPROVED],
     ).exists():
         raise DomainError("reduction_already_requested")
     if category.requires_approval and category.proof_description and proof is None:
@@ -763,7 +764,9 @@ def reduction_request(*, registrant: Registrant, category, proof: Proof | None =
         registrant=registrant,
         category=category,
         requested_at=clock.now(),
-        status=ReductionGrant.Status.PENDING if category.requires_approval else ReductionGrant.Status.APPROVED,
+        status=ReductionGrant.Status.PENDING
+        if category.requires_approval
+        else ReductionGrant.Status.APPROVED,
     )
     if proof is not None:
         grant.proof.save(proof.name, proof.file, save=False)
@@ -780,11 +783,17 @@ def reduction_request(*, registrant: Registrant, category, proof: Proof | None =
 
 
 @transaction.atomic
-def reduction_decide(*, grant, by: User, approve: bool, reason: str = "", valid_until: dt.date | None = None):
+def reduction_decide(
+    *, grant, by: User, approve: bool, reason: str = "", valid_until: dt.date | None = None
+):
     """Staff check the proof and approve (optionally until a date) or refuse with a reason."""
     from yoyaku.registrants.models import ReductionGrant
 
-    grant = ReductionGrant.objects.select_for_update().select_related("registrant__municipality", "category").get(pk=grant.pk)
+    grant = (
+        ReductionGrant.objects.select_for_update()
+        .select_related("registrant__municipality", "category")
+        .get(pk=grant.pk)
+    )
     if grant.status != ReductionGrant.Status.PENDING:
         raise DomainError("change_request_decided")
     if not approve and not reason.strip():

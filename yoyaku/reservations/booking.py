@@ -43,7 +43,9 @@ NO_SHOW_DAYS = 60
 def _locked(reservation: Reservation, verb: str) -> Reservation:
     fresh = (
         Reservation.objects.select_for_update()
-        .select_related("unit__facility__municipality", "registrant__municipality", "registrant__user")
+        .select_related(
+            "unit__facility__municipality", "registrant__municipality", "registrant__user"
+        )
         .get(pk=reservation.pk)
     )
     if fresh.status not in TRANSITIONS[verb]:
@@ -167,7 +169,11 @@ def reservation_book(
                     actor=by,
                     municipality=facility.municipality,
                     target=reservation,
-                    data={"channel": channel, "fee_total": quote.total, "status": reservation.status},
+                    data={
+                        "channel": channel,
+                        "fee_total": quote.total,
+                        "status": reservation.status,
+                    },
                 )
                 _notify(reservation, "reservation_booked")
                 return reservation
@@ -214,7 +220,10 @@ def reservation_approve(*, reservation: Reservation, by: User) -> Reservation:
     reservation.decided_by = by
     reservation.save(update_fields=["status", "decided_at", "decided_by"])
     audit_record(
-        action="reservation.approve", actor=by, municipality=reservation.municipality, target=reservation
+        action="reservation.approve",
+        actor=by,
+        municipality=reservation.municipality,
+        target=reservation,
     )
     _notify(reservation, "reservation_approved")
     return reservation
@@ -232,13 +241,18 @@ def reservation_reject(*, reservation: Reservation, by: User, reason: str) -> Re
     reservation.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
     reservation.occupancies.all().delete()
     audit_record(
-        action="reservation.reject", actor=by, municipality=reservation.municipality, target=reservation
+        action="reservation.reject",
+        actor=by,
+        municipality=reservation.municipality,
+        target=reservation,
     )
     _notify(reservation, "reservation_rejected", reason=reason.strip())
     return reservation
 
 
-def cancellation_terms(reservation: Reservation, *, today: dt.date | None = None) -> tuple[int, int]:
+def cancellation_terms(
+    reservation: Reservation, *, today: dt.date | None = None
+) -> tuple[int, int]:
     """(percent, fee in yen) if the registrant cancelled today; shown before they confirm."""
     today = today or clock.today()
     percent = rules.cancellation_percent(reservation.unit.facility, reservation.use_date, today)
@@ -266,7 +280,13 @@ def reservation_cancel(
     reservation.cancel_reason = reason.strip()
     reservation.cancellation_fee = fee
     reservation.save(
-        update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "cancellation_fee"]
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "cancelled_by",
+            "cancel_reason",
+            "cancellation_fee",
+        ]
     )
     reservation.occupancies.all().delete()
     if percent > 0:
@@ -284,7 +304,12 @@ def reservation_cancel(
         target=reservation,
         data={"by_staff": by_staff, "percent": percent, "fee": fee},
     )
-    _notify(reservation, "reservation_cancelled", reason=reservation.cancel_reason, cancellation_fee=f"{fee:,}")
+    _notify(
+        reservation,
+        "reservation_cancelled",
+        reason=reservation.cancel_reason,
+        cancellation_fee=f"{fee:,}",
+    )
     return reservation
 
 
@@ -308,7 +333,9 @@ def _request_of(reservation: Reservation, **changes: Any) -> rules.BookingReques
     return rules.BookingRequest(**values)
 
 
-def _change(reservation: Reservation, by: User, action: str, **changes: Any) -> tuple[Reservation, int]:
+def _change(
+    reservation: Reservation, by: User, action: str, **changes: Any
+) -> tuple[Reservation, int]:
     reservation = _locked(reservation, "change")
     if reservation.use_date < clock.today():
         raise DomainError("change_after_start")
@@ -334,13 +361,24 @@ def _change(reservation: Reservation, by: User, action: str, **changes: Any) -> 
         actor=by,
         municipality=reservation.municipality,
         target=reservation,
-        data={"changes": {k: str(v) for k, v in changes.items()}, "previous_total": previous, "fee_total": quote.total},
+        data={
+            "changes": {k: str(v) for k, v in changes.items()},
+            "previous_total": previous,
+            "fee_total": quote.total,
+        },
     )
-    _notify(reservation, "reservation_changed", previous_total=f"{previous:,}", difference=f"{quote.total - previous:+,}")
+    _notify(
+        reservation,
+        "reservation_changed",
+        previous_total=f"{previous:,}",
+        difference=f"{quote.total - previous:+,}",
+    )
     return reservation, quote.total - previous
 
 
-def reservation_change_nights(*, reservation: Reservation, nights: int, by: User) -> tuple[Reservation, int]:
+def reservation_change_nights(
+    *, reservation: Reservation, nights: int, by: User
+) -> tuple[Reservation, int]:
     """宿泊数の変更: extend when the extra nights are free, or shorten. Returns the fee
     difference (positive: to pay; negative: to refund — the payment issue settles it)."""
     if not reservation.unit.is_lodging:
@@ -364,7 +402,12 @@ def reservation_change_party(
     """人数の変更: the party of a stay, or the expected number of people of a hall."""
     changes = {
         k: v
-        for k, v in {"adults": adults, "children": children, "infants": infants, "party_size": party_size}.items()
+        for k, v in {
+            "adults": adults,
+            "children": children,
+            "infants": infants,
+            "party_size": party_size,
+        }.items()
         if v is not None
     }
     try:
@@ -377,9 +420,16 @@ def reservation_change_party(
 @transaction.atomic
 def reservation_mark_used(*, reservation: Reservation, by: User) -> Reservation:
     reservation = _locked(reservation, "mark_used")
+    if reservation.use_date > clock.today():
+        raise DomainError("not_yet_used")
     reservation.status = R.USED
     reservation.save(update_fields=["status"])
-    audit_record(action="reservation.used", actor=by, municipality=reservation.municipality, target=reservation)
+    audit_record(
+        action="reservation.used",
+        actor=by,
+        municipality=reservation.municipality,
+        target=reservation,
+    )
     return reservation
 
 
@@ -387,6 +437,8 @@ def reservation_mark_used(*, reservation: Reservation, by: User) -> Reservation:
 def reservation_mark_no_show(*, reservation: Reservation, by: User) -> Reservation:
     """無断不使用: the capacity stays used; new bookings are blocked for 60 days."""
     reservation = _locked(reservation, "mark_no_show")
+    if reservation.use_date > clock.today():
+        raise DomainError("not_yet_used")
     reservation.status = R.NO_SHOW
     reservation.save(update_fields=["status"])
     today = clock.today()
@@ -397,7 +449,12 @@ def reservation_mark_no_show(*, reservation: Reservation, by: User) -> Reservati
         starts_on=today,
         ends_on=today + dt.timedelta(days=NO_SHOW_DAYS),
     )
-    audit_record(action="reservation.no_show", actor=by, municipality=reservation.municipality, target=reservation)
+    audit_record(
+        action="reservation.no_show",
+        actor=by,
+        municipality=reservation.municipality,
+        target=reservation,
+    )
     return reservation
 
 
@@ -421,7 +478,9 @@ def penalty_waive(*, penalty: Penalty, by: User, reason: str) -> Penalty:
     return penalty
 
 
-def reservations_cancel_for_registrant(*, registrant: Registrant, by: User | None, reason: str) -> int:
+def reservations_cancel_for_registrant(
+    *, registrant: Registrant, by: User | None, reason: str
+) -> int:
     """The registration ended (rejected, deleted): cancel every future reservation, no fee."""
     count = 0
     for reservation in Reservation.objects.filter(
@@ -461,7 +520,9 @@ def reservation_reminders(*, today: dt.date | None = None) -> int:
     return count
 
 
-def reservation_change_preview(*, reservation: Reservation, **changes: Any) -> tuple[list[DomainError], int]:
+def reservation_change_preview(
+    *, reservation: Reservation, **changes: Any
+) -> tuple[list[DomainError], int]:
     """What a change would cost, before the registrant confirms: (problems, fee difference)."""
     request = _request_of(reservation, **changes)
     problems = rules.check(request, exclude=reservation)

@@ -154,9 +154,7 @@ class Penalty(models.Model):
         NO_SHOW = "no_show", _("無断不使用")
 
     registrant = models.ForeignKey(Registrant, on_delete=models.CASCADE, related_name="penalties")
-    reservation = models.ForeignKey(
-        Reservation, on_delete=models.CASCADE, related_name="penalties"
-    )
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="penalties")
     reason = models.CharField(max_length=20, choices=Reason.choices)
     starts_on = models.DateField()
     ends_on = models.DateField()

@@ -225,12 +225,12 @@ def use_permit_pdf(*, reservation: Reservation) -> bytes:
         canvas.setFont(font, 9)
         canvas.drawString(MARGIN, page.y, label)
         canvas.setFont(font, 13)
-        canvas.drawString(MARGIN + 16 * mm, page.y, value)
+        canvas.drawString(MARGIN + 20 * mm, page.y, value)
         page.y -= 7 * mm
     canvas.setFont(font, 9)
     canvas.drawString(MARGIN, page.y, "利用者番号")
     canvas.setFont(font, 11)
-    canvas.drawString(MARGIN + 16 * mm, page.y, registrant.user_number)
+    canvas.drawString(MARGIN + 20 * mm, page.y, registrant.user_number)
     canvas.setFont(font, 12)
     canvas.drawRightString(right, top - 14 * mm, issuer_of(municipality))
     page.y -= 12 * mm

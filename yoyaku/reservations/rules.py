@@ -12,7 +12,12 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.selectors import service_status
 from yoyaku.facilities.models import Facility, Purpose, ReductionCategory, Slot, Unit
-from yoyaku.facilities.selectors import UnitFamily, closed_reason, closures_between, holidays_between
+from yoyaku.facilities.selectors import (
+    UnitFamily,
+    closed_reason,
+    closures_between,
+    holidays_between,
+)
 from yoyaku.lottery.selectors import lottery_unit_dates
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.registrants.models import ReductionGrant, Registrant
@@ -107,7 +112,10 @@ def check(
     unit, facility, registrant = request.unit, request.unit.facility, request.registrant
     problems: list[DomainError] = []
 
-    if not by_staff and not service_status(municipality=facility.municipality, at=at).accepts_changes:
+    if (
+        not by_staff
+        and not service_status(municipality=facility.municipality, at=at).accepts_changes
+    ):
         problems.append(DomainError("service_closed"))
     if unit.facility.municipality_id != registrant.municipality_id or not unit.is_active:
         return [DomainError("unit_not_bookable")]
@@ -132,14 +140,20 @@ def check(
         if not 1 <= request.nights <= facility.max_nights:
             problems.append(DomainError("nights_limit", max=facility.max_nights))
         if not 1 <= request.rooms <= min(facility.max_rooms, unit.room_count or 0):
-            problems.append(DomainError("rooms_limit", max=min(facility.max_rooms, unit.room_count or 0)))
+            problems.append(
+                DomainError("rooms_limit", max=min(facility.max_rooms, unit.room_count or 0))
+            )
         persons = request.adults + request.children
         if request.adults < 1:
             problems.append(DomainError("adult_required"))
         elif persons > request.rooms * (unit.persons_per_room or 0):
-            problems.append(DomainError("too_many_persons", max=request.rooms * (unit.persons_per_room or 0)))
+            problems.append(
+                DomainError("too_many_persons", max=request.rooms * (unit.persons_per_room or 0))
+            )
         elif persons < request.rooms * (unit.min_persons_per_room or 1):
-            problems.append(DomainError("too_few_persons", min=request.rooms * (unit.min_persons_per_room or 1)))
+            problems.append(
+                DomainError("too_few_persons", min=request.rooms * (unit.min_persons_per_room or 1))
+            )
     else:
         problems += _slot_problems(request, at)
         if request.party_size < 1:
@@ -158,11 +172,15 @@ def check(
     related = family.related(unit.pk)
     closures = [
         c
-        for c in closures_between(facilities=[facility], start=request.dates[0], end=request.dates[-1]).get(facility.pk, [])
+        for c in closures_between(
+            facilities=[facility], start=request.dates[0], end=request.dates[-1]
+        ).get(facility.pk, [])
         if c.unit_id is None or c.unit_id in related
     ]
     holidays = holidays_between(request.dates[0] - dt.timedelta(days=10), request.dates[-1])
-    held = lottery_unit_dates(unit_ids=related, start=request.dates[0], end=request.dates[-1], at=at)
+    held = lottery_unit_dates(
+        unit_ids=related, start=request.dates[0], end=request.dates[-1], at=at
+    )
     for day in request.dates:
         reason = closed_reason(facility=facility, day=day, holidays=holidays, closures=closures)
         if reason:
@@ -228,7 +246,9 @@ def _reduction_problems(request: BookingRequest) -> list[DomainError]:
     return []
 
 
-def needed_atoms(request: BookingRequest, family: UnitFamily) -> dict[tuple[int, dt.date], set[int]]:
+def needed_atoms(
+    request: BookingRequest, family: UnitFamily
+) -> dict[tuple[int, dt.date], set[int]]:
     """Slot units: the (leaf, date) → atoms this booking takes."""
     basics = basic_slots(request.unit)
     atoms: set[int] = set()

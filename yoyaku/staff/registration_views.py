@@ -351,9 +351,11 @@ def reduction_list(request: HttpRequest) -> HttpResponse:
 def reduction_proof(request: HttpRequest, grant_id: int) -> HttpResponse:
     from yoyaku.registrants.models import ReductionGrant
 
-    grant = ReductionGrant.objects.filter(
-        pk=grant_id, registrant__municipality=request.municipality
-    ).select_related("registrant").first()
+    grant = (
+        ReductionGrant.objects.filter(pk=grant_id, registrant__municipality=request.municipality)
+        .select_related("registrant")
+        .first()
+    )
     if grant is None or not grant.proof:
         raise Http404(_("添付ファイルはありません。"))
     audit_record(
@@ -363,6 +365,8 @@ def reduction_proof(request: HttpRequest, grant_id: int) -> HttpResponse:
         target=grant.registrant,
         ip_address=client_ip(request),
     )
-    response = FileResponse(grant.proof.open("rb"), content_type=grant.proof_type or "application/octet-stream")
+    response = FileResponse(
+        grant.proof.open("rb"), content_type=grant.proof_type or "application/octet-stream"
+    )
     response["Cache-Control"] = "no-store"
     return response

@@ -26,8 +26,7 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditLog, User
 from yoyaku.core.services import audit_record
-from yoyaku.facilities.models import Facility, Slot, Unit
-from yoyaku.registrants.models import Registrant
+from yoyaku.facilities.models import Facility, Unit
 from yoyaku.reservations import booking, permit, rules
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations import services as capacity
@@ -384,31 +383,6 @@ def _full_unit(unit: Unit) -> Unit:
     )
 
 
-def _booking_request(
-    form: BookingForm, registrant: Registrant, unit: Unit, use_date: dt.date
-) -> rules.BookingRequest:
-    data = form.cleaned_data
-    slots: list[Slot] = []
-    if not unit.is_lodging:
-        chosen = [int(pk) for pk in data.get("slots") or []]
-        slots = list(Slot.objects.filter(schedule=unit.slot_schedule, pk__in=chosen))
-    return rules.BookingRequest(
-        registrant=registrant,
-        unit=unit,
-        use_date=use_date,
-        nights=data.get("nights") or 1,
-        slots=slots,
-        rooms=data.get("rooms") or 1,
-        adults=data.get("adults") or 0,
-        children=data.get("children") or 0,
-        infants=data.get("infants") or 0,
-        party_size=data.get("party_size") or 0,
-        purpose=data.get("purpose"),
-        commercial=bool(data.get("commercial")),
-        reduction=data.get("reduction"),
-    )
-
-
 def _terms(unit: Unit, use_date: dt.date) -> dict:
     """What the caller is told before booking: the window, the limits, the cancellation fees."""
     facility = unit.facility
@@ -439,8 +413,13 @@ def reservation_proxy(request: HttpRequest) -> HttpResponse:
     state = availability.availability_grid(units=[unit], start=use_date, end=use_date)[
         (unit.pk, use_date)
     ]
+    slot_states = state.slots
+    if not unit.is_lodging and not slot_states:
+        # A closed or past day lists no slots; offer them all so that the rules say why the
+        # day cannot be booked (休館日, 過去の日付 …) instead of an empty choice.
+        slot_states = [availability.SlotState(s, True) for s in unit.slot_schedule.slots.all()]
     posted = request.POST if request.method == "POST" else None
-    form = BookingForm(posted, unit=unit, registrant=registrant, slot_states=state.slots)
+    form = BookingForm(posted, unit=unit, registrant=registrant, slot_states=slot_states)
     channel_form = ProxyChannelForm(posted)
     audit_record(
         action="registrant.view",
@@ -464,7 +443,7 @@ def reservation_proxy(request: HttpRequest) -> HttpResponse:
         return render(request, "staff/reservation_proxy.html", context)
     if not (form.is_valid() and channel_form.is_valid()):
         return render(request, "staff/reservation_proxy.html", context, status=400)
-    booking_request = _booking_request(form, registrant, unit, use_date)
+    booking_request = form.booking_request(registrant=registrant, use_date=use_date)
     if request.POST.get("action") == "book":
         try:
             reservation = booking.reservation_book(

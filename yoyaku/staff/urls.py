@@ -56,4 +56,6 @@ urlpatterns = [
     # 利用停止 (unit blocks).
     path("blocks/", rsv.block_list, name="block_list"),
     path("blocks/<int:block_id>/remove/", rsv.block_remove, name="block_remove"),
+    path("reductions/", reg.reduction_list, name="reduction_list"),
+    path("reductions/<int:grant_id>/proof/", reg.reduction_proof, name="reduction_proof"),
 ]
