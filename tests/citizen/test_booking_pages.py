@@ -112,3 +112,15 @@ def test_cancel_asks_for_confirmation_and_another_persons_reservation_is_404(cli
     client.post(f"/ukiha/reservations/{stay.pk}/cancel/", {"confirm": "yes"})
     stay.refresh_from_db()
     assert stay.status == Reservation.Status.CANCELLED
+
+
+def test_the_registrant_prints_the_permit_of_a_confirmed_reservation_only(client, ukiha):
+    _, room_type = resort(ukiha)
+    person = registrant(ukiha)
+    stay = book_stay(person, room_type, dt.date(2026, 6, 16))
+    client.force_login(person.user)
+    response = client.get(f"/ukiha/reservations/{stay.pk}/permit/")
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    client.post(f"/ukiha/reservations/{stay.pk}/cancel/", {"confirm": "yes"})
+    assert client.get(f"/ukiha/reservations/{stay.pk}/permit/").status_code == 404

@@ -244,3 +244,18 @@ def reservation_cancel(
         "citizen/reservation_cancel.html",
         {"reservation": reservation, "percent": percent, "fee": fee},
     )
+
+
+@require_http_methods(["GET"])
+@registrant_required
+def reservation_permit(request: HttpRequest, municipality: str, reservation_id: int) -> HttpResponse:
+    """使用許可書 of the registrant's own confirmed reservation, to print or show at the door."""
+    from yoyaku.reservations.permit import permit_available, use_permit_pdf
+
+    reservation = _mine(request, reservation_id)
+    if not permit_available(reservation):
+        raise Http404(_("使用許可書は、予約が確定した後に表示できます。"))
+    response = HttpResponse(use_permit_pdf(reservation=reservation), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="permit-{reservation.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -50,6 +50,11 @@ urlpatterns = [
         name="reservation_change",
     ),
     path(
+        M + "reservations/<int:reservation_id>/permit/",
+        booking_views.reservation_permit,
+        name="reservation_permit",
+    ),
+    path(
         M + "reservations/<int:reservation_id>/cancel/",
         booking_views.reservation_cancel,
         name="reservation_cancel",

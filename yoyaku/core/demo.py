@@ -29,6 +29,7 @@ from yoyaku.facilities.models import (
     Facility,
     FeeRule,
     Purpose,
+    ReductionCategory,
     Slot,
     SlotSchedule,
     Unit,
@@ -769,6 +770,101 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+# Cancellation fee tiers (days before the use date → percent of the fee).
+TIERS_RESORT = [
+    {"days_before": 7, "percent": 0},
+    {"days_before": 2, "percent": 50},
+    {"days_before": 0, "percent": 100},
+]
+TIERS_HALL = [
+    {"days_before": 14, "percent": 0},
+    {"days_before": 3, "percent": 50},
+    {"days_before": 0, "percent": 100},
+]
+TIERS_SPORTS = [{"days_before": 2, "percent": 0}, {"days_before": 0, "percent": 100}]
+
+
+def _booking_policy(muni: Municipality, spec: FacilitySpec) -> dict[str, Any]:
+    """Booking rules by kind of facility: resorts (Minato) for residents and workers only,
+    first-come two months ahead; halls in Ukiha reviewed before permission (art. 9.2)."""
+    if spec.kind == Facility.Kind.RESORT:
+        return {
+            "opens_months_before": 2,
+            "closes_days_before": 1,
+            "max_nights": 2,
+            "max_rooms": 2,
+            "max_active_reservations": 3,
+            "allowed_categories": ["resident", "worker"],
+            "requires_approval": False,
+            "cancellation_tiers": TIERS_RESORT,
+        }
+    if spec.kind in (Facility.Kind.HALL, Facility.Kind.CULTURE):
+        return {
+            "opens_months_before": 6,
+            "closes_days_before": 3,
+            "max_active_reservations": 5,
+            "allowed_categories": [],
+            "requires_approval": True,
+            "cancellation_tiers": TIERS_HALL,
+            "commercial_multiplier_percent": 200,
+        }
+    return {
+        "opens_months_before": 2,
+        "closes_days_before": 1,
+        "max_active_reservations": 5,
+        "allowed_categories": [],
+        "requires_approval": False,
+        "cancellation_tiers": TIERS_SPORTS,
+        "commercial_multiplier_percent": 150,
+    }
+
+
+# (name, English, percent, staff approval, proof, discounted nights a fiscal year, minimum age)
+REDUCTIONS: dict[str, tuple[tuple[str, str, int, bool, str, int | None, int | None], ...]] = {
+    "minato": (
+        (
+            "65歳以上の区民（年度2泊まで）",
+            "Residents aged 65+ (2 nights a year)",
+            50,
+            False,
+            "",
+            2,
+            65,
+        ),
+        (
+            "障害者手帳をお持ちの方（年度2泊まで）",
+            "Disability certificate holders (2 nights a year)",
+            50,
+            True,
+            "障害者手帳の写し",
+            2,
+            None,
+        ),
+    ),
+    "ukiha": (
+        ("65歳以上の方", "Aged 65 or over", 50, False, "", None, 65),
+        (
+            "障害者手帳をお持ちの方",
+            "Disability certificate holders",
+            100,
+            True,
+            "障害者手帳の写し",
+            None,
+            None,
+        ),
+        (
+            "公益活動団体（市登録団体）",
+            "Registered public-interest groups",
+            50,
+            True,
+            "団体の規約と構成員名簿",
+            None,
+            None,
+        ),
+    ),
+}
+
+
 def _non_resident(amount: int) -> int:
     """1.5 times the resident fee, rounded half up to 10 yen, in integers only."""
     return (amount * 3 + 10) // 20 * 10
@@ -876,8 +972,27 @@ class _Loader:
                 "season_end_day": season[3],
                 "order": order,
                 "is_active": True,
+                **_booking_policy(muni, spec),
             },
         )
+
+    def reductions(self, muni: Municipality) -> None:
+        for order, (name, name_en, percent, approval, proof, limit, min_age) in enumerate(
+            REDUCTIONS[muni.slug]
+        ):
+            self.upsert(
+                ReductionCategory,
+                lookup={"municipality": muni, "name": name},
+                defaults={
+                    "name_en": name_en,
+                    "percent": percent,
+                    "requires_approval": approval,
+                    "proof_description": proof,
+                    "annual_night_limit": limit,
+                    "min_age": min_age,
+                    "order": order,
+                },
+            )
 
     def slot_units(
         self,
@@ -1204,6 +1319,29 @@ class _Loader:
             return
         self.summary.created[UnitBlock._meta.label] += 1
 
+    def reservation(self, registrant_number: str, unit: Unit, by: User, **request: Any) -> None:
+        """A demo reservation booked at the counter (so that it works at any hour), once per
+        registrant and unit; skipped when the date is not bookable on the day of the run."""
+        from yoyaku.reservations.booking import reservation_book
+        from yoyaku.reservations.models import Reservation
+        from yoyaku.reservations.rules import BookingRequest
+
+        registrant = Registrant.objects.get(
+            municipality=unit.facility.municipality, user_number=registrant_number
+        )
+        if Reservation.objects.filter(registrant=registrant, unit=unit).exists():
+            return
+        try:
+            reservation_book(
+                request=BookingRequest(registrant=registrant, unit=unit, **request),
+                by=by,
+                channel=Reservation.Channel.COUNTER,
+            )
+        except DomainError as exc:
+            self.summary.skipped.append(f"{unit} {request.get('use_date')} {exc.code}")
+            return
+        self.summary.created[Reservation._meta.label] += 1
+
     def weekday_next_week(self, weekday: int) -> dt.date:
         return self.next_monday + dt.timedelta(days=weekday)
 
@@ -1228,6 +1366,7 @@ def _load_ukiha(loader: _Loader) -> None:
         for unit in loader.slot_units(facility, spec, schedules, purposes):
             units[(spec.slug, unit.name)] = unit
 
+    loader.reductions(muni)
     staff = loader.staff(muni)
     # Least privilege: the hall's staff member sees the hall only (add() skips what exists).
     staff["bunka"].facilities.add(facilities["bunka-kaikan"])
@@ -1282,6 +1421,26 @@ def _load_ukiha(loader: _Loader) -> None:
         "市主催行事（うきは市民音楽祭）",
         slot=slots[(THREE_SLOTS, "am-pm")],
     )
+    # Reservations at the counter: one awaiting the hall's review (004 art. 9.2), one confirmed.
+    tuesday = loader.weekday_next_week(1)
+    loader.reservation(
+        "315720",
+        units[("bunka-kaikan", "会議室1")],
+        admin,
+        use_date=tuesday + dt.timedelta(days=7),
+        slots=[slots[(THREE_SLOTS, "pm")]],
+        party_size=15,
+        purpose=purposes.get("会議・研修"),
+    )
+    loader.reservation(
+        "904381",
+        units[("ukiha-gym", "アリーナ半面A")],
+        admin,
+        use_date=loader.weekday_next_week(3),
+        slots=[slots[(THREE_SLOTS, "night")]],
+        party_size=12,
+        purpose=purposes.get("卓球"),
+    )
     loader.block(
         units[("sports-island", "テニスコート1")],
         admin,
@@ -1330,6 +1489,7 @@ def _load_minato(loader: _Loader) -> None:
         for unit in loader.lodging_units(facility, spec, purposes):
             units[(spec.slug, unit.name)] = unit
 
+    loader.reductions(muni)
     staff = loader.staff(muni)
     # The resort desk looks after all three resorts (add() skips what exists).
     staff["hoyou"].facilities.add(*Facility.objects.filter(municipality=muni))
@@ -1348,6 +1508,18 @@ def _load_minato(loader: _Loader) -> None:
     )
     loader.block(
         units[("ohiradai-minatoso", "洋室")], admin, saturday, saturday, "区主催事業（研修）"
+    )
+    # A stay of a demo registrant, to see and change in 予約の確認.
+    loader.reservation(
+        "482915",
+        units[("ohiradai-minatoso", "和室")],
+        admin,
+        use_date=loader.weekday_next_week(2),
+        nights=2,
+        rooms=1,
+        adults=2,
+        children=1,
+        purpose=purposes.get("宿泊"),
     )
     # Two nights filled by lottery winners, as in the notice of 000.
     first_night = loader.weekday_next_week(12)  # Saturday of the week after next
