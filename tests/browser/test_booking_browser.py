@@ -88,3 +88,43 @@ def test_book_extend_change_and_cancel(page, world, axe_check):
     expect(page.get_by_role("region", name="取消・不許可")).to_contain_text(room_type.facility.name)
     axe_check(page)
     assert TIERS[0]["percent"] == 0
+
+
+def test_a_hall_booking_waits_for_staff_who_approve_it(browser, live_server, travel, axe_check):
+    """Ukiha art. 9.2: the citizen's booking is 審査中 until a clerk gives permission."""
+    import pyotp
+
+    from tests import factories as f
+    from yoyaku.core.models import User
+
+    travel(dt.datetime(2026, 6, 1, 10, 0))
+    municipality = f.MunicipalityFactory(slug="ukiha", name="うきは市")
+    _, whole, *_ = hall(municipality, requires_approval=True)
+    person = registrant(municipality, birth_date=dt.date(1985, 4, 12))
+    clerk = f.staff_user(municipality, login_id="bunka")
+
+    citizen = browser.new_context(locale="ja-JP").new_page()
+    log_in(citizen, live_server.url, person)
+    citizen.goto(f"{live_server.url}/ukiha/reserve/{whole.pk}/?date=2026-06-16")
+    citizen.get_by_role("checkbox", name=re.compile("^夜間")).check()
+    citizen.get_by_label(re.compile("利用予定人数")).fill("8")
+    citizen.get_by_role("button", name="料金を確認する").click()
+    citizen.get_by_role("button", name="予約する").click()
+    expect(citizen.locator("main")).to_contain_text("審査中")
+
+    staff = browser.new_context(locale="ja-JP").new_page()
+    staff.goto(f"{live_server.url}/staff/login/")
+    staff.get_by_label(re.compile("職員ID")).fill("bunka")
+    staff.get_by_label(re.compile("パスワード")).fill("staff-pass-1")
+    staff.get_by_role("button", name="ログイン").click()
+    secret = User.objects.get(pk=clerk.pk).totp_secret
+    staff.get_by_label(re.compile("確認コード")).fill(pyotp.TOTP(secret).at(clock.now()))
+    staff.get_by_role("button", name="ログイン").click()
+    staff.goto(f"{live_server.url}/staff/reservations/queue/")
+    expect(staff.get_by_role("heading", level=1)).to_have_text("予約の審査（許可待ち）")
+    axe_check(staff)
+    staff.get_by_role("button", name="許可する").click()
+
+    citizen.reload()
+    expect(citizen.locator("main")).to_contain_text("予約確定")
+    expect(citizen.get_by_role("link", name="使用許可書（PDF）")).to_be_visible()
