@@ -248,7 +248,9 @@ def reservation_cancel(
 
 @require_http_methods(["GET"])
 @registrant_required
-def reservation_permit(request: HttpRequest, municipality: str, reservation_id: int) -> HttpResponse:
+def reservation_permit(
+    request: HttpRequest, municipality: str, reservation_id: int
+) -> HttpResponse:
     """使用許可書 of the registrant's own confirmed reservation, to print or show at the door."""
     from yoyaku.reservations.permit import permit_available, use_permit_pdf
 

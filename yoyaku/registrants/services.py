@@ -455,17 +455,7 @@ def registrant_password_change(*, registrant: Registrant, current: str, new: str
     user = registrant.user
     if not user.check_password(current):
         raise DomainError("password_current_wrong")
-    validate_new_password(registrant=registrant, new=new)
-    with transaction.atomic():
-        user.set_password(new)
-        user.save(update_fields=["password"])
-        Registrant.objects.filter(pk=registrant.pk).update(password_is_initial=False)
-        audit_record(
-            action="registrant.password_change",
-            actor=user,
-            municipality=registrant.municipality,
-            target=registrant,
-        )
+    _set_password(registrant, new, action="registrant.password_change")
 
 
 def validate_new_password(*, registrant: Registrant, new: str) -> None:
@@ -477,17 +467,21 @@ def validate_new_password(*, registrant: Registrant, new: str) -> None:
 
 def registrant_password_reset(*, registrant: Registrant, new: str) -> None:
     """Set a new password after the e-mailed reset link was followed."""
+    _set_password(registrant, new, action="registrant.password_reset")
+
+
+@transaction.atomic
+def _set_password(registrant: Registrant, new: str, *, action: str) -> None:
     validate_new_password(registrant=registrant, new=new)
-    with transaction.atomic():
-        registrant.user.set_password(new)
-        registrant.user.save(update_fields=["password"])
-        Registrant.objects.filter(pk=registrant.pk).update(password_is_initial=False)
-        audit_record(
-            action="registrant.password_reset",
-            actor=registrant.user,
-            municipality=registrant.municipality,
-            target=registrant,
-        )
+    registrant.user.set_password(new)
+    registrant.user.save(update_fields=["password"])
+    Registrant.objects.filter(pk=registrant.pk).update(password_is_initial=False)
+    audit_record(
+        action=action,
+        actor=registrant.user,
+        municipality=registrant.municipality,
+        target=registrant,
+    )
 
 
 @transaction.atomic

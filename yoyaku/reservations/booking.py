@@ -259,6 +259,18 @@ def cancellation_terms(
     return percent, reservation.fee_total * percent // 100
 
 
+def _release(reservation: Reservation, *, by: User | None, reason: str, fee: int) -> None:
+    """Mark cancelled and give the capacity back (inside the caller's transaction)."""
+    reservation.status = R.CANCELLED
+    reservation.cancelled_at = clock.now()
+    reservation.cancelled_by = by
+    reservation.cancel_reason = reason
+    reservation.cancellation_fee = fee
+    fields = ["status", "cancelled_at", "cancelled_by", "cancel_reason", "cancellation_fee"]
+    reservation.save(update_fields=fields)
+    reservation.occupancies.all().delete()
+
+
 @transaction.atomic
 def reservation_cancel(
     *, reservation: Reservation, by: User, reason: str = "", by_staff: bool = False
@@ -274,21 +286,7 @@ def reservation_cancel(
     if by_staff and not reason.strip():
         raise DomainError("reason_required")
     percent, fee = (0, 0) if by_staff else cancellation_terms(reservation, today=today)
-    reservation.status = R.CANCELLED
-    reservation.cancelled_at = clock.now()
-    reservation.cancelled_by = by
-    reservation.cancel_reason = reason.strip()
-    reservation.cancellation_fee = fee
-    reservation.save(
-        update_fields=[
-            "status",
-            "cancelled_at",
-            "cancelled_by",
-            "cancel_reason",
-            "cancellation_fee",
-        ]
-    )
-    reservation.occupancies.all().delete()
+    _release(reservation, by=by, reason=reason.strip(), fee=fee)
     if percent > 0:
         Penalty.objects.create(
             registrant=reservation.registrant,
@@ -488,12 +486,7 @@ def reservations_cancel_for_registrant(
     ):
         with transaction.atomic():
             locked = _locked(reservation, "cancel")
-            locked.status = R.CANCELLED
-            locked.cancelled_at = clock.now()
-            locked.cancelled_by = by
-            locked.cancel_reason = reason
-            locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
-            locked.occupancies.all().delete()
+            _release(locked, by=by, reason=reason, fee=0)
             audit_record(
                 action="reservation.cancel",
                 actor=by,
