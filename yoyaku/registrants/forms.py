@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality
@@ -99,15 +100,15 @@ class RegistrationForm(forms.Form):
         _("町村番地"), max_length=200, help_text=_("全角文字で入力"), autocomplete="address-line1"
     )
     birth_year = forms.IntegerField(
-        label=_("年"),
+        label=pgettext_lazy("birth date", "年"),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "bday-year"}),
     )
     birth_month = forms.IntegerField(
-        label=_("月"),
+        label=pgettext_lazy("birth date", "月"),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "bday-month"}),
     )
     birth_day = forms.IntegerField(
-        label=_("日"),
+        label=pgettext_lazy("birth date", "日"),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "bday-day"}),
     )
     email = forms.CharField(
