@@ -102,15 +102,19 @@ def test_personal_data_is_anonymised_after_retention_and_statistics_remain(
     )
 
 
+def daily(names: list[str]) -> list[str]:
+    return [name for name in names if name.endswith(".daily")]
+
+
 def test_the_scheduler_enqueues_the_daily_job_once_a_day(person, travel):
     travel(dt.datetime(2028, 6, 2, 2, 59))
-    assert scheduler_tick() == []
+    assert daily(scheduler_tick()) == []
     travel(dt.datetime(2028, 6, 2, 3, 0))
-    assert scheduler_tick() == ["registrants.daily"]  # runs at once with the test backend
+    assert daily(scheduler_tick()) == ["registrants.daily"]  # runs at once with the test backend
     travel(dt.datetime(2028, 6, 2, 3, 10))
-    assert scheduler_tick() == ["security.daily"]
-    assert scheduler_tick() == []  # a second scheduler, or a second tick, adds nothing
-    assert ScheduledRun.objects.count() == 2
+    assert daily(scheduler_tick()) == ["security.daily"]
+    assert daily(scheduler_tick()) == []  # a second scheduler, or a second tick, adds nothing
+    assert ScheduledRun.objects.filter(job__endswith=".daily").count() == 2
     person.refresh_from_db()
     assert person.status == Registrant.Status.EXPIRED
 

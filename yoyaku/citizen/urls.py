@@ -4,6 +4,7 @@ from yoyaku.citizen import (
     account_views,
     booking_views,
     calendar_views,
+    lottery_views,
     registration_views,
     views,
 )
@@ -63,6 +64,28 @@ urlpatterns = [
         M + "reservations/<int:reservation_id>/calendar.ics",
         calendar_views.reservation_ics,
         name="reservation_ics",
+    ),
+    path(M + "lottery/", lottery_views.lottery_list, name="lottery_list"),
+    path(M + "lottery/<int:round_id>/", lottery_views.lottery_detail, name="lottery_detail"),
+    path(M + "lottery/<int:round_id>/apply/", lottery_views.lottery_apply, name="lottery_apply"),
+    path(
+        M + "lottery/<int:round_id>/published.json",
+        lottery_views.lottery_published,
+        name="lottery_published",
+    ),
+    path(
+        M + "lottery/applications/", lottery_views.lottery_applications, name="lottery_applications"
+    ),
+    path(
+        M + "lottery/applications/<int:application_id>/withdraw/",
+        lottery_views.lottery_withdraw,
+        name="lottery_withdraw",
+    ),
+    path(M + "lottery/results/", lottery_views.lottery_results, name="lottery_results"),
+    path(
+        M + "lottery/confirm/<int:reservation_id>/",
+        lottery_views.lottery_confirm,
+        name="lottery_confirm",
     ),
     path(M + "password-reset/", account_views.password_reset_request, name="password_reset"),
     path(

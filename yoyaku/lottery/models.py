@@ -1,4 +1,4 @@
-"""Lottery rounds (抽選). This issue keeps only what the calendars need to show 抽."""
+"""Lottery rounds (抽選), applications with ranked choices, and their results."""
 
 from __future__ import annotations
 
@@ -7,15 +7,23 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.models import Municipality
-from yoyaku.facilities.models import Unit
+from yoyaku.facilities.models import Slot, Unit
+from yoyaku.registrants.models import Registrant
 
 
 class LotteryRound(models.Model):
     """A lottery over some units and use dates.
 
     From creation until ``first_come_opens_at`` the covered unit-dates cannot be booked
-    first-come; the calendars show them as 抽.
+    first-come; the calendars show them as 抽. The seed's SHA-256 is published before the
+    application window closes; the seed itself after the drawing (see lottery.algorithm).
     """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("受付前")
+        OPEN = "open", _("受付中")
+        CLOSED = "closed", _("受付終了・抽選待ち")
+        DRAWN = "drawn", _("抽選済み")
 
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="lottery_rounds"
@@ -27,7 +35,32 @@ class LotteryRound(models.Model):
     applications_open_at = models.DateTimeField()
     applications_close_at = models.DateTimeField()
     draw_at = models.DateTimeField()
+    confirm_deadline = models.DateTimeField(
+        null=True, blank=True, help_text="当選者の確認（支払）期限。過ぎると当選は取消"
+    )
     first_come_opens_at = models.DateTimeField()
+    # Limits and settings (rules of the round).
+    max_applications_per_registrant = models.PositiveSmallIntegerField(default=2)
+    max_choices = models.PositiveSmallIntegerField(default=3)
+    max_wins_per_registrant = models.PositiveSmallIntegerField(default=1)
+    eligible_categories = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="申込みできる区分（resident / worker / other）。空は全員",
+    )
+    groups_first = models.BooleanField(default=False, help_text="登録団体を優先（団体を先に抽選）")
+    loser_weight_rounds = models.PositiveSmallIntegerField(
+        default=0, help_text="直近N回の抽選で落選した人の当選確率を2倍にする（0はしない）"
+    )
+    cancelled_win_release_hours = models.PositiveSmallIntegerField(
+        default=0, help_text="取消された当選枠を先着受付に出すまでの時間"
+    )
+    # Fair and verifiable drawing.
+    seed = models.CharField(max_length=64, blank=True, help_text="抽選後に公開（16進）")
+    seed_sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    drawn_at = models.DateTimeField(null=True, blank=True)
+    published = models.JSONField(null=True, blank=True, help_text="公開する抽選データ")
 
     class Meta:
         ordering = ["use_from", "id"]
@@ -42,7 +75,69 @@ class LotteryRound(models.Model):
                 & Q(draw_at__lte=models.F("first_come_opens_at")),
                 name="lottery_times_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(max_choices__gte=1) & Q(max_choices__lte=3),
+                name="lottery_max_choices_range",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class LotteryApplication(models.Model):
+    """抽選申込み: up to three ranked choices; at most one of them wins."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("申込み済み")
+        WITHDRAWN = "withdrawn", _("取下げ")
+        WON = "won", _("当選")
+        LOST = "lost", _("落選")
+
+    round = models.ForeignKey(LotteryRound, on_delete=models.CASCADE, related_name="applications")
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.PROTECT, related_name="lottery_applications"
+    )
+    pseudonym = models.CharField(max_length=24, help_text="公開データでの匿名ID")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    won_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "pseudonym"], name="lottery_pseudonym_unique")
+        ]
+        indexes = [models.Index(fields=["round", "status"], name="lottery_application_status")]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.pseudonym}"
+
+
+class LotteryChoice(models.Model):
+    application = models.ForeignKey(
+        LotteryApplication, on_delete=models.CASCADE, related_name="choices"
+    )
+    rank = models.PositiveSmallIntegerField()
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    use_date = models.DateField()
+    nights = models.PositiveSmallIntegerField(default=1)
+    rooms = models.PositiveSmallIntegerField(default=1)
+    adults = models.PositiveSmallIntegerField(default=0)
+    children = models.PositiveSmallIntegerField(default=0)
+    infants = models.PositiveSmallIntegerField(default=0)
+    party_size = models.PositiveIntegerField(default=0)
+    slots = models.ManyToManyField(Slot, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["application", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "rank"], name="lottery_choice_rank"),
+            models.CheckConstraint(
+                condition=Q(rank__gte=1) & Q(rank__lte=3), name="lottery_choice_rank_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} #{self.rank} {self.unit_id} {self.use_date}"

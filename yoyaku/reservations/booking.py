@@ -30,7 +30,7 @@ R = Reservation.Status
 TRANSITIONS: dict[str, set[str]] = {
     "approve": {R.AWAITING_APPROVAL},
     "reject": {R.AWAITING_APPROVAL},
-    "cancel": {R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED},
+    "cancel": {R.AWAITING_CONFIRMATION, R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED},
     "change": {R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED},
     "mark_used": {R.CONFIRMED},
     "mark_no_show": {R.CONFIRMED},
@@ -268,6 +268,11 @@ def _release(reservation: Reservation, *, by: User | None, reason: str, fee: int
     reservation.cancellation_fee = fee
     fields = ["status", "cancelled_at", "cancelled_by", "cancel_reason", "cancellation_fee"]
     reservation.save(update_fields=fields)
+    if reservation.lottery_choice_id:
+        from yoyaku.lottery.services import hold_released_capacity
+
+        if hold_released_capacity(reservation, reason="抽選の当選取消分（先着受付前）"):
+            return
     reservation.occupancies.all().delete()
 
 
@@ -523,3 +528,24 @@ def reservation_change_preview(
     if problems:
         return problems, 0
     return [], _quote(request, exclude=reservation).total - reservation.fee_total
+
+
+@transaction.atomic
+def reservations_cancel_expired_win(*, reservation: Reservation) -> Reservation:
+    """A lottery win not confirmed by the round's deadline is cancelled, free of charge."""
+    reservation = _locked(reservation, "cancel")
+    if reservation.status != R.AWAITING_CONFIRMATION:
+        raise DomainError("reservation_wrong_state", status=reservation.get_status_display())
+    _release(reservation, by=None, reason="確認期限切れ", fee=0)
+    audit_record(
+        action="reservation.lottery_expire",
+        municipality=reservation.municipality,
+        target=reservation,
+    )
+    _notify(
+        reservation,
+        "reservation_cancelled",
+        reason="当選の確認期限が過ぎました",
+        cancellation_fee="0",
+    )
+    return reservation

@@ -39,6 +39,8 @@ class UnitBlock(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField()
+    # Capacity held back after a cancelled lottery win until this time (then released).
+    release_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["start_date", "id"]
@@ -61,6 +63,7 @@ class Reservation(models.Model):
     """
 
     class Status(models.TextChoices):
+        AWAITING_CONFIRMATION = "awaiting_confirmation", _("当選・確認待ち")
         AWAITING_APPROVAL = "awaiting_approval", _("審査中")
         AWAITING_PAYMENT = "awaiting_payment", _("支払待ち")
         CONFIRMED = "confirmed", _("予約確定")
@@ -71,10 +74,16 @@ class Reservation(models.Model):
 
     class Channel(models.TextChoices):
         ONLINE = "online", _("インターネット")
+        LOTTERY = "lottery", _("抽選")
         COUNTER = "counter", _("窓口（代理申請）")
         PHONE = "phone", _("電話（代理申請）")
 
-    HOLDS_CAPACITY = (Status.AWAITING_APPROVAL, Status.AWAITING_PAYMENT, Status.CONFIRMED)
+    HOLDS_CAPACITY = (
+        Status.AWAITING_CONFIRMATION,
+        Status.AWAITING_APPROVAL,
+        Status.AWAITING_PAYMENT,
+        Status.CONFIRMED,
+    )
 
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="reservations"
@@ -96,7 +105,7 @@ class Reservation(models.Model):
     reduction = models.ForeignKey(
         ReductionCategory, null=True, blank=True, on_delete=models.PROTECT
     )
-    status = models.CharField(max_length=20, choices=Status.choices)
+    status = models.CharField(max_length=24, choices=Status.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
     fee_total = models.PositiveIntegerField(default=0)
     fee_breakdown = models.JSONField(default=dict)
@@ -114,6 +123,13 @@ class Reservation(models.Model):
     )
     cancel_reason = models.TextField(blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    lottery_choice = models.OneToOneField(
+        "lottery.LotteryChoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reservation",
+    )
 
     class Meta:
         ordering = ["use_date", "id"]

@@ -35,9 +35,10 @@ DAILY_JOBS = (
 
 
 def scheduler_tick(*, now: dt.datetime | None = None, jobs=DAILY_JOBS) -> list[str]:
-    """Enqueue the daily jobs that are due; returns the names enqueued by this call."""
+    """Enqueue the daily jobs that are due, and every lottery whose drawing time has come;
+    returns the names enqueued by this call."""
     now = clock.local(now or clock.now())
-    enqueued = []
+    enqueued = _lottery_jobs(now)
     for job in jobs:
         if now.time() < job.at:
             continue
@@ -49,4 +50,32 @@ def scheduler_tick(*, now: dt.datetime | None = None, jobs=DAILY_JOBS) -> list[s
         except IntegrityError:
             continue  # already enqueued today (by this or another scheduler)
         enqueued.append(job.name)
+    return enqueued
+
+
+def _once(job: str, day: dt.date, now: dt.datetime, task_path: str, *args) -> bool:
+    try:
+        with transaction.atomic():
+            ScheduledRun.objects.create(job=job, due_date=day, enqueued_at=now)
+            task = import_string(task_path)
+            transaction.on_commit(lambda: task.enqueue(*args))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _lottery_jobs(now: dt.datetime) -> list[str]:
+    """Lotteries draw by themselves at their drawing time (once: the ScheduledRun key); the
+    expiry of unconfirmed wins and the release of held capacity run every quarter hour."""
+    from yoyaku.lottery.services import lottery_draw_due
+
+    enqueued = []
+    for round_id in lottery_draw_due(now=now):
+        name = f"lottery.draw.{round_id}"
+        if _once(name, dt.date(2000, 1, 1), now, "yoyaku.lottery.tasks.lottery_draw", round_id):
+            enqueued.append(name)
+    quarter = now.replace(minute=now.minute // 15 * 15, second=0, microsecond=0)
+    name = f"lottery.after.{quarter:%H%M}"
+    if _once(name, now.date(), now, "yoyaku.lottery.tasks.lottery_after_drawing"):
+        enqueued.append("lottery.after")
     return enqueued

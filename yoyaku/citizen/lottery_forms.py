@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from yoyaku.facilities.models import Slot, Unit
+from yoyaku.lottery.models import LotteryRound
+from yoyaku.lottery.services import ChoiceRequest
+
+NUMBER_ERRORS = {
+    "invalid": _("半角数字で入力してください。"),
+    "min_value": _("%(limit_value)s以上で入力してください。"),
+}
+
+
+class ChoiceForm(forms.Form):
+    """One ranked choice (第N希望). Empty choices 2 and 3 are simply left out."""
+
+    unit = forms.ModelChoiceField(
+        label=_("室場"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("選んでください"),
+    )
+    use_date = forms.DateField(
+        label=_("利用日（宿泊はチェックイン日）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("日付は 2026-12-05 の形式で入力してください。")},
+    )
+    slot = forms.ModelChoiceField(
+        label=_("時間区分（ホール・コート等）"),
+        queryset=Slot.objects.none(),
+        required=False,
+        empty_label="—",
+    )
+    party_size = forms.IntegerField(
+        label=_("利用予定人数"), required=False, min_value=1, error_messages=NUMBER_ERRORS
+    )
+    nights = forms.IntegerField(
+        label=_("宿泊数"),
+        required=False,
+        min_value=1,
+        max_value=7,
+        initial=1,
+        error_messages=NUMBER_ERRORS,
+    )
+    rooms = forms.IntegerField(
+        label=_("部屋数"),
+        required=False,
+        min_value=1,
+        max_value=5,
+        initial=1,
+        error_messages=NUMBER_ERRORS,
+    )
+    adults = forms.IntegerField(
+        label=_("大人"), required=False, min_value=0, initial=2, error_messages=NUMBER_ERRORS
+    )
+    children = forms.IntegerField(
+        label=_("子ども（4歳以上）"),
+        required=False,
+        min_value=0,
+        initial=0,
+        error_messages=NUMBER_ERRORS,
+    )
+    infants = forms.IntegerField(
+        label=_("4歳未満（無料・人数に数えません）"),
+        required=False,
+        min_value=0,
+        initial=0,
+        error_messages=NUMBER_ERRORS,
+    )
+
+    def __init__(self, *args, lottery: LotteryRound, rank: int, **kwargs):
+        super().__init__(*args, prefix=f"c{rank}", **kwargs)
+        self.rank = rank
+        units = lottery.units.filter(is_active=True).select_related("facility")
+        self.fields["unit"].queryset = units
+        self.fields["unit"].label_from_instance = lambda u: f"{u.facility.name} {u.name}"
+        self.fields["slot"].queryset = Slot.objects.filter(units__in=units).distinct()
+        self.fields["use_date"].widget.attrs.update(
+            min=f"{lottery.use_from:%Y-%m-%d}", max=f"{lottery.use_until:%Y-%m-%d}"
+        )
+        if rank == 1:
+            self.fields["unit"].required = True
+            self.fields["use_date"].required = True
+            self.fields["unit"].error_messages["required"] = _("第1希望の室場を選んでください。")
+            self.fields["use_date"].error_messages["required"] = _(
+                "第1希望の日付を入力してください。"
+            )
+
+    def clean(self):
+        data = super().clean()
+        unit = data.get("unit")
+        if unit and not data.get("use_date") and "use_date" not in self.errors:
+            self.add_error("use_date", _("日付を入力してください。"))
+        if unit and not unit.is_lodging:
+            if not data.get("slot"):
+                self.add_error("slot", _("時間区分を選んでください。"))
+            elif data["slot"].schedule_id != unit.slot_schedule_id:
+                self.add_error("slot", _("この室場の時間区分を選んでください。"))
+        return data
+
+    def choice(self) -> ChoiceRequest | None:
+        data = self.cleaned_data
+        unit = data.get("unit")
+        if not unit:
+            return None
+        return ChoiceRequest(
+            unit=unit,
+            use_date=data["use_date"],
+            nights=data.get("nights") or 1,
+            rooms=data.get("rooms") or 1,
+            adults=data.get("adults") or 0,
+            children=data.get("children") or 0,
+            infants=data.get("infants") or 0,
+            party_size=data.get("party_size") or 0,
+            slots=[data["slot"]] if data.get("slot") else [],
+        )
+
+
+def choice_forms(lottery: LotteryRound, data=None, initial=None) -> list[ChoiceForm]:
+    initial = initial or {}
+    return [
+        ChoiceForm(data, lottery=lottery, rank=rank, initial=initial.get(rank))
+        for rank in range(1, lottery.max_choices + 1)
+    ]

@@ -1,0 +1,185 @@
+"""Lottery pages: rounds, 抽選申込み, 抽選申込み内容の確認・取消, 抽選結果の確認."""
+
+from __future__ import annotations
+
+from django.contrib.messages import success
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from yoyaku.citizen.account_views import registrant_required
+from yoyaku.citizen.lottery_forms import choice_forms
+from yoyaku.citizen.views import _municipality
+from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
+from yoyaku.core.middleware import changes_data
+from yoyaku.lottery import services
+from yoyaku.lottery.models import LotteryApplication, LotteryRound
+from yoyaku.registrants import selectors as registrant_selectors
+from yoyaku.reservations.models import Reservation
+
+
+def _round(request: HttpRequest, round_id: int) -> LotteryRound:
+    lottery = LotteryRound.objects.filter(pk=round_id, municipality=request.municipality).first()
+    if lottery is None:
+        raise Http404(_("指定された抽選は見つかりません。"))
+    return lottery
+
+
+@require_GET
+def lottery_list(request: HttpRequest, municipality: str) -> HttpResponse:
+    muni = _municipality(request)
+    rounds = (
+        LotteryRound.objects.filter(municipality=muni)
+        .prefetch_related("units__facility")
+        .order_by("-use_from")[:24]
+    )
+    now = clock.now()
+    return render(
+        request,
+        "citizen/lottery_list.html",
+        {"rounds": [(r, services.phase(r, now)) for r in rounds]},
+    )
+
+
+@require_GET
+def lottery_detail(request: HttpRequest, municipality: str, round_id: int) -> HttpResponse:
+    _municipality(request)
+    lottery = _round(request, round_id)
+    registrant = registrant_selectors.registrant_of(request.user, request.municipality)
+    context = {"lottery": lottery, "phase": services.phase(lottery), "registrant": registrant}
+    if registrant is not None and context["phase"] == "open":
+        context["forms"] = choice_forms(lottery)
+        context["mine"] = LotteryApplication.objects.filter(
+            round=lottery, registrant=registrant
+        ).exclude(status=LotteryApplication.Status.WITHDRAWN)
+    return render(request, "citizen/lottery_detail.html", context)
+
+
+def _choices_or_errors(forms):
+    """The filled-in choices in rank order, or None when a form has errors."""
+    choices = []
+    for form in forms:
+        if not form.is_valid():
+            continue
+        choice = form.choice()
+        if choice is not None:
+            choices.append(choice)
+    if any(form.errors for form in forms):
+        return None
+    return choices
+
+
+@require_http_methods(["POST"])
+@changes_data
+@registrant_required
+def lottery_apply(request: HttpRequest, municipality: str, round_id: int) -> HttpResponse:
+    lottery = _round(request, round_id)
+    forms = choice_forms(lottery, request.POST)
+    context = {
+        "lottery": lottery,
+        "phase": services.phase(lottery),
+        "registrant": request.registrant,
+        "forms": forms,
+    }
+    choices = _choices_or_errors(forms)
+    if choices is None:
+        return render(request, "citizen/lottery_detail.html", context, status=400)
+    try:
+        services.lottery_apply(
+            lottery=lottery, registrant=request.registrant, choices=choices, by=request.user
+        )
+    except DomainError as error:
+        context["problems"] = getattr(error, "all", [error])
+        return render(request, "citizen/lottery_detail.html", context, status=400)
+    success(request, _("抽選の申込みを受け付けました。結果は抽選後にメールでお知らせします。"))
+    return redirect("citizen:lottery_applications", municipality)
+
+
+@require_GET
+@registrant_required
+def lottery_applications(request: HttpRequest, municipality: str) -> HttpResponse:
+    """抽選申込み内容の確認・取消."""
+    applications = (
+        LotteryApplication.objects.filter(registrant=request.registrant)
+        .select_related("round")
+        .prefetch_related("choices__unit__facility", "choices__slots")
+        .order_by("-created_at")
+    )
+    now = clock.now()
+    return render(
+        request,
+        "citizen/lottery_applications.html",
+        {"applications": [(a, services.phase(a.round, now)) for a in applications]},
+    )
+
+
+@require_POST
+@changes_data
+@registrant_required
+def lottery_withdraw(request: HttpRequest, municipality: str, application_id: int) -> HttpResponse:
+    application = LotteryApplication.objects.filter(
+        pk=application_id, registrant=request.registrant
+    ).first()
+    if application is None:
+        raise Http404(_("指定された申込みは見つかりません。"))
+    try:
+        services.lottery_withdraw(application=application, by=request.user)
+    except DomainError as error:
+        return render(request, "citizen/bad_request.html", {"message": error.message}, status=409)
+    success(request, _("抽選の申込みを取り下げました。"))
+    return redirect("citizen:lottery_applications", municipality)
+
+
+@require_GET
+@registrant_required
+def lottery_results(request: HttpRequest, municipality: str) -> HttpResponse:
+    """抽選結果の確認: won / lost per choice, and the wins to confirm."""
+    applications = (
+        LotteryApplication.objects.filter(
+            registrant=request.registrant,
+            status__in=[LotteryApplication.Status.WON, LotteryApplication.Status.LOST],
+        )
+        .select_related("round")
+        .prefetch_related("choices__unit__facility", "choices__slots", "choices__reservation")
+        .order_by("-round__drawn_at")
+    )
+    return render(request, "citizen/lottery_results.html", {"applications": applications})
+
+
+@require_POST
+@changes_data
+@registrant_required
+def lottery_confirm(request: HttpRequest, municipality: str, reservation_id: int) -> HttpResponse:
+    reservation = Reservation.objects.filter(
+        pk=reservation_id, registrant=request.registrant
+    ).first()
+    if reservation is None:
+        raise Http404(_("指定された予約は見つかりません。"))
+    try:
+        services.lottery_confirm_win(reservation=reservation, by=request.user)
+    except DomainError as error:
+        return render(request, "citizen/bad_request.html", {"message": error.message}, status=409)
+    success(request, _("当選を確認し、予約が確定しました。"))
+    return redirect("citizen:reservation_detail", municipality, reservation.pk)
+
+
+@require_GET
+def lottery_published(request: HttpRequest, municipality: str, round_id: int) -> HttpResponse:
+    """The published data of a drawn round (seed, anonymised applications, results) — or,
+    before the drawing, only the commitment to the seed."""
+    _municipality(request)
+    lottery = _round(request, round_id)
+    if lottery.status != LotteryRound.Status.DRAWN or not lottery.published:
+        document = {
+            "round": {"id": lottery.pk, "name": lottery.name},
+            "seed_sha256": lottery.seed_sha256,
+        }
+    else:
+        document = lottery.published
+    response = JsonResponse(
+        document, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")}
+    )
+    response["Content-Disposition"] = f'attachment; filename="lottery-{lottery.pk}.json"'
+    return response

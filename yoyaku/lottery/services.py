@@ -1,0 +1,636 @@
+"""Lottery rounds: create, apply, change, withdraw, draw, confirm, expire, release.
+
+The drawing itself is the pure function ``lottery.algorithm.draw``; this module turns
+applications into its input (resource keys and capacities), writes the result in one
+transaction (so a crash leaves nothing half-written and the drawing can simply run again),
+and publishes what anyone needs to verify it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch
+
+from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
+from yoyaku.core.models import Municipality, Notice, User
+from yoyaku.core.services import audit_record
+from yoyaku.facilities.models import Slot, Unit
+from yoyaku.facilities.selectors import UnitFamily
+from yoyaku.lottery import algorithm
+from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRound
+from yoyaku.notifications.services import email_template_queue
+from yoyaku.registrants.models import Registrant
+from yoyaku.registrants.services import mail_context, registrant_record_use
+from yoyaku.reservations import fees, rules
+from yoyaku.reservations.models import Occupancy, Reservation, UnitBlock
+from yoyaku.reservations.selectors import atoms_of_slot, basic_slots
+
+A = LotteryApplication.Status
+
+# Rules of an ordinary booking that do not apply to a lottery choice: the lottery *is* the way
+# to book these dates, before the first-come window opens.
+NOT_FOR_LOTTERY = {
+    "lottery_period",
+    "window_not_open",
+    "window_closed",
+    "too_many_reservations",
+    "service_closed",
+}
+
+
+def phase(lottery: LotteryRound, at: dt.datetime | None = None) -> str:
+    """before / open / closed / drawn — derived from the times, so it needs no job to move."""
+    at = at or clock.now()
+    if lottery.status == LotteryRound.Status.DRAWN:
+        return "drawn"
+    if at < lottery.applications_open_at:
+        return "before"
+    if at < lottery.applications_close_at:
+        return "open"
+    return "closed"
+
+
+@transaction.atomic
+def round_create(
+    *, municipality: Municipality, by: User | None, units: list[Unit], **fields: Any
+) -> LotteryRound:
+    """A new round with a fresh secret seed; its SHA-256 is public from now on."""
+    seed = secrets.token_bytes(32)
+    lottery = LotteryRound.objects.create(
+        municipality=municipality,
+        seed=seed.hex(),
+        seed_sha256=algorithm.seed_commitment(seed),
+        **fields,
+    )
+    lottery.units.set(units)
+    audit_record(
+        action="lottery.create",
+        actor=by,
+        municipality=municipality,
+        target=lottery,
+        data={"seed_sha256": lottery.seed_sha256},
+    )
+    return lottery
+
+
+@dataclass
+class ChoiceRequest:
+    unit: Unit
+    use_date: dt.date
+    nights: int = 1
+    rooms: int = 1
+    adults: int = 0
+    children: int = 0
+    infants: int = 0
+    party_size: int = 0
+    slots: list[Slot] = field(default_factory=list)
+
+    def dates(self) -> list[dt.date]:
+        count = self.nights if self.unit.is_lodging else 1
+        return [self.use_date + dt.timedelta(days=i) for i in range(count)]
+
+
+def _check_choices(
+    lottery: LotteryRound, registrant: Registrant, choices: list[ChoiceRequest]
+) -> None:
+    if not 1 <= len(choices) <= lottery.max_choices:
+        raise DomainError("lottery_choice_count", max=lottery.max_choices)
+    unit_ids = set(lottery.units.values_list("pk", flat=True))
+    problems: list[DomainError] = []
+    for rank, choice in enumerate(choices, start=1):
+        if choice.unit.pk not in unit_ids:
+            raise DomainError("lottery_unit_not_in_round", rank=rank)
+        if not all(lottery.use_from <= day <= lottery.use_until for day in choice.dates()):
+            raise DomainError("lottery_date_not_in_round", rank=rank)
+        request = rules.BookingRequest(
+            registrant=registrant,
+            unit=choice.unit,
+            use_date=choice.use_date,
+            nights=choice.nights,
+            slots=choice.slots,
+            rooms=choice.rooms,
+            adults=choice.adults,
+            children=choice.children,
+            infants=choice.infants,
+            party_size=choice.party_size,
+            purpose=choice.unit.purposes.first(),
+        )
+        for problem in rules.check(request, check_capacity=False):
+            if problem.code not in NOT_FOR_LOTTERY:
+                problem.params["rank"] = rank
+                problems.append(problem)
+    if problems:
+        error = problems[0]
+        error.all = problems
+        raise error
+
+
+def _check_applicant(lottery: LotteryRound, registrant: Registrant) -> None:
+    if phase(lottery) != "open":
+        raise DomainError("lottery_not_open")
+    if lottery.municipality_id != registrant.municipality_id:
+        raise DomainError("lottery_not_open")
+    problem = rules.registrant_problem(registrant, today=clock.today())
+    if problem is not None:
+        raise problem
+    allowed = lottery.eligible_categories or []
+    if allowed and registrant.category not in allowed:
+        raise DomainError("category_not_allowed")
+
+
+def _save_choices(application: LotteryApplication, choices: list[ChoiceRequest]) -> None:
+    application.choices.all().delete()
+    for rank, choice in enumerate(choices, start=1):
+        saved = LotteryChoice.objects.create(
+            application=application,
+            rank=rank,
+            unit=choice.unit,
+            use_date=choice.use_date,
+            nights=choice.nights if choice.unit.is_lodging else 1,
+            rooms=choice.rooms if choice.unit.is_lodging else 1,
+            adults=choice.adults,
+            children=choice.children,
+            infants=choice.infants,
+            party_size=choice.party_size,
+        )
+        if choice.slots:
+            saved.slots.set(choice.slots)
+
+
+@transaction.atomic
+def lottery_apply(
+    *, lottery: LotteryRound, registrant: Registrant, choices: list[ChoiceRequest], by: User
+) -> LotteryApplication:
+    """抽選申込み: up to ``max_choices`` ranked choices, within the round's limits."""
+    lottery = LotteryRound.objects.select_for_update().get(pk=lottery.pk)
+    _check_applicant(lottery, registrant)
+    count = (
+        LotteryApplication.objects.filter(round=lottery, registrant=registrant)
+        .exclude(status=A.WITHDRAWN)
+        .count()
+    )
+    if count >= lottery.max_applications_per_registrant:
+        raise DomainError("lottery_application_limit", max=lottery.max_applications_per_registrant)
+    _check_choices(lottery, registrant, choices)
+    now = clock.now()
+    application = LotteryApplication.objects.create(
+        round=lottery,
+        registrant=registrant,
+        pseudonym=secrets.token_hex(8),
+        created_at=now,
+        updated_at=now,
+    )
+    _save_choices(application, choices)
+    registrant_record_use(registrant=registrant)
+    audit_record(
+        action="lottery.apply", actor=by, municipality=lottery.municipality, target=application
+    )
+    return application
+
+
+@transaction.atomic
+def lottery_change(
+    *, application: LotteryApplication, choices: list[ChoiceRequest], by: User
+) -> LotteryApplication:
+    application = (
+        LotteryApplication.objects.select_for_update()
+        .select_related("round", "registrant__municipality")
+        .get(pk=application.pk)
+    )
+    if application.status != A.SUBMITTED:
+        raise DomainError("lottery_not_open")
+    _check_applicant(application.round, application.registrant)
+    _check_choices(application.round, application.registrant, choices)
+    _save_choices(application, choices)
+    application.updated_at = clock.now()
+    application.save(update_fields=["updated_at"])
+    audit_record(
+        action="lottery.change",
+        actor=by,
+        municipality=application.round.municipality,
+        target=application,
+    )
+    return application
+
+
+@transaction.atomic
+def lottery_withdraw(*, application: LotteryApplication, by: User) -> LotteryApplication:
+    application = (
+        LotteryApplication.objects.select_for_update()
+        .select_related("round")
+        .get(pk=application.pk)
+    )
+    if application.status != A.SUBMITTED or phase(application.round) != "open":
+        raise DomainError("lottery_not_open")
+    application.status = A.WITHDRAWN
+    application.updated_at = clock.now()
+    application.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action="lottery.withdraw",
+        actor=by,
+        municipality=application.round.municipality,
+        target=application,
+    )
+    return application
+
+
+# — the drawing —
+
+
+def _registrant_key(seed: bytes, registrant_id: int) -> str:
+    """A pseudonymous key per registrant, for win caps in the published data."""
+    return hmac.new(seed, f"registrant:{registrant_id}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+@dataclass
+class _Input:
+    applications: list[algorithm.Application]
+    capacity: dict[str, int]
+    by_pseudonym: dict[str, LotteryApplication]
+
+
+def _needs(
+    choice: LotteryChoice, family: UnitFamily, basics: dict[int, list[Slot]]
+) -> list[tuple[str, int]]:
+    if choice.unit.is_lodging:
+        return [
+            (f"u{choice.unit_id}:{choice.use_date + dt.timedelta(days=i)}", choice.rooms)
+            for i in range(choice.nights)
+        ]
+    atoms: set[int] = set()
+    for slot in choice.slots.all():
+        atoms |= set(atoms_of_slot(slot, basics[choice.unit_id]))
+    return [
+        (f"u{leaf}:{choice.use_date}:{atom}", 1)
+        for leaf in family.leaves(choice.unit_id)
+        for atom in sorted(atoms)
+    ]
+
+
+def _recent_losers(lottery: LotteryRound) -> set[int]:
+    if not lottery.loser_weight_rounds:
+        return set()
+    recent = list(
+        LotteryRound.objects.filter(
+            municipality=lottery.municipality, status=LotteryRound.Status.DRAWN
+        )
+        .exclude(pk=lottery.pk)
+        .order_by("-drawn_at")
+        .values_list("pk", flat=True)[: lottery.loser_weight_rounds]
+    )
+    lost = set(
+        LotteryApplication.objects.filter(round_id__in=recent, status=A.LOST).values_list(
+            "registrant_id", flat=True
+        )
+    )
+    won = set(
+        LotteryApplication.objects.filter(round_id__in=recent, status=A.WON).values_list(
+            "registrant_id", flat=True
+        )
+    )
+    return lost - won
+
+
+def _build_input(lottery: LotteryRound, seed: bytes) -> _Input:
+    applications = list(
+        LotteryApplication.objects.filter(round=lottery, status=A.SUBMITTED)
+        .select_related("registrant")
+        .prefetch_related(
+            Prefetch(
+                "choices",
+                queryset=LotteryChoice.objects.select_related("unit").prefetch_related("slots"),
+            )
+        )
+        .order_by("pk")
+    )
+    units = list(
+        lottery.units.select_related("slot_schedule", "facility").prefetch_related(
+            "slot_schedule__slots"
+        )
+    )
+    facilities = {u.facility_id for u in units}
+    family = UnitFamily.of(Unit.objects.filter(facility_id__in=facilities).only("id", "parent_id"))
+    basics = {u.pk: basic_slots(u) for u in units}
+    losers = _recent_losers(lottery)
+    rows: list[algorithm.Application] = []
+    keys: set[str] = set()
+    for application in applications:
+        registrant = application.registrant
+        choices = []
+        for choice in application.choices.all():
+            needs = _needs(choice, family, basics)
+            keys.update(key for key, _ in needs)
+            choices.append(algorithm.Choice(rank=choice.rank, needs=needs))
+        tier = 1 if lottery.groups_first and registrant.kind != Registrant.Kind.GROUP else 0
+        rows.append(
+            algorithm.Application(
+                id=application.pseudonym,
+                registrant=_registrant_key(seed, registrant.pk),
+                tier=tier,
+                weight=2 if registrant.pk in losers else 1,
+                choices=choices,
+            )
+        )
+    return _Input(rows, _capacity(keys, units), {a.pseudonym: a for a in applications})
+
+
+def _capacity(keys: set[str], units: list[Unit]) -> dict[str, int]:
+    """What is free before the drawing: staff blocks and earlier bookings already count."""
+    rooms = {u.pk: u.room_count or 0 for u in units if u.is_lodging}
+    parsed = [key.split(":") for key in keys]
+    unit_ids = {int(p[0][1:]) for p in parsed}
+    dates = {dt.date.fromisoformat(p[1]) for p in parsed}
+    taken: Counter[str] = Counter()
+    for unit_id, day, atom in Occupancy.objects.filter(
+        unit_id__in=unit_ids, date__in=dates
+    ).values_list("unit_id", "date", "atom"):
+        if unit_id in rooms:
+            taken[f"u{unit_id}:{day}"] += 1
+        else:
+            taken[f"u{unit_id}:{day}:{atom}"] += 1
+    capacity = {}
+    for key, part in zip(keys, parsed, strict=True):
+        unit_id = int(part[0][1:])
+        total = rooms.get(unit_id, 1)
+        capacity[key] = max(0, total - taken[key])
+    return capacity
+
+
+def lottery_draw(
+    *, lottery: LotteryRound, by: User | None = None, fail_after: int | None = None
+) -> LotteryRound:
+    """抽選: run once, after the application window. One transaction: either every result,
+    reservation, notice and the publication are written, or nothing is (``fail_after`` lets a
+    test crash the drawing half-way). Winners get a reservation awaiting confirmation.
+    """
+    with transaction.atomic():
+        lottery = LotteryRound.objects.select_for_update().get(pk=lottery.pk)
+        if lottery.status == LotteryRound.Status.DRAWN:
+            raise DomainError("lottery_already_drawn")
+        if clock.now() < lottery.applications_close_at:
+            raise DomainError("lottery_still_open")
+        seed = bytes.fromhex(lottery.seed)
+        data = _build_input(lottery, seed)
+        settings = {"max_wins_per_registrant": lottery.max_wins_per_registrant}
+        result = algorithm.draw(
+            data.applications, data.capacity, seed, lottery.max_wins_per_registrant
+        )
+        _write_results(lottery, data, result, fail_after=fail_after)
+        lottery.status = LotteryRound.Status.DRAWN
+        lottery.drawn_at = clock.now()
+        lottery.published = algorithm.published_document(
+            {"id": lottery.pk, "name": lottery.name, "municipality": lottery.municipality.slug},
+            seed,
+            data.applications,
+            data.capacity,
+            settings,
+            result,
+        )
+        lottery.save(update_fields=["status", "drawn_at", "published"])
+        _full_notices(lottery)
+        audit_record(
+            action="lottery.draw",
+            actor=by,
+            municipality=lottery.municipality,
+            target=lottery,
+            data={
+                "applications": len(data.applications),
+                "wins": sum(1 for w in result.wins.values() if w),
+            },
+        )
+    return lottery
+
+
+def _write_results(
+    lottery: LotteryRound, data: _Input, result: algorithm.Result, *, fail_after: int | None
+) -> None:
+    now = clock.now()
+    changed = []
+    written = 0
+    for pseudonym, application in data.by_pseudonym.items():
+        rank = result.wins.get(pseudonym)
+        application.status = A.WON if rank else A.LOST
+        application.won_rank = rank
+        application.updated_at = now
+        changed.append(application)
+        if rank:
+            choice = next(c for c in application.choices.all() if c.rank == rank)
+            _winner_reservation(lottery, application, choice)
+            written += 1
+            if fail_after is not None and written >= fail_after:
+                raise RuntimeError("simulated crash during the drawing")
+        email = application.registrant.email
+        if email:
+            email_template_queue(
+                to=[email],
+                template="lottery_result",
+                context=mail_context(
+                    application.registrant,
+                    round_name=lottery.name,
+                    won=bool(rank),
+                    won_rank=rank,
+                    confirm_deadline=f"{clock.local(lottery.confirm_deadline):%Y-%m-%d %H:%M}"
+                    if lottery.confirm_deadline
+                    else "",
+                ),
+            )
+    LotteryApplication.objects.bulk_update(
+        changed, ["status", "won_rank", "updated_at"], batch_size=2000
+    )
+
+
+def _winner_reservation(
+    lottery: LotteryRound, application: LotteryApplication, choice: LotteryChoice
+) -> Reservation:
+    from yoyaku.reservations.booking import _take_capacity
+
+    request = rules.BookingRequest(
+        registrant=application.registrant,
+        unit=choice.unit,
+        use_date=choice.use_date,
+        nights=choice.nights,
+        slots=list(choice.slots.all()),
+        rooms=choice.rooms,
+        adults=choice.adults,
+        children=choice.children,
+        infants=choice.infants,
+        party_size=choice.party_size,
+        purpose=choice.unit.purposes.first(),
+    )
+    quote = fees.fee_quote(
+        unit=choice.unit,
+        use_date=choice.use_date,
+        nights=choice.nights,
+        slots=request.slots,
+        adults=choice.adults,
+        children=choice.children,
+        rate_class=fees.rate_class_for(application.registrant),
+    )
+    reservation = Reservation.objects.create(
+        municipality=lottery.municipality,
+        registrant=application.registrant,
+        unit=choice.unit,
+        use_date=choice.use_date,
+        nights=choice.nights,
+        rooms=choice.rooms,
+        adults=choice.adults,
+        children=choice.children,
+        infants=choice.infants,
+        party_size=choice.party_size,
+        purpose=request.purpose,
+        status=Reservation.Status.AWAITING_CONFIRMATION,
+        channel=Reservation.Channel.LOTTERY,
+        fee_total=quote.total,
+        fee_breakdown=quote.as_json(),
+        created_at=clock.now(),
+        created_by=application.registrant.user,
+        lottery_choice=choice,
+    )
+    if request.slots:
+        reservation.slots.set(request.slots)
+    _take_capacity(reservation, request)
+    return reservation
+
+
+def _full_notices(lottery: LotteryRound) -> None:
+    """「…宿泊の…は…の当選者で満室になりました。」 for lodging nights the winners filled."""
+    taken: dict[tuple[int, dt.date], int] = defaultdict(int)
+    first_nights: dict[tuple[int, dt.date], dt.date] = {}
+    winners = Reservation.objects.filter(lottery_choice__application__round=lottery).select_related(
+        "unit__facility"
+    )
+    units = {}
+    for reservation in winners:
+        if not reservation.unit.is_lodging:
+            continue
+        units[reservation.unit_id] = reservation.unit
+        for i in range(reservation.nights):
+            night = reservation.use_date + dt.timedelta(days=i)
+            taken[(reservation.unit_id, night)] += reservation.rooms
+            first_nights.setdefault((reservation.unit_id, night), reservation.use_date)
+    occupied = Counter(
+        Occupancy.objects.filter(unit_id__in=units, date__in={n for _, n in taken}).values_list(
+            "unit_id", "date"
+        )
+    )
+    by_facility_night: dict[tuple[int, dt.date], list[Unit]] = defaultdict(list)
+    for (unit_id, night), _rooms in taken.items():
+        unit = units[unit_id]
+        if occupied[(unit_id, night)] >= (unit.room_count or 0):
+            by_facility_night[(unit.facility_id, night)].append(unit)
+    for (_facility_id, night), full_units in sorted(
+        by_facility_night.items(), key=lambda kv: kv[0][1]
+    ):
+        facility = full_units[0].facility
+        if (
+            len(full_units)
+            < facility.units.filter(booking_kind=Unit.BookingKind.LODGING, is_active=True).count()
+        ):
+            continue  # some room type of the facility is still free
+        first = min(first_nights[(u.pk, night)] for u in full_units)
+        Notice.objects.create(
+            municipality=lottery.municipality,
+            title=f"{night:%Y年%-m月%-d日}宿泊の{facility.name}は満室になりました",
+            body=(
+                f"<p>{night:%Y年%-m月%-d日}宿泊の{facility.name}は{first:%Y年%-m月%-d日}からの"
+                "当選者で満室になりました。抽選の申込みは現在できませんのでご了承ください。</p>"
+            ),
+            published_at=clock.now(),
+            expires_at=clock.at(night + dt.timedelta(days=1)),
+        )
+
+
+# — after the drawing —
+
+
+@transaction.atomic
+def lottery_confirm_win(*, reservation: Reservation, by: User) -> Reservation:
+    """当選の確認: the winner takes the reservation before the deadline."""
+    reservation = (
+        Reservation.objects.select_for_update()
+        .select_related("lottery_choice__application__round")
+        .get(pk=reservation.pk)
+    )
+    if reservation.status != Reservation.Status.AWAITING_CONFIRMATION:
+        raise DomainError("reservation_wrong_state", status=reservation.get_status_display())
+    lottery = reservation.lottery_choice.application.round
+    if lottery.confirm_deadline and clock.now() > lottery.confirm_deadline:
+        raise DomainError("lottery_confirm_deadline_passed")
+    reservation.status = Reservation.Status.CONFIRMED
+    reservation.decided_at = clock.now()
+    reservation.save(update_fields=["status", "decided_at"])
+    audit_record(
+        action="reservation.lottery_confirm",
+        actor=by,
+        municipality=reservation.municipality,
+        target=reservation,
+    )
+    return reservation
+
+
+def hold_released_capacity(reservation: Reservation, *, reason: str) -> UnitBlock | None:
+    """A cancelled win's capacity stays held until the round's release time, then opens
+    first-come (e.g. noon of the next day), so that nobody can snipe it at once."""
+    choice = reservation.lottery_choice
+    if choice is None:
+        return None
+    lottery = choice.application.round
+    release_at = max(
+        clock.now() + dt.timedelta(hours=lottery.cancelled_win_release_hours),
+        lottery.first_come_opens_at,
+    )
+    if release_at <= clock.now():
+        return None
+    block = UnitBlock.objects.create(
+        unit=reservation.unit,
+        start_date=reservation.use_date,
+        end_date=reservation.last_night,
+        reason=reason,
+        created_at=clock.now(),
+        release_at=release_at,
+    )
+    reservation.occupancies.update(reservation=None, block=block)
+    return block
+
+
+def lottery_expire_unconfirmed(*, now: dt.datetime | None = None) -> int:
+    """Wins not confirmed by the deadline are cancelled (their capacity held until release)."""
+    from yoyaku.reservations.booking import reservations_cancel_expired_win
+
+    now = now or clock.now()
+    due = Reservation.objects.filter(
+        status=Reservation.Status.AWAITING_CONFIRMATION,
+        lottery_choice__application__round__confirm_deadline__lt=now,
+    )
+    count = 0
+    for reservation in due:
+        reservations_cancel_expired_win(reservation=reservation)
+        count += 1
+    return count
+
+
+def release_held_blocks(*, now: dt.datetime | None = None) -> int:
+    now = now or clock.now()
+    _total, per_model = UnitBlock.objects.filter(
+        release_at__isnull=False, release_at__lte=now
+    ).delete()
+    return per_model.get(UnitBlock._meta.label, 0)
+
+
+def lottery_draw_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Rounds whose drawing time has come and that have not been drawn (the scheduler calls it)."""
+    now = now or clock.now()
+    return list(
+        LotteryRound.objects.filter(draw_at__lte=now)
+        .exclude(status=LotteryRound.Status.DRAWN)
+        .values_list("pk", flat=True)
+    )

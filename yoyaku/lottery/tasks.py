@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django_tasks import task
+
+from yoyaku.lottery import services
+from yoyaku.lottery.models import LotteryRound
+
+
+@task()
+def lottery_draw(round_id: int) -> None:
+    services.lottery_draw(lottery=LotteryRound.objects.get(pk=round_id))
+
+
+@task()
+def lottery_after_drawing() -> dict[str, int]:
+    """Expire unconfirmed wins and release held capacity whose time has come."""
+    return {
+        "expired": services.lottery_expire_unconfirmed(),
+        "released": services.release_held_blocks(),
+    }
