@@ -348,3 +348,65 @@ def test_groups_first_puts_registered_groups_ahead(ukiha, travel):
     travel(dt.datetime(2026, 6, 25, 10, 0))
     services.lottery_draw(lottery=lottery)
     assert LotteryApplication.objects.get(registrant=group).status == "won"
+
+
+class TestPages:
+    def test_a_logged_in_registrant_sees_the_form_and_errors_keep_the_input(
+        self, client, resort_round, minato
+    ):
+        lottery, room_type = resort_round
+        person = registrant(minato)
+        client.force_login(person.user)
+        page = client.get(f"/minato/lottery/{lottery.pk}/").content.decode()
+        assert "第1希望" in page and "第3希望" in page
+        response = client.post(
+            f"/minato/lottery/{lottery.pk}/apply/", {"c1-use_date": "2026-08-08"}
+        )
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert "第1希望の室場を選んでください。" in body
+        assert 'value="2026-08-08"' in body
+        response = client.post(
+            f"/minato/lottery/{lottery.pk}/apply/",
+            {
+                "c1-unit": room_type.pk,
+                "c1-use_date": "2026-09-05",
+                "c1-nights": "1",
+                "c1-rooms": "1",
+                "c1-adults": "2",
+            },
+        )
+        assert "第1希望の日付は、この抽選の対象期間外です。" in response.content.decode()
+        response = client.post(
+            f"/minato/lottery/{lottery.pk}/apply/",
+            {
+                "c1-unit": room_type.pk,
+                "c1-use_date": "2026-08-08",
+                "c1-nights": "2",
+                "c1-rooms": "1",
+                "c1-adults": "2",
+            },
+        )
+        assert response.status_code == 302
+        application = LotteryApplication.objects.get()
+        assert (
+            client.post(f"/minato/lottery/applications/{application.pk}/withdraw/").status_code
+            == 302
+        )
+        application.refresh_from_db()
+        assert application.status == LotteryApplication.Status.WITHDRAWN
+
+    def test_published_data_after_the_drawing_has_the_seed_and_no_names(
+        self, client, resort_round, minato, travel
+    ):
+        lottery, room_type = resort_round
+        people = fill(lottery, room_type, minato, people=3)
+        travel(dt.datetime(2026, 6, 25, 10, 0))
+        services.lottery_draw(lottery=lottery)
+        lottery.refresh_from_db()
+        document = client.get(f"/minato/lottery/{lottery.pk}/published.json").json()
+        assert document["seed"] == lottery.seed
+        text = json.dumps(document, ensure_ascii=False)
+        for person in people:
+            assert person.user_number not in text and person.name not in text
+        assert algorithm.verify(document)[0]

@@ -77,7 +77,7 @@ class ChoiceForm(forms.Form):
         units = lottery.units.filter(is_active=True).select_related("facility")
         self.fields["unit"].queryset = units
         self.fields["unit"].label_from_instance = lambda u: f"{u.facility.name} {u.name}"
-        self.fields["slot"].queryset = Slot.objects.filter(units__in=units).distinct()
+        self.fields["slot"].queryset = Slot.objects.filter(schedule__units__in=units).distinct()
         self.fields["use_date"].widget.attrs.update(
             min=f"{lottery.use_from:%Y-%m-%d}", max=f"{lottery.use_until:%Y-%m-%d}"
         )

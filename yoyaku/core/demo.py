@@ -34,6 +34,7 @@ from yoyaku.facilities.models import (
     SlotSchedule,
     Unit,
 )
+from yoyaku.lottery import algorithm
 from yoyaku.lottery.models import LotteryRound
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations.models import UnitBlock
@@ -1556,27 +1557,37 @@ def _load_minato(loader: _Loader) -> None:
         ),
     )
 
-    # The lottery for the month after next: applications 1st–10th of next month, drawing on
-    # the 25th, first-come booking of what is left a few days later.
-    next_month = _add_months(loader.today, 1)
-    use_from = _add_months(loader.today, 2)
-    use_until = _add_months(loader.today, 3) - dt.timedelta(days=1)
+    # The lottery for the month after next, open for applications now (so the demo shows the
+    # form): ten days to apply, the drawing five days later, a week to confirm, then first-come.
+    use_from = _add_months(loader.today, 2).replace(day=1)
+    use_until = _add_months(use_from, 1) - dt.timedelta(days=1)
+    close_day = loader.today + dt.timedelta(days=10)
+    draw_day = close_day + dt.timedelta(days=5)
     lottery = loader.upsert(
         LotteryRound,
         lookup={
             "municipality": muni,
             "name": f"{use_from.year}年{use_from.month}月宿泊分 抽選",
         },
-        defaults={
+        defaults={},
+        create_only={
             "use_from": use_from,
             "use_until": use_until,
-            "applications_open_at": clock.at(next_month, dt.time(8, 0)),
-            # "10th 24:00" is midnight at the start of the 11th.
-            "applications_close_at": clock.at(next_month.replace(day=11)),
-            "draw_at": clock.at(next_month.replace(day=25), dt.time(10, 0)),
-            "first_come_opens_at": clock.at(next_month.replace(day=28), dt.time(10, 0)),
+            "applications_open_at": clock.at(loader.today - dt.timedelta(days=1), dt.time(8, 0)),
+            "applications_close_at": clock.at(close_day),
+            "draw_at": clock.at(draw_day, dt.time(10, 0)),
+            "confirm_deadline": clock.at(draw_day + dt.timedelta(days=7), dt.time(23, 59)),
+            "first_come_opens_at": clock.at(draw_day + dt.timedelta(days=8), dt.time(9, 0)),
+            "max_applications_per_registrant": 2,
+            "max_wins_per_registrant": 1,
+            "cancelled_win_release_hours": 12,
         },
     )
+    if not lottery.seed:
+        # The secret seed and its public SHA-256, as lottery.services.round_create makes them.
+        seed = algorithm.new_seed()
+        lottery.seed, lottery.seed_sha256 = seed.hex(), algorithm.seed_commitment(seed)
+        lottery.save(update_fields=["seed", "seed_sha256"])
     lottery.units.add(*units.values())
 
 
