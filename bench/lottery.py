@@ -165,9 +165,11 @@ def main() -> None:
     text = document_dumps(document)
     publish_seconds = time.perf_counter() - started
     size_mb = len(text.encode()) / 2**20
+    parsed = json.loads(text)
     started = time.perf_counter()
-    ok, message = verify(json.loads(text))
+    ok, message = verify(parsed)
     verify_seconds = time.perf_counter() - started
+    del parsed
     del document
 
     # What a citizen runs: the module alone, standard library only (-I -S: no site-packages).
@@ -230,9 +232,11 @@ def main() -> None:
         f"inputs built in {build_seconds:.1f} s (not timed)"
     )
     print(
-        f"  {len(winners):,} won (choice 1: {by_rank[0]:,}, 2: {by_rank[1]:,}, 3: {by_rank[2]:,}); "
-        f"verify: {message[:60]}…"
+        f"  {len(winners):,} won (choice 1: {by_rank[0]:,}, 2: {by_rank[1]:,}, 3: {by_rank[2]:,})"
     )
+    print(f"  verify(): {message}")
+    if completed.returncode != 0:
+        print(f"  standalone verifier: {completed.stdout.strip()} {completed.stderr.strip()}")
     width = max(len(row[0]) for row in rows)
     print(f"  {'figure':<{width}}  {'value':>17}  {'target':<9}  ")
     for label, value, target, passed in rows:

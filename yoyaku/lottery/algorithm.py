@@ -123,11 +123,16 @@ then reports the difference instead of passing. The reference platform is CPytho
 
 from __future__ import annotations
 
+# Only the standard library. Run as a script, this file's folder comes first on sys.path, and
+# yoyaku/lottery/ holds modules named like standard ones (selectors.py): a standard module
+# that imports such a name (subprocess, asyncio) would pick up the sibling. The CLI tests run
+# the file in place and as a copy under -I -S, and catch both mistakes.
 import argparse
 import contextlib
 import gc
 import hashlib
 import hmac
+import itertools
 import json
 import math
 import secrets
@@ -135,6 +140,9 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+if sys.version_info < (3, 10):  # noqa: UP036 -- the published copy may meet any python3
+    sys.exit("this verifier needs Python 3.10 or later")
 
 ALGORITHM = "yoyaku-lottery-1"
 
@@ -243,7 +251,8 @@ def draw(
 ) -> Result:
     """Draw the lottery as specified in the module docstring.
 
-    Pure and deterministic: the same inputs give the same result on every run and machine.
+    Pure and deterministic: the same inputs give the same result on every run (across
+    platforms, see the note on floating point in the module docstring).
     Raises ValueError if an input breaks the rules of the docstring (duplicate ids or ranks,
     a weight below 1, an empty choice, …). ``capacity`` is not modified.
     """
@@ -338,7 +347,7 @@ def _plan(application: Application) -> list[tuple[int, Sequence[tuple[str, int]]
         plan.append((rank, needs))
     if not ascending:
         plan.sort(key=lambda rank_needs: rank_needs[0])
-        for (rank, _), (next_rank, _) in zip(plan, plan[1:], strict=False):
+        for (rank, _), (next_rank, _) in itertools.pairwise(plan):
             if rank == next_rank:
                 raise ValueError(f"application {app_id}: rank {rank} appears twice")
     return plan
@@ -411,21 +420,21 @@ def published_document(
 def document_dumps(document: Mapping[str, Any]) -> str:
     """The document as compact JSON text, one application per line (UTF-8, not escaped)."""
 
-    def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # One encoder for all rows: json.dumps() with options builds a new one per call.
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     lines = ["{"]
     keys = list(document)
-    for position, key in enumerate(keys):
-        comma = "," if position < len(keys) - 1 else ""
-        if key == "applications":
-            with _cyclic_gc_paused():
+    with _cyclic_gc_paused():
+        for position, key in enumerate(keys):
+            comma = "," if position < len(keys) - 1 else ""
+            if key == "applications":
                 rows = [dumps(application) for application in document[key]]
-            lines.append(f"{dumps(key)}:[")
-            lines.append(",\n".join(rows))
-            lines.append(f"]{comma}")
-        else:
-            lines.append(f"{dumps(key)}:{dumps(document[key])}{comma}")
+                lines.append(f"{dumps(key)}:[")
+                lines.append(",\n".join(rows))
+                lines.append(f"]{comma}")
+            else:
+                lines.append(f"{dumps(key)}:{dumps(document[key])}{comma}")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -328,6 +328,8 @@ def _build_input(lottery: LotteryRound, seed: bytes) -> _Input:
         choices = []
         for choice in application.choices.all():
             needs = _needs(choice, family, basics)
+            if not needs:
+                continue  # nothing bookable in it (the rules refuse such choices at apply time)
             keys.update(key for key, _ in needs)
             choices.append(algorithm.Choice(rank=choice.rank, needs=needs))
         tier = 1 if lottery.groups_first and registrant.kind != Registrant.Kind.GROUP else 0
