@@ -141,3 +141,74 @@ class LotteryChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} #{self.rank} {self.unit_id} {self.use_date}"
+
+
+class LotteryRoundSchedule(models.Model):
+    """A round opened every month by itself (``lottery.schedules.rounds_from_schedules``).
+
+    From the 1st of each month the round for the whole month ``months_ahead`` months later is
+    created, with its times in the month of creation: applications from ``open_day`` 8:00 to
+    ``close_day`` 23:59, drawing on ``draw_day`` 10:00, wins confirmed until ``confirm_days``
+    days after the drawing at 23:59, first-come from the next day 9:00. Days are 1–28 so that
+    every month has them. The round's name comes from ``name_template`` ({year}, {month} of
+    the month of use) and is what makes the creation happen once per month.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="lottery_schedules"
+    )
+    name_template = models.CharField(
+        max_length=100,
+        help_text="抽選の名前。{year}・{month} は利用月（例：{year}年{month}月利用分）",
+    )
+    units = models.ManyToManyField(Unit, related_name="lottery_schedules")
+    months_ahead = models.PositiveSmallIntegerField(
+        default=2, help_text="作成した月のNか月後の1か月間が抽選の対象"
+    )
+    open_day = models.PositiveSmallIntegerField(help_text="受付開始日（8:00）")
+    close_day = models.PositiveSmallIntegerField(help_text="受付終了日（23:59）")
+    draw_day = models.PositiveSmallIntegerField(help_text="抽選日（10:00）")
+    confirm_days = models.PositiveSmallIntegerField(
+        default=5, help_text="当選の確認期限：抽選日のN日後の23:59。先着受付はその翌日9:00から"
+    )
+    # Copied to every round it creates.
+    max_applications_per_registrant = models.PositiveSmallIntegerField(default=2)
+    max_choices = models.PositiveSmallIntegerField(default=3)
+    max_wins_per_registrant = models.PositiveSmallIntegerField(default=1)
+    eligible_categories = models.JSONField(default=list, blank=True)
+    groups_first = models.BooleanField(default=False)
+    loser_weight_rounds = models.PositiveSmallIntegerField(default=0)
+    cancelled_win_release_hours = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["municipality", "id"]
+        verbose_name = _("定期抽選")
+        constraints = [
+            # Two schedules with one template would make the same round name every month.
+            models.UniqueConstraint(
+                fields=["municipality", "name_template"], name="lottery_schedule_name_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(open_day__gte=1)
+                & Q(open_day__lte=models.F("close_day"))
+                & Q(close_day__lt=models.F("draw_day"))
+                & Q(draw_day__lte=28),
+                name="lottery_schedule_days_ordered",
+            ),
+            # First-come opens (draw_day + confirm_days days after the 1st) before the month of
+            # use begins, even after a February.
+            models.CheckConstraint(
+                condition=Q(months_ahead__gte=1)
+                & Q(draw_day__lt=models.F("months_ahead") * 28 - models.F("confirm_days")),
+                name="lottery_schedule_before_use",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_choices__gte=1) & Q(max_choices__lte=3),
+                name="lottery_schedule_max_choices_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_template

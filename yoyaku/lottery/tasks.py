@@ -18,3 +18,11 @@ def lottery_after_drawing() -> dict[str, int]:
         "expired": services.lottery_expire_unconfirmed(),
         "released": services.release_held_blocks(),
     }
+
+
+@task()
+def lottery_rounds_from_schedules() -> list[int]:
+    """This month's rounds of the schedules (定期抽選) that have not been made yet."""
+    from yoyaku.lottery.schedules import rounds_from_schedules
+
+    return [lottery.pk for lottery in rounds_from_schedules()]

@@ -31,6 +31,12 @@ DAILY_JOBS = (
     DailyJob("security.daily", dt.time(3, 10), "yoyaku.security.tasks.security_daily"),
     # Reminders of reservations 3 days ahead, sent in the morning.
     DailyJob("reservations.daily", dt.time(9, 0), "yoyaku.reservations.tasks.reservations_daily"),
+    # Rounds on a schedule (定期抽選): from the 1st, this month's round of each schedule.
+    DailyJob(
+        "lottery.schedules",
+        dt.time(1, 0),
+        "yoyaku.lottery.tasks.lottery_rounds_from_schedules",
+    ),
 )
 
 

@@ -296,3 +296,238 @@ class UnitBlockForm(forms.Form):
         if unit is not None and not unit.is_lodging and data.get("rooms"):
             self.add_error("rooms", _("部屋数は宿泊の室場だけ指定できます。"))
         return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Lottery rounds (抽選) and rounds on a schedule (定期抽選)
+# ---------------------------------------------------------------------------------------------
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+NUMBER_INPUT = forms.NumberInput(attrs={"inputmode": "numeric"})
+
+
+def _datetime(label, **kwargs) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label, input_formats=DATETIME_FORMATS, widget=DATETIME_INPUT, **kwargs
+    )
+
+
+def _number(label, *, min_value, max_value, initial, **kwargs) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=min_value,
+        max_value=max_value,
+        initial=initial,
+        widget=NUMBER_INPUT,
+        **kwargs,
+    )
+
+
+class UnitsChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
+
+
+class LotterySettingsForm(forms.Form):
+    """The units and rules of a round; shared by a round and a schedule of rounds."""
+
+    units = UnitsChoiceField(
+        label=_("対象の室場"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    max_applications_per_registrant = _number(
+        _("1人が申し込める件数"), min_value=1, max_value=20, initial=2
+    )
+    max_choices = _number(_("1件の希望の数（第N希望まで）"), min_value=1, max_value=3, initial=3)
+    max_wins_per_registrant = _number(
+        _("1人が当選できる件数"), min_value=1, max_value=20, initial=1
+    )
+    eligible_categories = forms.MultipleChoiceField(
+        label=_("申し込める区分"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("どれも選ばないときは、すべての区分の方が申し込めます。"),
+    )
+    groups_first = forms.BooleanField(label=_("登録団体を先に抽選する（団体優先）"), required=False)
+    loser_weight_rounds = _number(
+        _("落選が続いた方の優遇（直近の回数）"),
+        min_value=0,
+        max_value=12,
+        initial=0,
+        help_text=_("直近N回の抽選で落選した方の当選確率を2倍にします。0は優遇しません。"),
+    )
+    cancelled_win_release_hours = _number(
+        _("取り消された当選枠を先着順に出すまでの時間"),
+        min_value=0,
+        max_value=720,
+        initial=0,
+        help_text=_("時間数。先着順の受付開始より前には出しません。"),
+    )
+
+    def __init__(self, *args, municipality, **kwargs):
+        from yoyaku.facilities.models import Facility
+        from yoyaku.registrants.models import Registrant
+
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        self.fields["units"].queryset = _units_of(
+            Facility.objects.filter(municipality=municipality)
+        )
+        self.fields["eligible_categories"].choices = Registrant.Category.choices
+
+    def unit_groups(self) -> list[tuple[object, list]]:
+        """The unit check boxes grouped by facility: [(facility, [bound widget, …]), …]."""
+        units = {str(u.pk): u for u in self.fields["units"].queryset}
+        groups: list[tuple[object, list]] = []
+        for widget in self["units"]:
+            facility = units[str(widget.data["value"])].facility
+            if not groups or groups[-1][0] != facility:
+                groups.append((facility, []))
+            groups[-1][1].append(widget)
+        return groups
+
+
+class LotteryRoundForm(LotterySettingsForm):
+    """A round (抽選) made by hand. Times are Japan time; they must follow each other:
+    受付開始 < 受付終了 ≤ 抽選 < 当選の確認期限 ≤ 先着順の受付開始, and the use dates come
+    after the close."""
+
+    name = forms.CharField(
+        label=_("抽選の名前"), max_length=100, help_text=_("例：2026年8月利用分")
+    )
+    use_from = forms.DateField(label=_("対象の利用日（から）"), widget=DATE_INPUT)
+    use_until = forms.DateField(label=_("対象の利用日（まで）"), widget=DATE_INPUT)
+    applications_open_at = _datetime(_("申込みの受付開始"))
+    applications_close_at = _datetime(_("申込みの受付終了"))
+    draw_at = _datetime(
+        _("抽選日時"), help_text=_("この時刻に自動で抽選します（受付終了の後は手動でも可）。")
+    )
+    confirm_deadline = _datetime(
+        _("当選の確認期限"), help_text=_("期限までに確認のない当選は取り消されます。")
+    )
+    first_come_opens_at = _datetime(
+        _("先着順の受付開始"), help_text=_("それまで対象の日は「抽」と表示され、予約できません。")
+    )
+
+    field_order = [
+        "name",
+        "units",
+        "use_from",
+        "use_until",
+        "applications_open_at",
+        "applications_close_at",
+        "draw_at",
+        "confirm_deadline",
+        "first_come_opens_at",
+    ]
+
+    def clean_name(self) -> str:
+        from yoyaku.lottery.models import LotteryRound
+
+        name = self.cleaned_data["name"].strip()
+        if LotteryRound.objects.filter(municipality=self.municipality, name=name).exists():
+            raise forms.ValidationError(_("同じ名前の抽選がすでにあります。"))
+        return name
+
+    def clean(self):
+        from yoyaku.core import clock
+
+        data = super().clean()
+        opens, closes = data.get("applications_open_at"), data.get("applications_close_at")
+        draw, deadline = data.get("draw_at"), data.get("confirm_deadline")
+        first_come = data.get("first_come_opens_at")
+        use_from, use_until = data.get("use_from"), data.get("use_until")
+        if opens and closes and closes <= opens:
+            self.add_error("applications_close_at", _("受付終了は受付開始より後にしてください。"))
+        if closes and draw and draw < closes:
+            self.add_error("draw_at", _("抽選日時は受付終了以降にしてください。"))
+        if draw and first_come and first_come < draw:
+            self.add_error(
+                "first_come_opens_at", _("先着順の受付開始は抽選日時以降にしてください。")
+            )
+        if draw and deadline and deadline <= draw:
+            self.add_error("confirm_deadline", _("当選の確認期限は抽選日時より後にしてください。"))
+        elif deadline and first_come and first_come < deadline:
+            self.add_error(
+                "confirm_deadline", _("当選の確認期限は先着順の受付開始までにしてください。")
+            )
+        if use_from and use_until and use_until < use_from:
+            self.add_error("use_until", _("終了日は開始日以降にしてください。"))
+        if use_from and closes and use_from <= clock.local(closes).date():
+            self.add_error("use_from", _("対象の利用日は、受付終了の翌日以降にしてください。"))
+        return data
+
+
+class LotteryScheduleForm(LotterySettingsForm):
+    """定期抽選: every month, the round for the month N months ahead (lottery.schedules)."""
+
+    name_template = forms.CharField(
+        label=_("抽選の名前"),
+        max_length=100,
+        initial="{year}年{month}月利用分",
+        help_text=_("{year} と {month} は対象の年・月になります。例：{year}年{month}月利用分"),
+    )
+    months_ahead = _number(_("何か月先の1か月を対象にするか"), min_value=1, max_value=12, initial=2)
+    open_day = _number(_("受付開始日（毎月、8:00から）"), min_value=1, max_value=28, initial=1)
+    close_day = _number(_("受付終了日（毎月、23:59まで）"), min_value=1, max_value=28, initial=10)
+    draw_day = _number(_("抽選日（毎月、10:00）"), min_value=1, max_value=28, initial=15)
+    confirm_days = _number(
+        _("当選の確認期限（抽選日の何日後の23:59まで）"),
+        min_value=0,
+        max_value=27,
+        initial=5,
+        help_text=_("先着順の受付は、確認期限の翌日9:00から始まります。"),
+    )
+    is_active = forms.BooleanField(
+        label=_("有効にする（毎月自動で作成する）"), required=False, initial=True
+    )
+
+    field_order = [
+        "name_template",
+        "units",
+        "months_ahead",
+        "open_day",
+        "close_day",
+        "draw_day",
+        "confirm_days",
+    ]
+
+    def clean_name_template(self) -> str:
+        from yoyaku.lottery.models import LotteryRoundSchedule
+
+        template = self.cleaned_data["name_template"].strip()
+        if "{year}" not in template or "{month}" not in template:
+            raise forms.ValidationError(
+                _("{year} と {month} を入れてください（毎月ちがう名前にするため）。")
+            )
+        try:
+            template.format(year=2026, month=12)
+        except (KeyError, IndexError, ValueError):
+            raise forms.ValidationError(
+                _("{ } で囲めるのは {year} と {month} だけです。")
+            ) from None
+        exists = LotteryRoundSchedule.objects.filter(
+            municipality=self.municipality, name_template=template
+        ).exists()
+        if exists:
+            raise forms.ValidationError(_("同じ名前の定期抽選がすでにあります。"))
+        return template
+
+    def clean(self):
+        data = super().clean()
+        opens, closes, draw = data.get("open_day"), data.get("close_day"), data.get("draw_day")
+        months, confirm = data.get("months_ahead"), data.get("confirm_days")
+        if opens and closes and closes < opens:
+            self.add_error("close_day", _("受付終了日は受付開始日以降にしてください。"))
+        if closes and draw and draw <= closes:
+            self.add_error("draw_day", _("抽選日は受付終了日より後にしてください。"))
+        # The same rule as the model's check: first-come opens before the month of use.
+        if draw and months and confirm is not None and draw + confirm >= 28 * months:
+            self.add_error(
+                "confirm_days",
+                _(
+                    "先着順の受付開始（確認期限の翌日）が対象の月に入ってしまいます。"
+                    "日数を短くするか、もっと先の月を対象にしてください。"
+                ),
+            )
+        return data

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from yoyaku.staff import lottery_views as lot
 from yoyaku.staff import registration_views as reg
 from yoyaku.staff import reservation_views as rsv
 from yoyaku.staff import security_views, views
@@ -58,4 +59,20 @@ urlpatterns = [
     path("blocks/<int:block_id>/remove/", rsv.block_remove, name="block_remove"),
     path("reductions/", reg.reduction_list, name="reduction_list"),
     path("reductions/<int:grant_id>/proof/", reg.reduction_proof, name="reduction_proof"),
+    # Lottery rounds (抽選) and rounds on a schedule (定期抽選): municipality admins only.
+    path("lottery/", lot.lottery_list, name="lottery_list"),
+    path("lottery/new/", lot.lottery_create, name="lottery_create"),
+    path("lottery/schedules/", lot.schedule_list, name="lottery_schedules"),
+    path(
+        "lottery/schedules/<int:schedule_id>/active/",
+        lot.schedule_active,
+        name="lottery_schedule_active",
+    ),
+    path("lottery/<int:round_id>/", lot.lottery_detail, name="lottery_detail"),
+    path("lottery/<int:round_id>/draw/", lot.lottery_draw, name="lottery_draw"),
+    path(
+        "lottery/<int:round_id>/applications/",
+        lot.lottery_applications,
+        name="lottery_applications",
+    ),
 ]

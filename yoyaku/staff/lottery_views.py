@@ -1,0 +1,288 @@
+"""Staff console: lottery rounds (抽選) and rounds on a schedule (定期抽選).
+
+Municipality admins only. Rounds are made by ``lottery.services.round_create`` and drawn by
+``lottery.services.lottery_draw``; schedules by ``lottery.schedules`` — each writes its audit
+row. A round or schedule of another municipality is a 404. The round pages show counts and
+demand only; the one page that shows who applied (user numbers, names) writes
+``lottery.view``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.messages import success
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
+from yoyaku.core.models import User
+from yoyaku.core.services import audit_record
+from yoyaku.facilities.models import Unit
+from yoyaku.lottery import schedules, services
+from yoyaku.lottery.models import (
+    LotteryApplication,
+    LotteryChoice,
+    LotteryRound,
+    LotteryRoundSchedule,
+)
+from yoyaku.security.services import client_ip
+from yoyaku.staff.forms import LotteryRoundForm, LotteryScheduleForm
+from yoyaku.staff.views import staff_required
+
+A = LotteryApplication.Status
+ADMIN = User.StaffRole.ADMIN
+APPLICATIONS_LIMIT = 500
+
+PHASE_LABELS = {
+    "before": gettext_lazy("受付前"),
+    "open": gettext_lazy("受付中"),
+    "closed": gettext_lazy("受付終了・抽選待ち"),
+    "drawn": gettext_lazy("抽選済み"),
+}
+
+
+def _rounds(request: HttpRequest) -> QuerySet[LotteryRound]:
+    return LotteryRound.objects.filter(municipality=request.municipality)
+
+
+def _round(request: HttpRequest, round_id: int) -> LotteryRound:
+    lottery = (
+        _rounds(request)
+        .select_related("municipality")
+        .prefetch_related("units__facility")
+        .filter(pk=round_id)
+        .first()
+    )
+    if lottery is None:
+        raise Http404(_("指定された抽選は見つかりません。"))
+    return lottery
+
+
+# ---------------------------------------------------------------------------------------------
+# Rounds: list, create, detail, draw, applications
+# ---------------------------------------------------------------------------------------------
+
+
+@staff_required(ADMIN)
+def lottery_list(request: HttpRequest) -> HttpResponse:
+    live = ~Q(applications__status=A.WITHDRAWN)
+    rounds = list(
+        _rounds(request)
+        .annotate(
+            application_count=Count("applications", filter=live, distinct=True),
+            # One joined row per choice: no distinct needed (nor wanted).
+            choice_count=Count("applications__choices", filter=live),
+            win_count=Count("applications", filter=Q(applications__status=A.WON), distinct=True),
+        )
+        .order_by("-use_from", "-id")
+    )
+    now = clock.now()
+    for lottery in rounds:
+        lottery.phase = services.phase(lottery, now)
+        lottery.phase_label = PHASE_LABELS[lottery.phase]
+    return render(request, "staff/lottery_list.html", {"rounds": rounds})
+
+
+@staff_required(ADMIN)
+@require_http_methods(["GET", "POST"])
+def lottery_create(request: HttpRequest) -> HttpResponse:
+    form = LotteryRoundForm(request.POST or None, municipality=request.municipality)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            fields = dict(form.cleaned_data)
+            units = list(fields.pop("units"))
+            try:
+                lottery = services.round_create(
+                    municipality=request.municipality, by=request.user, units=units, **fields
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                success(request, _("抽選「%(name)s」を作成しました。") % {"name": lottery.name})
+                return redirect("staff:lottery_detail", lottery.pk)
+    return render(request, "staff/lottery_form.html", {"form": form}, status=status)
+
+
+def _demand(lottery: LotteryRound) -> list[dict]:
+    """Applications per unit and date of use (check-in for lodging), by choice rank."""
+    rows = list(
+        LotteryChoice.objects.filter(application__round=lottery)
+        .exclude(application__status=A.WITHDRAWN)
+        .values("unit_id", "use_date")
+        .annotate(
+            first=Count("id", filter=Q(rank=1)),
+            second=Count("id", filter=Q(rank=2)),
+            third=Count("id", filter=Q(rank=3)),
+        )
+        .order_by("use_date", "unit_id")
+    )
+    units = {unit.pk: unit for unit in lottery.units.all()}
+    missing = {row["unit_id"] for row in rows} - units.keys()
+    if missing:  # a unit taken out of the round after applications were made
+        units.update(Unit.objects.select_related("facility").in_bulk(missing))
+    for row in rows:
+        row["unit"] = units[row["unit_id"]]
+    return rows
+
+
+def _status_counts(lottery: LotteryRound) -> dict[str, int]:
+    rows = (
+        LotteryApplication.objects.filter(round=lottery)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {row["status"]: row["n"] for row in rows}
+    return {status: counts.get(status, 0) for status in A.values}
+
+
+def _detail_page(
+    request: HttpRequest, lottery: LotteryRound, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    current = services.phase(lottery)
+    counts = _status_counts(lottery)
+    published = reverse("citizen:lottery_published", args=[lottery.municipality.slug, lottery.pk])
+    return render(
+        request,
+        "staff/lottery_detail.html",
+        {
+            "lottery": lottery,
+            "phase": current,
+            "phase_label": PHASE_LABELS[current],
+            "counts": counts,
+            "applied": counts[A.SUBMITTED] + counts[A.WON] + counts[A.LOST],
+            "demand": _demand(lottery),
+            "can_draw": current == "closed",
+            "published_path": published,
+            "published_url": request.build_absolute_uri(published),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@staff_required(ADMIN)
+def lottery_detail(request: HttpRequest, round_id: int) -> HttpResponse:
+    return _detail_page(request, _round(request, round_id))
+
+
+@staff_required(ADMIN)
+@require_POST
+def lottery_draw(request: HttpRequest, round_id: int) -> HttpResponse:
+    """「今すぐ抽選する」: the same drawing the scheduler runs at ``draw_at``, any time after
+    the application window has closed (the service refuses earlier, and a second time)."""
+    lottery = _round(request, round_id)
+    try:
+        services.lottery_draw(lottery=lottery, by=request.user)
+    except DomainError as error:
+        return _detail_page(request, _round(request, round_id), error=error.message, status=409)
+    success(request, _("抽選を実行しました。結果は申込者にメールで知らせます。"))
+    return redirect("staff:lottery_detail", lottery.pk)
+
+
+@staff_required(ADMIN)
+def lottery_applications(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Who applied for what: user numbers and names, so every view is audited."""
+    lottery = _round(request, round_id)
+    applications = list(
+        LotteryApplication.objects.filter(round=lottery)
+        .select_related("registrant")
+        .prefetch_related("choices__unit__facility", "choices__slots")
+        .order_by("created_at", "id")[: APPLICATIONS_LIMIT + 1]
+    )
+    truncated = len(applications) > APPLICATIONS_LIMIT
+    applications = applications[:APPLICATIONS_LIMIT]
+    audit_record(
+        action="lottery.view",
+        actor=request.user,
+        municipality=request.municipality,
+        target=lottery,
+        data={"page": "applications", "applications": [a.pk for a in applications]},
+        ip_address=client_ip(request),
+    )
+    return render(
+        request,
+        "staff/lottery_applications.html",
+        {
+            "lottery": lottery,
+            "applications": applications,
+            "truncated": truncated,
+            "limit": APPLICATIONS_LIMIT,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rounds on a schedule (定期抽選)
+# ---------------------------------------------------------------------------------------------
+
+
+def _schedule_rows(request: HttpRequest) -> list[LotteryRoundSchedule]:
+    """Each schedule with the round it makes this month, and that round if it exists."""
+    today = clock.today()
+    rows = list(
+        LotteryRoundSchedule.objects.filter(municipality=request.municipality)
+        .prefetch_related("units__facility")
+        .order_by("id")
+    )
+    for schedule in rows:
+        schedule.this_month = schedules.round_fields(schedule, today)
+    names = {schedule.this_month["name"] for schedule in rows}
+    made = dict(_rounds(request).filter(name__in=names).values_list("name", "pk"))
+    now = clock.now()
+    for schedule in rows:
+        schedule.this_month_round_id = made.get(schedule.this_month["name"])
+        schedule.this_month_too_late = schedule.this_month["applications_close_at"] <= now
+    return rows
+
+
+@staff_required(ADMIN)
+@require_http_methods(["GET", "POST"])
+def schedule_list(request: HttpRequest) -> HttpResponse:
+    form = LotteryScheduleForm(request.POST or None, municipality=request.municipality)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            fields = dict(form.cleaned_data)
+            units = list(fields.pop("units"))
+            try:
+                schedules.schedule_create(
+                    municipality=request.municipality, by=request.user, units=units, **fields
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                success(
+                    request,
+                    _("定期抽選を登録しました。毎日1:00の処理で、今月分の抽選が作成されます。"),
+                )
+                return redirect("staff:lottery_schedules")
+    return render(
+        request,
+        "staff/lottery_schedules.html",
+        {"form": form, "schedules": _schedule_rows(request)},
+        status=status,
+    )
+
+
+@staff_required(ADMIN)
+@require_POST
+def schedule_active(request: HttpRequest, schedule_id: int) -> HttpResponse:
+    """Pause (停止) or resume (再開) a schedule."""
+    schedule = LotteryRoundSchedule.objects.filter(
+        pk=schedule_id, municipality=request.municipality
+    ).first()
+    if schedule is None:
+        raise Http404(_("指定された定期抽選は見つかりません。"))
+    active = request.POST.get("active") == "1"
+    schedules.schedule_set_active(schedule=schedule, by=request.user, is_active=active)
+    success(request, _("定期抽選を再開しました。") if active else _("定期抽選を停止しました。"))
+    return redirect("staff:lottery_schedules")
