@@ -410,3 +410,39 @@ class TestPages:
         for person in people:
             assert person.user_number not in text and person.name not in text
         assert algorithm.verify(document)[0]
+
+
+def test_changing_an_application_while_open(client, resort_round, minato):
+    lottery, room_type = resort_round
+    person = registrant(minato)
+    application = services.lottery_apply(
+        lottery=lottery, registrant=person, choices=[stay(room_type)], by=person.user
+    )
+    client.force_login(person.user)
+    page = client.get(f"/minato/lottery/applications/{application.pk}/edit/").content.decode()
+    assert 'value="2026-08-08"' in page
+    response = client.post(
+        f"/minato/lottery/applications/{application.pk}/edit/",
+        {
+            "c1-unit": room_type.pk,
+            "c1-use_date": "2026-08-15",
+            "c1-nights": "1",
+            "c1-rooms": "1",
+            "c1-adults": "2",
+            "c2-unit": room_type.pk,
+            "c2-use_date": "2026-08-22",
+            "c2-nights": "1",
+            "c2-rooms": "1",
+            "c2-adults": "2",
+        },
+    )
+    assert response.status_code == 302
+    assert [(c.rank, c.use_date.day) for c in application.choices.all()] == [(1, 15), (2, 22)]
+
+
+def test_outside_the_window_the_list_says_when_the_next_one_opens(client, minato, travel):
+    _, room_type = resort(minato)
+    travel(dt.datetime(2026, 5, 20, 10, 0))
+    make_round(minato, [room_type])
+    body = client.get("/minato/lottery/").content.decode()
+    assert "次の受付は「2026年8月宿泊分」で、2026年6月1日（月） 8:00 からです。" in body

@@ -36,10 +36,16 @@ def lottery_list(request: HttpRequest, municipality: str) -> HttpResponse:
         .order_by("-use_from")[:24]
     )
     now = clock.now()
+    phases = [(r, services.phase(r, now)) for r in rounds]
+    upcoming = LotteryRound.objects.filter(municipality=muni, applications_open_at__gt=now)
     return render(
         request,
         "citizen/lottery_list.html",
-        {"rounds": [(r, services.phase(r, now)) for r in rounds]},
+        {
+            "rounds": phases,
+            "open_round": any(p == "open" for _, p in phases),
+            "next_round": upcoming.order_by("applications_open_at").first(),
+        },
     )
 
 
@@ -183,3 +189,59 @@ def lottery_published(request: HttpRequest, municipality: str, round_id: int) ->
     )
     response["Content-Disposition"] = f'attachment; filename="lottery-{lottery.pk}.json"'
     return response
+
+
+def _initial_of(application: LotteryApplication) -> dict[int, dict]:
+    initial = {}
+    for choice in application.choices.all():
+        initial[choice.rank] = {
+            "unit": choice.unit_id,
+            "use_date": choice.use_date,
+            "slot": next(iter(choice.slots.all()), None),
+            "party_size": choice.party_size or None,
+            "nights": choice.nights,
+            "rooms": choice.rooms,
+            "adults": choice.adults,
+            "children": choice.children,
+            "infants": choice.infants,
+        }
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+@registrant_required
+def lottery_edit(request: HttpRequest, municipality: str, application_id: int) -> HttpResponse:
+    """Change the choices of an application while the window is open."""
+    application = (
+        LotteryApplication.objects.filter(pk=application_id, registrant=request.registrant)
+        .select_related("round")
+        .prefetch_related("choices__slots")
+        .first()
+    )
+    if application is None:
+        raise Http404(_("指定された申込みは見つかりません。"))
+    lottery = application.round
+    forms = choice_forms(
+        lottery,
+        request.POST if request.method == "POST" else None,
+        initial=_initial_of(application),
+    )
+    context = {
+        "lottery": lottery,
+        "application": application,
+        "forms": forms,
+        "phase": services.phase(lottery),
+    }
+    if request.method == "POST":
+        choices = _choices_or_errors(forms)
+        if choices is not None:
+            try:
+                services.lottery_change(application=application, choices=choices, by=request.user)
+            except DomainError as error:
+                context["problems"] = getattr(error, "all", [error])
+            else:
+                success(request, _("抽選の申込み内容を変更しました。"))
+                return redirect("citizen:lottery_applications", municipality)
+        return render(request, "citizen/lottery_edit.html", context, status=400)
+    return render(request, "citizen/lottery_edit.html", context)

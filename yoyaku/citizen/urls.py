@@ -77,6 +77,11 @@ urlpatterns = [
         M + "lottery/applications/", lottery_views.lottery_applications, name="lottery_applications"
     ),
     path(
+        M + "lottery/applications/<int:application_id>/edit/",
+        lottery_views.lottery_edit,
+        name="lottery_edit",
+    ),
+    path(
         M + "lottery/applications/<int:application_id>/withdraw/",
         lottery_views.lottery_withdraw,
         name="lottery_withdraw",
