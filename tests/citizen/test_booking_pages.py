@@ -124,3 +124,15 @@ def test_the_registrant_prints_the_permit_of_a_confirmed_reservation_only(client
     assert response.content.startswith(b"%PDF")
     client.post(f"/ukiha/reservations/{stay.pk}/cancel/", {"confirm": "yes"})
     assert client.get(f"/ukiha/reservations/{stay.pk}/permit/").status_code == 404
+
+
+def test_a_date_far_outside_any_window_is_a_400_not_an_overflow(client, ukiha):
+    _, room_type = resort(ukiha)
+    person = registrant(ukiha)
+    client.force_login(person.user)
+    response = client.post(
+        f"/ukiha/reserve/{room_type.pk}/",
+        {"action": "confirm", "date": "9999-12-31", "nights": "2", "rooms": "1", "adults": "2"},
+    )
+    assert response.status_code == 400
+    assert "日付の範囲が正しくありません。" in response.content.decode()

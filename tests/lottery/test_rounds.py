@@ -376,7 +376,7 @@ class TestPages:
                 "c1-adults": "2",
             },
         )
-        assert "第1希望の日付は、この抽選の対象期間外です。" in response.content.decode()
+        assert "この抽選の対象期間内の日付を入力してください。" in response.content.decode()
         response = client.post(
             f"/minato/lottery/{lottery.pk}/apply/",
             {

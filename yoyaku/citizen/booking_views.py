@@ -50,6 +50,9 @@ def reserve(request: HttpRequest, municipality: str, unit_id: int) -> HttpRespon
         use_date = dt.date.fromisoformat(request.GET.get("date") or request.POST.get("date") or "")
     except ValueError:
         return _bad_request(request, _("日付は 2026-12-05 の形式で指定してください。"))
+    today = clock.today()
+    if not today - dt.timedelta(days=366) <= use_date <= today + dt.timedelta(days=3 * 366):
+        return _bad_request(request, _("日付の範囲が正しくありません。"))
     state = availability.availability_grid(units=[_full_unit(unit)], start=use_date, end=use_date)[
         (unit.pk, use_date)
     ]

@@ -74,6 +74,7 @@ class ChoiceForm(forms.Form):
     def __init__(self, *args, lottery: LotteryRound, rank: int, **kwargs):
         super().__init__(*args, prefix=f"c{rank}", **kwargs)
         self.rank = rank
+        self.lottery = lottery
         units = lottery.units.filter(is_active=True).select_related("facility")
         self.fields["unit"].queryset = units
         self.fields["unit"].label_from_instance = lambda u: f"{u.facility.name} {u.name}"
@@ -94,6 +95,9 @@ class ChoiceForm(forms.Form):
         unit = data.get("unit")
         if unit and not data.get("use_date") and "use_date" not in self.errors:
             self.add_error("use_date", _("日付を入力してください。"))
+        day = data.get("use_date")
+        if day and not self.lottery.use_from <= day <= self.lottery.use_until:
+            self.add_error("use_date", _("この抽選の対象期間内の日付を入力してください。"))
         if unit and not unit.is_lodging:
             if not data.get("slot"):
                 self.add_error("slot", _("時間区分を選んでください。"))
