@@ -557,14 +557,12 @@ def _full_notices(lottery: LotteryRound) -> None:
 @transaction.atomic
 def lottery_confirm_win(*, reservation: Reservation, by: User) -> Reservation:
     """当選の確認: the winner takes the reservation before the deadline."""
-    reservation = (
-        Reservation.objects.select_for_update()
-        .select_related("lottery_choice__application__round")
-        .get(pk=reservation.pk)
-    )
+    # Lock the reservation row only: PostgreSQL refuses FOR UPDATE across the nullable join to
+    # the lottery choice, and the round is only read.
+    reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
     if reservation.status != Reservation.Status.AWAITING_CONFIRMATION:
         raise DomainError("reservation_wrong_state", status=reservation.get_status_display())
-    lottery = reservation.lottery_choice.application.round
+    lottery = LotteryRound.objects.get(applications__choices__reservation=reservation)
     if lottery.confirm_deadline and clock.now() > lottery.confirm_deadline:
         raise DomainError("lottery_confirm_deadline_passed")
     reservation.status = Reservation.Status.CONFIRMED
