@@ -5,7 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from yoyaku.lottery.models import LotteryRound
+from django.db.models import Count, Q, QuerySet
+
+from yoyaku.core.models import Municipality
+from yoyaku.facilities.models import Unit
+from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRound
+
+A = LotteryApplication.Status
 
 
 def lottery_unit_dates(
@@ -29,3 +35,60 @@ def lottery_unit_dates(
             held.add((unit_id, day))
             day += dt.timedelta(days=1)
     return held
+
+
+def rounds_with_counts(*, municipality: Municipality) -> QuerySet[LotteryRound]:
+    """Rounds with counts of live applications, their choices and wins (one query)."""
+    live = ~Q(applications__status=A.WITHDRAWN)
+    return (
+        LotteryRound.objects.filter(municipality=municipality)
+        .annotate(
+            application_count=Count("applications", filter=live, distinct=True),
+            # One joined row per choice: no distinct needed (nor wanted).
+            choice_count=Count("applications__choices", filter=live),
+            win_count=Count("applications", filter=Q(applications__status=A.WON), distinct=True),
+        )
+        .order_by("-use_from", "-id")
+    )
+
+
+def round_demand(*, lottery: LotteryRound) -> list[dict]:
+    """Applications per unit and date of use (check-in for lodging), by choice rank."""
+    rows = list(
+        LotteryChoice.objects.filter(application__round=lottery)
+        .exclude(application__status=A.WITHDRAWN)
+        .values("unit_id", "use_date")
+        .annotate(
+            first=Count("id", filter=Q(rank=1)),
+            second=Count("id", filter=Q(rank=2)),
+            third=Count("id", filter=Q(rank=3)),
+        )
+        .order_by("use_date", "unit_id")
+    )
+    units = {unit.pk: unit for unit in lottery.units.all()}
+    missing = {row["unit_id"] for row in rows} - units.keys()
+    if missing:  # a unit taken out of the round after applications were made
+        units.update(Unit.objects.select_related("facility").in_bulk(missing))
+    for row in rows:
+        row["unit"] = units[row["unit_id"]]
+    return rows
+
+
+def round_status_counts(*, lottery: LotteryRound) -> dict[str, int]:
+    rows = (
+        LotteryApplication.objects.filter(round=lottery)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {row["status"]: row["n"] for row in rows}
+    return {status: counts.get(status, 0) for status in A.values}
+
+
+def round_applications(*, lottery: LotteryRound, limit: int) -> list[LotteryApplication]:
+    return list(
+        LotteryApplication.objects.filter(round=lottery)
+        .select_related("registrant")
+        .prefetch_related("choices__unit__facility", "choices__slots")
+        .order_by("created_at", "id")[:limit]
+    )

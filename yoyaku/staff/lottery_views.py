@@ -10,7 +10,7 @@ demand only; the one page that shows who applied (user numbers, names) writes
 from __future__ import annotations
 
 from django.contrib.messages import success
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,11 +22,9 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import User
 from yoyaku.core.services import audit_record
-from yoyaku.facilities.models import Unit
-from yoyaku.lottery import schedules, services
+from yoyaku.lottery import schedules, selectors, services
 from yoyaku.lottery.models import (
     LotteryApplication,
-    LotteryChoice,
     LotteryRound,
     LotteryRoundSchedule,
 )
@@ -70,17 +68,7 @@ def _round(request: HttpRequest, round_id: int) -> LotteryRound:
 
 @staff_required(ADMIN)
 def lottery_list(request: HttpRequest) -> HttpResponse:
-    live = ~Q(applications__status=A.WITHDRAWN)
-    rounds = list(
-        _rounds(request)
-        .annotate(
-            application_count=Count("applications", filter=live, distinct=True),
-            # One joined row per choice: no distinct needed (nor wanted).
-            choice_count=Count("applications__choices", filter=live),
-            win_count=Count("applications", filter=Q(applications__status=A.WON), distinct=True),
-        )
-        .order_by("-use_from", "-id")
-    )
+    rounds = list(selectors.rounds_with_counts(municipality=request.municipality))
     now = clock.now()
     for lottery in rounds:
         lottery.phase = services.phase(lottery, now)
@@ -110,44 +98,11 @@ def lottery_create(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/lottery_form.html", {"form": form}, status=status)
 
 
-def _demand(lottery: LotteryRound) -> list[dict]:
-    """Applications per unit and date of use (check-in for lodging), by choice rank."""
-    rows = list(
-        LotteryChoice.objects.filter(application__round=lottery)
-        .exclude(application__status=A.WITHDRAWN)
-        .values("unit_id", "use_date")
-        .annotate(
-            first=Count("id", filter=Q(rank=1)),
-            second=Count("id", filter=Q(rank=2)),
-            third=Count("id", filter=Q(rank=3)),
-        )
-        .order_by("use_date", "unit_id")
-    )
-    units = {unit.pk: unit for unit in lottery.units.all()}
-    missing = {row["unit_id"] for row in rows} - units.keys()
-    if missing:  # a unit taken out of the round after applications were made
-        units.update(Unit.objects.select_related("facility").in_bulk(missing))
-    for row in rows:
-        row["unit"] = units[row["unit_id"]]
-    return rows
-
-
-def _status_counts(lottery: LotteryRound) -> dict[str, int]:
-    rows = (
-        LotteryApplication.objects.filter(round=lottery)
-        .values("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts = {row["status"]: row["n"] for row in rows}
-    return {status: counts.get(status, 0) for status in A.values}
-
-
 def _detail_page(
     request: HttpRequest, lottery: LotteryRound, *, error: str = "", status: int = 200
 ) -> HttpResponse:
     current = services.phase(lottery)
-    counts = _status_counts(lottery)
+    counts = selectors.round_status_counts(lottery=lottery)
     published = reverse("citizen:lottery_published", args=[lottery.municipality.slug, lottery.pk])
     return render(
         request,
@@ -158,7 +113,7 @@ def _detail_page(
             "phase_label": PHASE_LABELS[current],
             "counts": counts,
             "applied": counts[A.SUBMITTED] + counts[A.WON] + counts[A.LOST],
-            "demand": _demand(lottery),
+            "demand": selectors.round_demand(lottery=lottery),
             "can_draw": current == "closed",
             "published_path": published,
             "published_url": request.build_absolute_uri(published),
@@ -191,12 +146,7 @@ def lottery_draw(request: HttpRequest, round_id: int) -> HttpResponse:
 def lottery_applications(request: HttpRequest, round_id: int) -> HttpResponse:
     """Who applied for what: user numbers and names, so every view is audited."""
     lottery = _round(request, round_id)
-    applications = list(
-        LotteryApplication.objects.filter(round=lottery)
-        .select_related("registrant")
-        .prefetch_related("choices__unit__facility", "choices__slots")
-        .order_by("created_at", "id")[: APPLICATIONS_LIMIT + 1]
-    )
+    applications = selectors.round_applications(lottery=lottery, limit=APPLICATIONS_LIMIT + 1)
     truncated = len(applications) > APPLICATIONS_LIMIT
     applications = applications[:APPLICATIONS_LIMIT]
     audit_record(
