@@ -399,6 +399,11 @@ def lottery_draw(
         )
         lottery.save(update_fields=["status", "drawn_at", "published"])
         _full_notices(lottery)
+        # One task sends the results after commit, outside the drawing's transaction: rendering
+        # and queueing 100,000 mails must not hold the locks of the drawing.
+        from yoyaku.lottery.tasks import lottery_send_results
+
+        transaction.on_commit(lambda: lottery_send_results.enqueue(lottery.pk))
         audit_record(
             action="lottery.draw",
             actor=by,
@@ -430,21 +435,6 @@ def _write_results(
             written += 1
             if fail_after is not None and written >= fail_after:
                 raise RuntimeError("simulated crash during the drawing")
-        email = application.registrant.email
-        if email:
-            email_template_queue(
-                to=[email],
-                template="lottery_result",
-                context=mail_context(
-                    application.registrant,
-                    round_name=lottery.name,
-                    won=bool(rank),
-                    won_rank=rank,
-                    confirm_deadline=f"{clock.local(lottery.confirm_deadline):%Y-%m-%d %H:%M}"
-                    if lottery.confirm_deadline
-                    else "",
-                ),
-            )
     LotteryApplication.objects.bulk_update(
         changed, ["status", "won_rank", "updated_at"], batch_size=2000
     )
@@ -634,3 +624,35 @@ def lottery_draw_due(*, now: dt.datetime | None = None) -> list[int]:
         .exclude(status=LotteryRound.Status.DRAWN)
         .values_list("pk", flat=True)
     )
+
+
+def lottery_results_mail(*, lottery: LotteryRound, batch_size: int = 500) -> int:
+    """E-mail every applicant of a drawn round their result (the task after the drawing)."""
+    sent = 0
+    deadline = (
+        f"{clock.local(lottery.confirm_deadline):%Y-%m-%d %H:%M}"
+        if lottery.confirm_deadline
+        else ""
+    )
+    applications = (
+        LotteryApplication.objects.filter(round=lottery, status__in=[A.WON, A.LOST])
+        .select_related("registrant__municipality")
+        .order_by("pk")
+    )
+    for application in applications.iterator(chunk_size=batch_size):
+        registrant = application.registrant
+        if not registrant.email:
+            continue
+        email_template_queue(
+            to=[registrant.email],
+            template="lottery_result",
+            context=mail_context(
+                registrant,
+                round_name=lottery.name,
+                won=application.status == A.WON,
+                won_rank=application.won_rank,
+                confirm_deadline=deadline,
+            ),
+        )
+        sent += 1
+    return sent

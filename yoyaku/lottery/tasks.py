@@ -26,3 +26,8 @@ def lottery_rounds_from_schedules() -> list[int]:
     from yoyaku.lottery.schedules import rounds_from_schedules
 
     return [lottery.pk for lottery in rounds_from_schedules()]
+
+
+@task()
+def lottery_send_results(round_id: int) -> int:
+    return services.lottery_results_mail(lottery=LotteryRound.objects.get(pk=round_id))
