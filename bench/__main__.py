@@ -1,4 +1,8 @@
-"""``python -m bench`` runs every benchmark; ``python -m bench lottery`` runs the named ones."""
+"""``python -m bench`` runs every benchmark; ``python -m bench lottery`` runs the named ones.
+
+Options after the names go to the named benchmarks that take them, e.g.
+``python -m bench lottery-db --applications 100000``.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,40 @@ import sys
 from collections.abc import Callable, Sequence
 
 
-def _lottery() -> None:
+def _lottery(options: Sequence[str]) -> None:
     from bench import lottery
 
+    if options:
+        raise SystemExit(f"lottery takes no options (given: {' '.join(options)})")
     lottery.main()
 
 
-BENCHES: dict[str, Callable[[], None]] = {"lottery": _lottery}
+def _lottery_db(options: Sequence[str]) -> None:
+    from bench import lottery_db
+
+    lottery_db.main(options)
+
+
+BENCHES: dict[str, Callable[[Sequence[str]], None]] = {
+    "lottery": _lottery,
+    "lottery-db": _lottery_db,
+}
 
 
 def main(argv: Sequence[str]) -> int:
-    names = list(argv) or list(BENCHES)
+    argv = list(argv)
+    first_option = next((i for i, arg in enumerate(argv) if arg.startswith("-")), len(argv))
+    names, options = argv[:first_option], argv[first_option:]
+    if options and not names:
+        print("options need the benchmark they are for, e.g. python -m bench lottery-db --help")
+        return 2
+    names = names or list(BENCHES)
     unknown = [name for name in names if name not in BENCHES]
     if unknown:
         print(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHES)}")
         return 2
     for name in names:
-        BENCHES[name]()
+        BENCHES[name](options)
     return 0
 
 
