@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
@@ -251,24 +250,50 @@ def _registrant_key(seed: bytes, registrant_id: int) -> str:
     return hmac.new(seed, f"registrant:{registrant_id}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class _ChoiceRow:
+    """A choice as plain values: a drawing reads 300,000 of them, so no model instances."""
+
+    id: int
+    application_id: int
+    rank: int
+    unit_id: int
+    use_date: dt.date
+    nights: int
+    rooms: int
+    adults: int
+    children: int
+    infants: int
+    party_size: int
+    slot_ids: tuple[int, ...]
+
+
 @dataclass
 class _Input:
     applications: list[algorithm.Application]
     capacity: dict[str, int]
-    by_pseudonym: dict[str, LotteryApplication]
+    # pseudonym → (application id, registrant id)
+    by_pseudonym: dict[str, tuple[int, int]]
+    choices: dict[tuple[int, int], _ChoiceRow]  # (application id, rank) → choice
+    units: dict[int, Unit]
+    slots: dict[int, Slot]
 
 
 def _needs(
-    choice: LotteryChoice, family: UnitFamily, basics: dict[int, list[Slot]]
+    choice: _ChoiceRow,
+    units: dict[int, Unit],
+    family: UnitFamily,
+    basics: dict[int, list[Slot]],
+    slots: dict[int, Slot],
 ) -> list[tuple[str, int]]:
-    if choice.unit.is_lodging:
+    if units[choice.unit_id].is_lodging:
         return [
             (f"u{choice.unit_id}:{choice.use_date + dt.timedelta(days=i)}", choice.rooms)
             for i in range(choice.nights)
         ]
     atoms: set[int] = set()
-    for slot in choice.slots.all():
-        atoms |= set(atoms_of_slot(slot, basics[choice.unit_id]))
+    for slot_id in choice.slot_ids:
+        atoms |= set(atoms_of_slot(slots[slot_id], basics[choice.unit_id]))
     return [
         (f"u{leaf}:{choice.use_date}:{atom}", 1)
         for leaf in family.leaves(choice.unit_id)
@@ -301,48 +326,87 @@ def _recent_losers(lottery: LotteryRound) -> set[int]:
 
 
 def _build_input(lottery: LotteryRound, seed: bytes) -> _Input:
+    """Read the round's applications as plain values (joins, never long IN lists)."""
+    live = {"application__round": lottery, "application__status": A.SUBMITTED}
     applications = list(
         LotteryApplication.objects.filter(round=lottery, status=A.SUBMITTED)
-        .select_related("registrant")
-        .prefetch_related(
-            Prefetch(
-                "choices",
-                queryset=LotteryChoice.objects.select_related("unit").prefetch_related("slots"),
-            )
-        )
         .order_by("pk")
+        .values_list("pk", "pseudonym", "registrant_id", "registrant__kind")
     )
-    units = list(
-        lottery.units.select_related("slot_schedule", "facility").prefetch_related(
-            "slot_schedule__slots"
+    slot_links: dict[int, list[int]] = defaultdict(list)
+    for choice_id, slot_id in LotteryChoice.slots.through.objects.filter(
+        **{f"lotterychoice__{k}": v for k, v in live.items()}
+    ).values_list("lotterychoice_id", "slot_id"):
+        slot_links[choice_id].append(slot_id)
+    choices: dict[int, list[_ChoiceRow]] = defaultdict(list)
+    by_key: dict[tuple[int, int], _ChoiceRow] = {}
+    for row in (
+        LotteryChoice.objects.filter(**live)
+        .order_by("application_id", "rank")
+        .values_list(
+            "pk",
+            "application_id",
+            "rank",
+            "unit_id",
+            "use_date",
+            "nights",
+            "rooms",
+            "adults",
+            "children",
+            "infants",
+            "party_size",
+        )
+    ):
+        choice = _ChoiceRow(*row, slot_ids=tuple(sorted(slot_links.get(row[0], ()))))
+        choices[choice.application_id].append(choice)
+        by_key[(choice.application_id, choice.rank)] = choice
+    unit_ids = {c.unit_id for c in by_key.values()} | set(
+        lottery.units.values_list("pk", flat=True)
+    )
+    units = {
+        u.pk: u
+        for u in Unit.objects.filter(pk__in=unit_ids)
+        .select_related("slot_schedule", "facility")
+        .prefetch_related("slot_schedule__slots", "purposes")
+    }
+    family = UnitFamily.of(
+        Unit.objects.filter(facility_id__in={u.facility_id for u in units.values()}).only(
+            "id", "parent_id"
         )
     )
-    facilities = {u.facility_id for u in units}
-    family = UnitFamily.of(Unit.objects.filter(facility_id__in=facilities).only("id", "parent_id"))
-    basics = {u.pk: basic_slots(u) for u in units}
+    basics = {pk: basic_slots(u) for pk, u in units.items()}
+    slots = {
+        s.pk: s for u in units.values() if u.slot_schedule for s in u.slot_schedule.slots.all()
+    }
     losers = _recent_losers(lottery)
     rows: list[algorithm.Application] = []
     keys: set[str] = set()
-    for application in applications:
-        registrant = application.registrant
-        choices = []
-        for choice in application.choices.all():
-            needs = _needs(choice, family, basics)
+    for application_id, pseudonym, registrant_id, kind in applications:
+        wanted = []
+        for choice in choices.get(application_id, ()):
+            needs = _needs(choice, units, family, basics, slots)
             if not needs:
                 continue  # nothing bookable in it (the rules refuse such choices at apply time)
             keys.update(key for key, _ in needs)
-            choices.append(algorithm.Choice(rank=choice.rank, needs=needs))
-        tier = 1 if lottery.groups_first and registrant.kind != Registrant.Kind.GROUP else 0
+            wanted.append(algorithm.Choice(rank=choice.rank, needs=needs))
+        tier = 1 if lottery.groups_first and kind != Registrant.Kind.GROUP else 0
         rows.append(
             algorithm.Application(
-                id=application.pseudonym,
-                registrant=_registrant_key(seed, registrant.pk),
+                id=pseudonym,
+                registrant=_registrant_key(seed, registrant_id),
                 tier=tier,
-                weight=2 if registrant.pk in losers else 1,
-                choices=choices,
+                weight=2 if registrant_id in losers else 1,
+                choices=wanted,
             )
         )
-    return _Input(rows, _capacity(keys, units), {a.pseudonym: a for a in applications})
+    return _Input(
+        applications=rows,
+        capacity=_capacity(keys, list(units.values())),
+        by_pseudonym={p: (a, r) for a, p, r, _kind in applications},
+        choices=by_key,
+        units=units,
+        slots=slots,
+    )
 
 
 def _capacity(keys: set[str], units: list[Unit]) -> dict[str, int]:
@@ -417,80 +481,161 @@ def lottery_draw(
     return lottery
 
 
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _write_results(
     lottery: LotteryRound, data: _Input, result: algorithm.Result, *, fail_after: int | None
 ) -> None:
+    """Statuses in a handful of UPDATEs, the winners' reservations, slots and occupancy in
+    bulk: a round of 100,000 applications must not cost a query per applicant."""
     now = clock.now()
-    changed = []
-    written = 0
-    for pseudonym, application in data.by_pseudonym.items():
-        rank = result.wins.get(pseudonym)
-        application.status = A.WON if rank else A.LOST
-        application.won_rank = rank
-        application.updated_at = now
-        changed.append(application)
-        if rank:
-            choice = next(c for c in application.choices.all() if c.rank == rank)
-            _winner_reservation(lottery, application, choice)
-            written += 1
-            if fail_after is not None and written >= fail_after:
-                raise RuntimeError("simulated crash during the drawing")
-    LotteryApplication.objects.bulk_update(
-        changed, ["status", "won_rank", "updated_at"], batch_size=2000
+    LotteryApplication.objects.filter(round=lottery, status=A.SUBMITTED).update(
+        status=A.LOST, won_rank=None, updated_at=now
     )
+    winners: list[tuple[int, int, _ChoiceRow]] = []  # (application id, registrant id, choice)
+    by_rank: dict[int, list[int]] = defaultdict(list)
+    for pseudonym, rank in result.wins.items():
+        if not rank:
+            continue
+        application_id, registrant_id = data.by_pseudonym[pseudonym]
+        by_rank[rank].append(application_id)
+        winners.append((application_id, registrant_id, data.choices[(application_id, rank)]))
+    for rank, ids in by_rank.items():
+        for chunk in _chunks(ids):
+            LotteryApplication.objects.filter(pk__in=chunk).update(
+                status=A.WON, won_rank=rank, updated_at=now
+            )
+    if not winners:
+        return
+    registrants: dict[int, Registrant] = {}
+    for chunk in _chunks(sorted({r for _, r, _ in winners})):
+        registrants.update(
+            Registrant.objects.filter(pk__in=chunk)
+            .only("pk", "user_id", "category", "kind")
+            .in_bulk()
+        )
+    quotes: dict[tuple, fees.FeeQuote] = {}  # many winners book the same thing: quote once
+    reservations = [
+        _winner_reservation(lottery, data, registrants[registrant_id], choice, now, quotes)
+        for _, registrant_id, choice in winners
+    ]
+    Reservation.objects.bulk_create(reservations, batch_size=500)
+    if fail_after is not None and len(reservations) >= fail_after:
+        raise RuntimeError("simulated crash during the drawing")
+    through = Reservation.slots.through
+    through.objects.bulk_create(
+        [
+            through(reservation_id=reservation.pk, slot_id=slot_id)
+            for reservation, (_, _, choice) in zip(reservations, winners, strict=True)
+            for slot_id in choice.slot_ids
+        ],
+        batch_size=1000,
+    )
+    Occupancy.objects.bulk_create(_winner_occupancy(data, reservations, winners), batch_size=1000)
 
 
 def _winner_reservation(
-    lottery: LotteryRound, application: LotteryApplication, choice: LotteryChoice
+    lottery: LotteryRound,
+    data: _Input,
+    registrant: Registrant,
+    choice: _ChoiceRow,
+    now: dt.datetime,
+    quotes: dict[tuple, fees.FeeQuote],
 ) -> Reservation:
-    from yoyaku.reservations.booking import _take_capacity
-
-    request = rules.BookingRequest(
-        registrant=application.registrant,
-        unit=choice.unit,
+    unit = data.units[choice.unit_id]
+    rate_class = fees.rate_class_for(registrant)
+    key = (
+        unit.pk,
+        choice.use_date,
+        choice.nights,
+        choice.slot_ids,
+        choice.adults,
+        choice.children,
+        rate_class,
+    )
+    quote = quotes.get(key)
+    if quote is None:
+        quote = quotes[key] = fees.fee_quote(
+            unit=unit,
+            use_date=choice.use_date,
+            nights=choice.nights,
+            slots=[data.slots[s] for s in choice.slot_ids],
+            adults=choice.adults,
+            children=choice.children,
+            rate_class=rate_class,
+        )
+    purposes = list(unit.purposes.all())
+    return Reservation(
+        municipality_id=lottery.municipality_id,
+        registrant_id=registrant.pk,
+        unit_id=unit.pk,
         use_date=choice.use_date,
-        nights=choice.nights,
-        slots=list(choice.slots.all()),
-        rooms=choice.rooms,
+        nights=choice.nights if unit.is_lodging else 1,
+        rooms=choice.rooms if unit.is_lodging else 1,
         adults=choice.adults,
         children=choice.children,
         infants=choice.infants,
         party_size=choice.party_size,
-        purpose=choice.unit.purposes.first(),
-    )
-    quote = fees.fee_quote(
-        unit=choice.unit,
-        use_date=choice.use_date,
-        nights=choice.nights,
-        slots=request.slots,
-        adults=choice.adults,
-        children=choice.children,
-        rate_class=fees.rate_class_for(application.registrant),
-    )
-    reservation = Reservation.objects.create(
-        municipality=lottery.municipality,
-        registrant=application.registrant,
-        unit=choice.unit,
-        use_date=choice.use_date,
-        nights=choice.nights,
-        rooms=choice.rooms,
-        adults=choice.adults,
-        children=choice.children,
-        infants=choice.infants,
-        party_size=choice.party_size,
-        purpose=request.purpose,
+        purpose=purposes[0] if purposes else None,
         status=Reservation.Status.AWAITING_CONFIRMATION,
         channel=Reservation.Channel.LOTTERY,
         fee_total=quote.total,
         fee_breakdown=quote.as_json(),
-        created_at=clock.now(),
-        created_by=application.registrant.user,
-        lottery_choice=choice,
+        created_at=now,
+        created_by_id=registrant.user_id,
+        lottery_choice_id=choice.id,
     )
-    if request.slots:
-        reservation.slots.set(request.slots)
-    _take_capacity(reservation, request)
-    return reservation
+
+
+def _winner_occupancy(
+    data: _Input, reservations: list[Reservation], winners: list[tuple[int, int, _ChoiceRow]]
+) -> list[Occupancy]:
+    """The capacity the algorithm allotted, as occupancy rows; rooms get the lowest free
+    numbers. The unique key still refuses any overlap, so a wrong allotment fails loudly."""
+    lodging = {
+        (choice.unit_id, choice.use_date + dt.timedelta(days=i))
+        for _, _, choice in winners
+        if data.units[choice.unit_id].is_lodging
+        for i in range(choice.nights)
+    }
+    taken: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
+    if lodging:
+        for unit_id, day, atom in Occupancy.objects.filter(
+            unit_id__in={u for u, _ in lodging}, date__in={d for _, d in lodging}
+        ).values_list("unit_id", "date", "atom"):
+            taken[(unit_id, day)].add(atom)
+    family = UnitFamily.of(
+        Unit.objects.filter(facility_id__in={u.facility_id for u in data.units.values()}).only(
+            "id", "parent_id"
+        )
+    )
+    rows: list[Occupancy] = []
+    for reservation, (_, _, choice) in zip(reservations, winners, strict=True):
+        unit = data.units[choice.unit_id]
+        if unit.is_lodging:
+            for i in range(choice.nights):
+                night = choice.use_date + dt.timedelta(days=i)
+                used = taken[(unit.pk, night)]
+                free = [n for n in range(1, (unit.room_count or 0) + 1) if n not in used]
+                for room in free[: choice.rooms]:
+                    used.add(room)
+                    rows.append(
+                        Occupancy(unit_id=unit.pk, date=night, atom=room, reservation=reservation)
+                    )
+            continue
+        basics = basic_slots(unit)
+        atoms: set[int] = set()
+        for slot_id in choice.slot_ids:
+            atoms |= set(atoms_of_slot(data.slots[slot_id], basics))
+        rows += [
+            Occupancy(unit_id=leaf, date=choice.use_date, atom=atom, reservation=reservation)
+            for leaf in family.leaves(unit.pk)
+            for atom in sorted(atoms)
+        ]
+    return rows
 
 
 def _full_notices(lottery: LotteryRound) -> None:
