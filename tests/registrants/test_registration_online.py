@@ -284,3 +284,12 @@ def test_the_login_user_is_the_registrant_of_that_municipality_only(client, mina
     response = client.post("/ukiha/login/", {"user_number": number, "password": "19850412"})
     assert response.status_code in (200, 429)
     assert "_auth_user_id" not in client.session
+
+
+def test_the_english_form_shows_the_municipalitys_english_category_labels(client, minato):
+    minato.resident_label_en = "I live in Minato City"
+    minato.save()
+    client.cookies["django_language"] = "en"
+    body = client.get("/minato/register/form/").content.decode()
+    assert "I live in Minato City" in body
+    assert "港区内在勤の方" in body  # no English given: the Japanese label stays

@@ -157,8 +157,8 @@ def register_confirm(request: HttpRequest, municipality: str) -> HttpResponse:
 
 def _category_label(muni, data) -> str:
     if data.get("category") == Registrant.Category.WORKER:
-        return muni.worker_label
-    return muni.resident_label
+        return muni.display_worker_label
+    return muni.display_resident_label
 
 
 @require_GET

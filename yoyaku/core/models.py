@@ -57,6 +57,8 @@ class Municipality(LocalizedNameMixin, models.Model):
     allows_groups = models.BooleanField(default=True)
     resident_label = models.CharField(max_length=50, help_text="例: 港区内在住の方")
     worker_label = models.CharField(max_length=50, help_text="例: 港区内在勤の方")
+    resident_label_en = models.CharField(max_length=80, blank=True)
+    worker_label_en = models.CharField(max_length=80, blank=True)
     # Children below this age are free and not counted (resort facilities).
     free_child_age = models.PositiveSmallIntegerField(default=4)
     contact_text = models.TextField(blank=True, help_text="問合せ先（プレーンテキスト）")
@@ -91,6 +93,17 @@ class Municipality(LocalizedNameMixin, models.Model):
         """Only resort facilities (Minato's case): menus say 空き室照会 instead of 空き状況."""
         facilities = self.facilities.filter(is_active=True)
         return facilities.exists() and not facilities.exclude(kind="resort").exists()
+
+    def _localized(self, japanese: str, english: str) -> str:
+        return english if (get_language() or "ja").startswith("en") and english else japanese
+
+    @property
+    def display_resident_label(self) -> str:
+        return self._localized(self.resident_label, self.resident_label_en)
+
+    @property
+    def display_worker_label(self) -> str:
+        return self._localized(self.worker_label, self.worker_label_en)
 
     @property
     def display_system_name(self) -> str:

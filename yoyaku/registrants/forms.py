@@ -182,9 +182,9 @@ class RegistrationForm(forms.Form):
         self.has_proof = has_proof  # a proof kept from an earlier step of the same application
         choices = []
         if municipality.allows_residents:
-            choices.append((Registrant.Category.RESIDENT, municipality.resident_label))
+            choices.append((Registrant.Category.RESIDENT, municipality.display_resident_label))
         if municipality.allows_workers:
-            choices.append((Registrant.Category.WORKER, municipality.worker_label))
+            choices.append((Registrant.Category.WORKER, municipality.display_worker_label))
         self.fields["category"].choices = choices
         if kind != Registrant.Kind.GROUP:
             for name in self.GROUP_FIELDS:
