@@ -252,3 +252,8 @@ def test_expired_and_future_notices_are_hidden(client, city):
     assert "終了した告知" not in body
     assert "来週の告知" not in body
     assert "システム稼働のお知らせ" in body
+
+
+def test_font_size_with_a_bare_word_as_next_is_not_a_500(client, city):
+    response = client.get("/font-size/?size=large&next=x")
+    assert response.status_code == 302

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import login, logout
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -38,6 +38,7 @@ def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    # Use with HttpResponseRedirect, never redirect(): redirect() would try "next" as a URL name.
     target = request.GET.get("next") or request.POST.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -55,7 +56,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 def font_size(request: HttpRequest) -> HttpResponse:
     """小 / 中 / 大 as plain links: works without JavaScript, remembered in a cookie."""
     size = request.GET.get("size", "medium")
-    response = redirect(_safe_next(request))
+    response = HttpResponseRedirect(_safe_next(request))
     if size in FONT_SIZES:
         response.set_cookie(
             FONT_SIZE_COOKIE, size, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
@@ -208,7 +209,9 @@ def registrant_login(request: HttpRequest, municipality: str) -> HttpResponse:
         )
         if outcome.user is not None:
             login(request, outcome.user)
-            return redirect(_safe_next(request, reverse("citizen:mypage", args=[muni.slug])))
+            return HttpResponseRedirect(
+                _safe_next(request, reverse("citizen:mypage", args=[muni.slug]))
+            )
         if outcome.throttled:
             form.add_error(
                 None,

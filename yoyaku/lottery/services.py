@@ -94,7 +94,7 @@ class ChoiceRequest:
     slots: list[Slot] = field(default_factory=list)
 
     def dates(self) -> list[dt.date]:
-        count = self.nights if self.unit.is_lodging else 1
+        count = self.nights if self.unit.is_lodging and 1 <= self.nights <= 31 else 1
         return [self.use_date + dt.timedelta(days=i) for i in range(count)]
 
 

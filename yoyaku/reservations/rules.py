@@ -32,6 +32,9 @@ REFUSAL_CODES = {
 }
 
 
+MAX_NIGHTS_EVER = 31
+
+
 @dataclass
 class BookingRequest:
     registrant: Registrant
@@ -50,7 +53,10 @@ class BookingRequest:
     dates: list[dt.date] = field(init=False)
 
     def __post_init__(self) -> None:
-        count = self.nights if self.unit.is_lodging else 1
+        # Out-of-range nights are refused by check() (nights_limit); the dates stay one night
+        # then, so that a typed 0 or 10**20 never builds a huge or overflowing list.
+        valid = self.unit.is_lodging and 1 <= self.nights <= MAX_NIGHTS_EVER
+        count = self.nights if valid else 1
         self.dates = [self.use_date + dt.timedelta(days=i) for i in range(count)]
 
 
