@@ -20,9 +20,9 @@ class LotteryRound(models.Model):
     """
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("受付前")
-        OPEN = "open", _("受付中")
-        CLOSED = "closed", _("受付終了・抽選待ち")
+        # Only whether the drawing happened is stored; before it, the phase (受付前 / 受付中 /
+        # 受付終了) follows from the times (lottery.services.phase), so no job has to move it.
+        SCHEDULED = "scheduled", _("抽選前")
         DRAWN = "drawn", _("抽選済み")
 
     municipality = models.ForeignKey(
