@@ -151,3 +151,17 @@ def test_absurd_nights_in_a_change_are_refused_not_a_500(client, ukiha, nights):
     assert "宿泊数は1～" in response.content.decode()
     stay.refresh_from_db()
     assert stay.nights == 1
+
+
+def test_nights_and_party_in_one_post_are_refused_not_half_applied(client, ukiha):
+    _, room_type = resort(ukiha)
+    person = registrant(ukiha)
+    stay = book_stay(person, room_type, dt.date(2026, 6, 16), nights=1)
+    client.force_login(person.user)
+    response = client.post(
+        f"/ukiha/reservations/{stay.pk}/change/",
+        {"nights": "2", "children": "1", "action": "apply"},
+    )
+    assert response.status_code == 400
+    stay.refresh_from_db()
+    assert (stay.nights, stay.children) == (1, 0)

@@ -446,3 +446,22 @@ def test_outside_the_window_the_list_says_when_the_next_one_opens(client, minato
     make_round(minato, [room_type])
     body = client.get("/minato/lottery/").content.decode()
     assert "次の受付は「2026年8月宿泊分」で、2026年6月1日（月） 8:00 からです。" in body
+
+
+def test_ending_a_registration_withdraws_its_lottery_applications(resort_round, minato, travel):
+    lottery, room_type = resort_round
+    staff = f.staff_user(minato, login_id="clerk")
+    person = registrant(minato)
+    application = services.lottery_apply(
+        lottery=lottery, registrant=person, choices=[stay(room_type)], by=person.user
+    )
+    from yoyaku.registrants import services as registrant_services
+
+    registrant_services.registration_reject(
+        registrant=person, by=staff, reason="在住を確認できません"
+    )
+    application.refresh_from_db()
+    assert application.status == LotteryApplication.Status.WITHDRAWN
+    travel(dt.datetime(2026, 6, 25, 10, 0))
+    services.lottery_draw(lottery=lottery)
+    assert not Reservation.objects.filter(registrant=person).exists()

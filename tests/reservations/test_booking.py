@@ -337,3 +337,18 @@ class TestChangesAndCancellation:
         assert booking.reservation_reminders() == 1
         assert "ご利用日が近づいています" in mail.outbox[-1].subject
         assert booking.reservation_reminders() == 0
+
+
+def test_a_penalty_is_waived_once(ukiha, travel):
+    _, whole, *_ = hall(ukiha)
+    staff = f.staff_user(ukiha, login_id="clerk")
+    person = registrant(ukiha)
+    reservation = book_slot(person, whole, DAY, "am")
+    travel(dt.datetime(2026, 6, 16, 13))
+    booking.reservation_mark_no_show(reservation=reservation, by=staff)
+    penalty = Penalty.objects.get()
+    booking.penalty_waive(penalty=penalty, by=staff, reason="気象警報")
+    with pytest.raises(DomainError) as refused:
+        booking.penalty_waive(penalty=penalty, by=staff, reason="二重")
+    assert refused.value.code == "penalty_already_waived"
+    assert AuditLog.objects.filter(action="penalty.waive").count() == 1

@@ -180,6 +180,9 @@ def reservation_change(
         changes[field] = int(raw)
     if not changes:
         return redirect("citizen:reservation_detail", municipality, reservation.pk)
+    if "nights" in changes and len(changes) > 1:
+        # The page has one form for the nights and one for the party: one change at a time.
+        return _bad_request(request, _("宿泊数と人数は、一つずつ変更してください。"))
     context = {"reservation": reservation, "changes": changes}
     if request.POST.get("action") == "apply":
         try:

@@ -93,6 +93,8 @@ MESSAGES = {
     "lottery_already_drawn": _("この抽選はすでに実施されています。"),
     "lottery_still_open": _("申込みの受付期間中は抽選できません。"),
     "lottery_confirm_deadline_passed": _("当選の確認期限を過ぎています。"),
+    "reduction_already_decided": _("この減免の申請はすでに処理されています。"),
+    "penalty_already_waived": _("この予約の停止はすでに解除されています。"),
     "reduction_already_requested": _("この減免はすでに申請済み、または承認済みです。"),
     "reduction_proof_required": _("減免の確認に必要な書類を添付してください。"),
     "fee_not_set": _("この利用区分の使用料が設定されていません。施設にお問い合わせください。"),

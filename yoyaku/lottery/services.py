@@ -242,6 +242,27 @@ def lottery_withdraw(*, application: LotteryApplication, by: User) -> LotteryApp
     return application
 
 
+def lottery_withdraw_for_registrant(*, registrant: Registrant, by: User | None) -> int:
+    """The registration ended: its applications not yet drawn leave every round."""
+    applications = LotteryApplication.objects.filter(registrant=registrant, status=A.SUBMITTED)
+    count = 0
+    for application in applications.select_related("round"):
+        with transaction.atomic():
+            updated = LotteryApplication.objects.filter(
+                pk=application.pk, status=A.SUBMITTED
+            ).update(status=A.WITHDRAWN, updated_at=clock.now())
+            if updated:
+                audit_record(
+                    action="lottery.withdraw",
+                    actor=by,
+                    municipality=application.round.municipality,
+                    target=application,
+                    data={"registration_ended": True},
+                )
+        count += updated
+    return count
+
+
 # — the drawing —
 
 
@@ -330,6 +351,7 @@ def _build_input(lottery: LotteryRound, seed: bytes) -> _Input:
     live = {"application__round": lottery, "application__status": A.SUBMITTED}
     applications = list(
         LotteryApplication.objects.filter(round=lottery, status=A.SUBMITTED)
+        .exclude(registrant__status__in=Registrant.ENDED)
         .order_by("pk")
         .values_list("pk", "pseudonym", "registrant_id", "registrant__kind")
     )
@@ -748,7 +770,10 @@ def lottery_expire_unconfirmed(*, now: dt.datetime | None = None) -> int:
     )
     count = 0
     for reservation in due:
-        reservations_cancel_expired_win(reservation=reservation)
+        try:
+            reservations_cancel_expired_win(reservation=reservation)
+        except DomainError:
+            continue  # confirmed or cancelled meanwhile: nothing to expire
         count += 1
     return count
 

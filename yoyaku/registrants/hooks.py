@@ -1,6 +1,6 @@
 """What ending a registration does to the rest of the system, in one place.
 
-Reservations cancel here; lottery applications (issue 5) add their call next to them.
+Future reservations are cancelled and lottery applications not yet drawn are withdrawn.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from yoyaku.registrants.models import Registrant
 
 
 def cancel_all_for_registrant(*, registrant: Registrant, by: User | None, reason: str) -> int:
-    """Cancel future reservations and lottery applications; returns how many were cancelled."""
+    """Cancel future reservations and withdraw open lottery applications; returns how many."""
+    from yoyaku.lottery.services import lottery_withdraw_for_registrant
     from yoyaku.reservations.booking import reservations_cancel_for_registrant
 
-    return reservations_cancel_for_registrant(registrant=registrant, by=by, reason=reason)
+    cancelled = reservations_cancel_for_registrant(registrant=registrant, by=by, reason=reason)
+    return cancelled + lottery_withdraw_for_registrant(registrant=registrant, by=by)
 
 
 def open_obligations(*, registrant: Registrant) -> list[str]:

@@ -368,6 +368,7 @@ def registration_merge(*, registrant: Registrant, into: Registrant, by: User) ->
         into.user.email = into.email
         into.user.save(update_fields=["email"])
     _end(registrant, S.MERGED)
+    _cancel_everything(registrant, by=by, reason="重複登録のため統合")
     registrant.merged_into = into
     registrant.duplicate_suspected = False
     registrant.save(update_fields=["merged_into", "duplicate_suspected"])
@@ -789,7 +790,7 @@ def reduction_decide(
         .get(pk=grant.pk)
     )
     if grant.status != ReductionGrant.Status.PENDING:
-        raise DomainError("change_request_decided")
+        raise DomainError("reduction_already_decided")
     if not approve and not reason.strip():
         raise DomainError("reason_required")
     grant.status = ReductionGrant.Status.APPROVED if approve else ReductionGrant.Status.REJECTED

@@ -467,6 +467,8 @@ def penalty_waive(*, penalty: Penalty, by: User, reason: str) -> Penalty:
     if not reason.strip():
         raise DomainError("reason_required")
     penalty = Penalty.objects.select_for_update().select_related("registrant").get(pk=penalty.pk)
+    if penalty.waived_at is not None:
+        raise DomainError("penalty_already_waived")
     penalty.waived_at = clock.now()
     penalty.waived_by = by
     penalty.waive_reason = reason.strip()

@@ -325,7 +325,17 @@ def reduction_list(request: HttpRequest) -> HttpResponse:
             try:
                 valid_until = dt.date.fromisoformat(request.POST["valid_until"])
             except ValueError:
-                valid_until = None
+                # Never approve without an end date because the date was mistyped.
+                return render(
+                    request,
+                    "staff/reduction_list.html",
+                    {
+                        "grants": pending,
+                        "error": _("有効期限は 2027-03-31 の形式で入力してください。"),
+                        "error_for": grant.pk,
+                    },
+                    status=400,
+                )
         try:
             services.reduction_decide(
                 grant=grant,
