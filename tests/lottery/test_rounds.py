@@ -465,3 +465,20 @@ def test_ending_a_registration_withdraws_its_lottery_applications(resort_round, 
     travel(dt.datetime(2026, 6, 25, 10, 0))
     services.lottery_draw(lottery=lottery)
     assert not Reservation.objects.filter(registrant=person).exists()
+
+
+def test_a_confirmed_winner_may_change_the_party_while_the_dates_are_still_held(
+    resort_round, minato, travel
+):
+    from yoyaku.reservations import booking
+
+    lottery, room_type = resort_round
+    fill(lottery, room_type, minato, people=1)
+    travel(dt.datetime(2026, 6, 25, 10, 0))
+    services.lottery_draw(lottery=lottery)
+    win = Reservation.objects.get()
+    services.lottery_confirm_win(reservation=win, by=win.registrant.user)
+    changed, difference = booking.reservation_change_party(
+        reservation=win, by=win.registrant.user, children=1
+    )
+    assert changed.children == 1 and difference > 0

@@ -336,6 +336,19 @@ def _request_of(reservation: Reservation, **changes: Any) -> rules.BookingReques
     return rules.BookingRequest(**values)
 
 
+def _change_problems(
+    reservation: Reservation, request: rules.BookingRequest, changes: dict, *, by_staff: bool
+) -> list[DomainError]:
+    """A change is judged like a new booking of the result, except: the party of a booking may
+    change after the booking window closed, and a lottery win's party may change while its
+    dates are still held for the lottery (new nights, though, follow the normal rules)."""
+    ignored = (
+        set() if "nights" in changes else {"window_closed", "window_not_open", "lottery_period"}
+    )
+    problems = rules.check(request, exclude=reservation, by_staff=by_staff)
+    return [p for p in problems if p.code not in ignored]
+
+
 def _change(
     reservation: Reservation, by: User, action: str, **changes: Any
 ) -> tuple[Reservation, int]:
@@ -347,8 +360,7 @@ def _change(
     request = _request_of(reservation, **changes)
     # A change is judged like a new booking of the result, except that the reservation's own
     # capacity and its own place in the per-registrant limit do not count against it.
-    problems = rules.check(request, exclude=reservation, by_staff=by.kind == User.Kind.STAFF)
-    problems = [p for p in problems if p.code not in {"window_closed"} or "nights" in changes]
+    problems = _change_problems(reservation, request, changes, by_staff=by.kind == User.Kind.STAFF)
     _refuse(problems)
     quote = _quote(request, exclude=reservation)
     previous = reservation.fee_total
@@ -525,8 +537,7 @@ def reservation_change_preview(
 ) -> tuple[list[DomainError], int]:
     """What a change would cost, before the registrant confirms: (problems, fee difference)."""
     request = _request_of(reservation, **changes)
-    problems = rules.check(request, exclude=reservation)
-    problems = [p for p in problems if p.code not in {"window_closed"} or "nights" in changes]
+    problems = _change_problems(reservation, request, changes, by_staff=False)
     if problems:
         return problems, 0
     return [], _quote(request, exclude=reservation).total - reservation.fee_total
