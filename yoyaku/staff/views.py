@@ -44,7 +44,8 @@ def staff_required(*roles: str):
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    # The same client address as the log-in throttle (honours YOYAKU_TRUSTED_PROXY_COUNT).
+    return security_services.client_ip(request)
 
 
 @require_http_methods(["GET", "POST"])
