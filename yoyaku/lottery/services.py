@@ -29,9 +29,9 @@ from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRoun
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
-from yoyaku.reservations import fees, rules
+from yoyaku.reservations import capacity, fees, rules
+from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
 from yoyaku.reservations.models import Occupancy, Reservation, UnitBlock
-from yoyaku.reservations.selectors import atoms_of_slot, basic_slots
 
 A = LotteryApplication.Status
 
@@ -556,7 +556,7 @@ def _write_results(
         ],
         batch_size=1000,
     )
-    Occupancy.objects.bulk_create(_winner_occupancy(data, reservations, winners), batch_size=1000)
+    capacity.take_many(_winner_needs(data, reservations, winners))
 
 
 def _winner_reservation(
@@ -612,52 +612,23 @@ def _winner_reservation(
     )
 
 
-def _winner_occupancy(
+def _winner_needs(
     data: _Input, reservations: list[Reservation], winners: list[tuple[int, int, _ChoiceRow]]
-) -> list[Occupancy]:
-    """The capacity the algorithm allotted, as occupancy rows; rooms get the lowest free
-    numbers. The unique key still refuses any overlap, so a wrong allotment fails loudly."""
-    lodging = {
-        (choice.unit_id, choice.use_date + dt.timedelta(days=i))
-        for _, _, choice in winners
-        if data.units[choice.unit_id].is_lodging
-        for i in range(choice.nights)
-    }
-    taken: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
-    if lodging:
-        for unit_id, day, atom in Occupancy.objects.filter(
-            unit_id__in={u for u, _ in lodging}, date__in={d for _, d in lodging}
-        ).values_list("unit_id", "date", "atom"):
-            taken[(unit_id, day)].add(atom)
-    family = UnitFamily.of(
-        Unit.objects.filter(facility_id__in={u.facility_id for u in data.units.values()}).only(
-            "id", "parent_id"
-        )
-    )
-    rows: list[Occupancy] = []
+) -> list[tuple[Reservation, capacity.Need]]:
+    """The capacity the algorithm allotted; the capacity module gives rooms the lowest free
+    numbers, and the unique key still refuses any overlap, so a wrong allotment fails loudly."""
+    holders = []
     for reservation, (_, _, choice) in zip(reservations, winners, strict=True):
         unit = data.units[choice.unit_id]
-        if unit.is_lodging:
-            for i in range(choice.nights):
-                night = choice.use_date + dt.timedelta(days=i)
-                used = taken[(unit.pk, night)]
-                free = [n for n in range(1, (unit.room_count or 0) + 1) if n not in used]
-                for room in free[: choice.rooms]:
-                    used.add(room)
-                    rows.append(
-                        Occupancy(unit_id=unit.pk, date=night, atom=room, reservation=reservation)
-                    )
-            continue
-        basics = basic_slots(unit)
-        atoms: set[int] = set()
-        for slot_id in choice.slot_ids:
-            atoms |= set(atoms_of_slot(data.slots[slot_id], basics))
-        rows += [
-            Occupancy(unit_id=leaf, date=choice.use_date, atom=atom, reservation=reservation)
-            for leaf in family.leaves(unit.pk)
-            for atom in sorted(atoms)
-        ]
-    return rows
+        nights = choice.nights if unit.is_lodging else 1
+        need = capacity.Need(
+            unit=unit,
+            dates=[choice.use_date + dt.timedelta(days=i) for i in range(nights)],
+            rooms=choice.rooms,
+            slots=[data.slots[s] for s in choice.slot_ids],
+        )
+        holders.append((reservation, need))
+    return holders
 
 
 def _full_notices(lottery: LotteryRound) -> None:
@@ -755,7 +726,7 @@ def hold_released_capacity(reservation: Reservation, *, reason: str) -> UnitBloc
         created_at=clock.now(),
         release_at=release_at,
     )
-    reservation.occupancies.update(reservation=None, block=block)
+    capacity.hold(reservation, block)
     return block
 
 
@@ -780,10 +751,9 @@ def lottery_expire_unconfirmed(*, now: dt.datetime | None = None) -> int:
 
 def release_held_blocks(*, now: dt.datetime | None = None) -> int:
     now = now or clock.now()
-    _total, per_model = UnitBlock.objects.filter(
-        release_at__isnull=False, release_at__lte=now
-    ).delete()
-    return per_model.get(UnitBlock._meta.label, 0)
+    return capacity.blocks_release(
+        UnitBlock.objects.filter(release_at__isnull=False, release_at__lte=now)
+    )
 
 
 def lottery_draw_due(*, now: dt.datetime | None = None) -> list[int]:

@@ -22,8 +22,8 @@ from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
-from yoyaku.reservations import fees, rules
-from yoyaku.reservations.models import Occupancy, Penalty, Reservation
+from yoyaku.reservations import capacity, fees, rules
+from yoyaku.reservations.models import Penalty, Reservation
 
 R = Reservation.Status
 
@@ -90,26 +90,7 @@ def _family(unit: Unit) -> UnitFamily:
 
 def _take_capacity(reservation: Reservation, request: rules.BookingRequest) -> None:
     """Write the occupancy rows; the unique key refuses a double booking."""
-    if request.unit.is_lodging:
-        rows = []
-        for day in request.dates:
-            taken = set(
-                Occupancy.objects.filter(unit=request.unit, date=day).values_list("atom", flat=True)
-            )
-            free = [n for n in range(1, (request.unit.room_count or 0) + 1) if n not in taken]
-            if len(free) < request.rooms:
-                raise DomainError("rooms_full", date=f"{day:%Y-%m-%d}")
-            rows += [
-                Occupancy(unit=request.unit, date=day, atom=room, reservation=reservation)
-                for room in free[: request.rooms]
-            ]
-    else:
-        rows = [
-            Occupancy(unit_id=leaf, date=day, atom=atom, reservation=reservation)
-            for (leaf, day), atoms in rules.needed_atoms(request, _family(request.unit)).items()
-            for atom in sorted(atoms)
-        ]
-    Occupancy.objects.bulk_create(rows)
+    capacity.take(request, reservation=reservation, family=_family(request.unit))
 
 
 def _refuse(problems: list[DomainError]) -> None:
@@ -239,7 +220,7 @@ def reservation_reject(*, reservation: Reservation, by: User, reason: str) -> Re
     reservation.decided_by = by
     reservation.decision_reason = reason.strip()
     reservation.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
-    reservation.occupancies.all().delete()
+    capacity.release(reservation)
     audit_record(
         action="reservation.reject",
         actor=by,
@@ -273,7 +254,7 @@ def _release(reservation: Reservation, *, by: User | None, reason: str, fee: int
 
         if hold_released_capacity(reservation, reason="抽選の当選取消分（先着受付前）"):
             return
-    reservation.occupancies.all().delete()
+    capacity.release(reservation)
 
 
 @transaction.atomic
@@ -369,7 +350,7 @@ def _change(
     reservation.fee_total = quote.total
     reservation.fee_breakdown = {**quote.as_json(), "previous_total": previous}
     reservation.save()
-    reservation.occupancies.all().delete()
+    capacity.release(reservation)
     _take_capacity(reservation, request)
     audit_record(
         action=action,

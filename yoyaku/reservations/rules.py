@@ -21,8 +21,9 @@ from yoyaku.facilities.selectors import (
 from yoyaku.lottery.selectors import lottery_unit_dates
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.registrants.models import ReductionGrant, Registrant
-from yoyaku.reservations.models import Occupancy, Penalty, Reservation
-from yoyaku.reservations.selectors import atoms_of_slot, basic_slots
+from yoyaku.reservations import capacity
+from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
+from yoyaku.reservations.models import Penalty, Reservation
 
 REFUSAL_CODES = {
     "under_review": "registrant_under_review",
@@ -256,33 +257,14 @@ def needed_atoms(
     request: BookingRequest, family: UnitFamily
 ) -> dict[tuple[int, dt.date], set[int]]:
     """Slot units: the (leaf, date) → atoms this booking takes."""
-    basics = basic_slots(request.unit)
-    atoms: set[int] = set()
-    for slot in request.slots:
-        atoms |= set(atoms_of_slot(slot, basics))
-    return {(leaf, request.use_date): atoms for leaf in family.leaves(request.unit.pk)}
+    return capacity.leaf_atoms(request, family)
 
 
 def capacity_problems(
     request: BookingRequest, *, family: UnitFamily, exclude: Reservation | None = None
 ) -> list[DomainError]:
     """Friendly check that the capacity is free; the unique key is the guarantee."""
-    taken = Occupancy.objects.filter(unit__facility=request.unit.facility, date__in=request.dates)
-    if exclude is not None:
-        taken = taken.exclude(reservation=exclude)
-    if request.unit.is_lodging:
-        per_night: dict[dt.date, int] = {}
-        for day in taken.filter(unit=request.unit).values_list("date", flat=True):
-            per_night[day] = per_night.get(day, 0) + 1
-        for day in request.dates:
-            if (request.unit.room_count or 0) - per_night.get(day, 0) < request.rooms:
-                return [DomainError("rooms_full", date=f"{day:%Y-%m-%d}")]
-        return []
-    busy = set(taken.values_list("unit_id", "date", "atom"))
-    for (leaf, day), atoms in needed_atoms(request, family).items():
-        if any((leaf, day, atom) in busy for atom in atoms):
-            return [DomainError("slot_taken")]
-    return []
+    return capacity.problems(request, family=family, exclude=exclude)
 
 
 def cancellation_percent(facility: Facility, use_date: dt.date, today: dt.date) -> int:

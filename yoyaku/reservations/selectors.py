@@ -16,6 +16,7 @@ from yoyaku.core.models import Municipality
 from yoyaku.facilities import selectors as facility_selectors
 from yoyaku.facilities.models import Facility, Purpose, Slot, Unit
 from yoyaku.lottery.selectors import lottery_unit_dates
+from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
 from yoyaku.reservations.models import Occupancy
 
 
@@ -52,21 +53,6 @@ class UnitDay:
     @property
     def is_bookable_view(self) -> bool:
         return self.mark in (Mark.FREE, Mark.PARTLY)
-
-
-def basic_slots(unit: Unit) -> list[Slot]:
-    if unit.slot_schedule is None:
-        return []
-    return [s for s in unit.slot_schedule.slots.all() if s.is_basic]
-
-
-def atoms_of_slot(slot: Slot, basics: Sequence[Slot]) -> list[int]:
-    """The basic-slot atoms (start minutes) a slot covers: 全日 covers 午前, 午後 and 夜間."""
-    return [
-        b.start_minute
-        for b in basics
-        if b.start_minute >= slot.start_minute and b.end_minute <= slot.end_minute
-    ]
 
 
 def _lodging_threshold(room_count: int) -> int:

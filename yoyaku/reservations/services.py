@@ -11,13 +11,8 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.models import User
 from yoyaku.core.services import audit_record
 from yoyaku.facilities.models import Slot, Unit
-from yoyaku.facilities.selectors import unit_family
-from yoyaku.reservations.models import Occupancy, UnitBlock
-from yoyaku.reservations.selectors import atoms_of_slot, basic_slots
-
-
-def _dates(start: dt.date, end: dt.date) -> list[dt.date]:
-    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+from yoyaku.reservations import capacity
+from yoyaku.reservations.models import UnitBlock
 
 
 def unit_block_create(
@@ -57,29 +52,14 @@ def unit_block_create(
                 created_by=by,
                 created_at=clock.now(),
             )
-            rows = []
-            if unit.is_lodging:
-                for day in _dates(start_date, end_date):
-                    taken = set(
-                        Occupancy.objects.filter(unit=unit, date=day).values_list("atom", flat=True)
-                    )
-                    free = [n for n in range(1, (unit.room_count or 0) + 1) if n not in taken]
-                    if len(free) < (rooms or 0):
-                        raise DomainError("block_already_occupied")
-                    rows += [
-                        Occupancy(unit=unit, date=day, atom=n, block=block) for n in free[:rooms]
-                    ]
-            else:
-                basics = basic_slots(unit)
-                atoms = atoms_of_slot(slot, basics) if slot else [b.start_minute for b in basics]
-                leaves = unit_family(facilities=[unit.facility]).leaves(unit.pk)
-                rows = [
-                    Occupancy(unit_id=leaf, date=day, atom=atom, block=block)
-                    for leaf in leaves
-                    for day in _dates(start_date, end_date)
-                    for atom in atoms
-                ]
-            Occupancy.objects.bulk_create(rows)
+            need = capacity.Need(
+                unit=unit,
+                dates=capacity.dates_between(start_date, end_date),
+                rooms=rooms or 0,
+                slots=[slot] if slot else (),
+                whole_days=slot is None,
+            )
+            capacity.take(need, block=block, full_code="block_already_occupied")
             audit_record(
                 action="unit.block",
                 actor=by,
@@ -105,4 +85,4 @@ def unit_block_remove(*, block: UnitBlock, by: User | None) -> None:
         target=block,
         data={"start": block.start_date.isoformat(), "end": block.end_date.isoformat()},
     )
-    block.delete()
+    capacity.block_remove(block)
