@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 
-
-def email_send_now(*, to: list[str], subject: str, body: str, html: str | None = None) -> int:
-    message = EmailMultiAlternatives(
-        subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
-    )
-    if html:
-        message.attach_alternative(html, "text/html")
-    return message.send()
+from yoyaku.notifications.tasks import send_email
 
 
 def email_queue(*, to: list[str], subject: str, body: str, html: str | None = None) -> None:
     """Send after commit: a rolled-back change never mails anyone."""
-    from yoyaku.notifications.tasks import send_email
-
     transaction.on_commit(
         lambda: send_email.enqueue(to=list(to), subject=subject, body=body, html=html)
     )
@@ -27,9 +18,6 @@ def email_queue(*, to: list[str], subject: str, body: str, html: str | None = No
 
 def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
     """(subject, text, html) of ``notifications/email/<template>``, always in Japanese."""
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
     with translation.override("ja"):
         subject = " ".join(
             render_to_string(f"notifications/email/{template}_subject.txt", context).split()
