@@ -16,12 +16,12 @@ from tests.registrants import builders
 from tests.staff.test_console import login
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditLog, User
+from yoyaku.core.permissions import staff_facilities
 from yoyaku.facilities.models import Facility
 from yoyaku.reservations import booking, rules
 from yoyaku.reservations.models import Occupancy, Penalty, Reservation, UnitBlock
 from yoyaku.reservations.selectors import _units_queryset, availability_grid
 from yoyaku.reservations.services import unit_block_create
-from yoyaku.staff.reservation_views import staff_facilities
 
 pytestmark = pytest.mark.django_db
 

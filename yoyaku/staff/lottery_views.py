@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import User
+from yoyaku.core.permissions import Perm
 from yoyaku.core.services import audit_record
 from yoyaku.lottery import schedules, selectors, services
 from yoyaku.lottery.models import (
@@ -33,7 +33,6 @@ from yoyaku.staff.forms import LotteryRoundForm, LotteryScheduleForm
 from yoyaku.staff.views import staff_required
 
 A = LotteryApplication.Status
-ADMIN = User.StaffRole.ADMIN
 APPLICATIONS_LIMIT = 500
 
 PHASE_LABELS = {
@@ -66,7 +65,7 @@ def _round(request: HttpRequest, round_id: int) -> LotteryRound:
 # ---------------------------------------------------------------------------------------------
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.LOTTERY)
 def lottery_list(request: HttpRequest) -> HttpResponse:
     rounds = list(selectors.rounds_with_counts(municipality=request.municipality))
     now = clock.now()
@@ -76,7 +75,7 @@ def lottery_list(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/lottery_list.html", {"rounds": rounds})
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.LOTTERY)
 @require_http_methods(["GET", "POST"])
 def lottery_create(request: HttpRequest) -> HttpResponse:
     form = LotteryRoundForm(request.POST or None, municipality=request.municipality)
@@ -123,12 +122,12 @@ def _detail_page(
     )
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.LOTTERY)
 def lottery_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     return _detail_page(request, _round(request, round_id))
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.LOTTERY)
 @require_POST
 def lottery_draw(request: HttpRequest, round_id: int) -> HttpResponse:
     """「今すぐ抽選する」: the same drawing the scheduler runs at ``draw_at``, any time after
@@ -142,7 +141,7 @@ def lottery_draw(request: HttpRequest, round_id: int) -> HttpResponse:
     return redirect("staff:lottery_detail", lottery.pk)
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.LOTTERY)
 def lottery_applications(request: HttpRequest, round_id: int) -> HttpResponse:
     """Who applied for what: user numbers and names, so every view is audited."""
     lottery = _round(request, round_id)
@@ -193,7 +192,7 @@ def _schedule_rows(request: HttpRequest) -> list[LotteryRoundSchedule]:
     return rows
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.LOTTERY)
 @require_http_methods(["GET", "POST"])
 def schedule_list(request: HttpRequest) -> HttpResponse:
     form = LotteryScheduleForm(request.POST or None, municipality=request.municipality)
@@ -223,7 +222,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.LOTTERY)
 @require_POST
 def schedule_active(request: HttpRequest, schedule_id: int) -> HttpResponse:
     """Pause (停止) or resume (再開) a schedule."""

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import User
+from yoyaku.core.permissions import Perm
 from yoyaku.core.services import audit_record
 from yoyaku.registrants import selectors, services
 from yoyaku.registrants.card import registration_card_pdf
@@ -25,8 +25,6 @@ from yoyaku.registrants.models import ChangeRequest, Registrant
 from yoyaku.security.services import client_ip
 from yoyaku.staff.forms import CounterChannelForm, DecisionForm, DeletionForm, MergeForm
 from yoyaku.staff.views import staff_required
-
-ADMIN = User.StaffRole.ADMIN
 
 
 def _registrant(request: HttpRequest, registrant_id: int) -> Registrant:
@@ -40,7 +38,7 @@ def _registrant(request: HttpRequest, registrant_id: int) -> Registrant:
     return registrant
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.REGISTRATIONS)
 def registration_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     valid = {*Registrant.Status.values, "duplicates"}
@@ -70,7 +68,7 @@ def registration_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.REGISTRATIONS)
 def registration_detail(request: HttpRequest, registrant_id: int) -> HttpResponse:
     registrant = _registrant(request, registrant_id)
     audit_record(
@@ -98,7 +96,7 @@ def registration_detail(request: HttpRequest, registrant_id: int) -> HttpRespons
     )
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.REGISTRATIONS)
 @require_POST
 def registration_decide(request: HttpRequest, registrant_id: int) -> HttpResponse:
     registrant = _registrant(request, registrant_id)
@@ -164,7 +162,7 @@ def registration_decide(request: HttpRequest, registrant_id: int) -> HttpRespons
     return redirect("staff:registration_detail", registrant.pk)
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.REGISTRATIONS)
 def registration_proof(request: HttpRequest, registrant_id: int) -> HttpResponse:
     """The proof of employment, streamed from private storage to authorised staff only."""
     registrant = _registrant(request, registrant_id)
@@ -191,7 +189,7 @@ def registration_proof(request: HttpRequest, registrant_id: int) -> HttpResponse
     return response
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.REGISTRATIONS)
 def registration_card(request: HttpRequest, registrant_id: int) -> HttpResponse:
     registrant = _registrant(request, registrant_id)
     if registrant.status != Registrant.Status.ACTIVE:
@@ -211,7 +209,7 @@ def registration_card(request: HttpRequest, registrant_id: int) -> HttpResponse:
     return response
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.REGISTRATIONS)
 @require_http_methods(["GET", "POST"])
 def registration_counter(request: HttpRequest) -> HttpResponse:
     """窓口・郵送の申請: staff enter a paper application with the same form and checks."""
@@ -263,7 +261,7 @@ def registration_counter(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.REGISTRATIONS)
 def change_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -272,7 +270,7 @@ def change_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.REGISTRATIONS)
 @require_POST
 def change_decide(request: HttpRequest, change_id: int) -> HttpResponse:
     change = ChangeRequest.objects.filter(
@@ -300,7 +298,7 @@ def change_decide(request: HttpRequest, change_id: int) -> HttpResponse:
     return redirect("staff:change_list")
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.REDUCTIONS)
 @require_http_methods(["GET", "POST"])
 def reduction_list(request: HttpRequest) -> HttpResponse:
     """減免の審査: pending requests with their proof; approve (optionally until a date) or refuse."""
@@ -357,7 +355,7 @@ def reduction_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required(ADMIN)
+@staff_required(Perm.REDUCTIONS)
 def reduction_proof(request: HttpRequest, grant_id: int) -> HttpResponse:
     from yoyaku.registrants.models import ReductionGrant
 

@@ -24,9 +24,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yoyaku.citizen.booking_forms import BookingForm
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import AuditLog, User
+from yoyaku.core.models import AuditLog
+from yoyaku.core.permissions import Perm, staff_facilities
 from yoyaku.core.services import audit_record
-from yoyaku.facilities.models import Facility, Unit
+from yoyaku.facilities.models import Unit
 from yoyaku.reservations import booking, permit, rules
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations import services as capacity
@@ -55,22 +56,6 @@ HISTORY_LABELS = {
     "reservation.no_show": gettext_lazy("無断不使用"),
     "reservation.permit_print": gettext_lazy("使用許可書の出力"),
 }
-
-
-def staff_facilities(user: User) -> QuerySet[Facility]:
-    """The facilities ``user`` may see and act on: the one rule of least privilege here.
-
-    Municipality admins: every facility of their municipality. Facility staff: the facilities
-    assigned to them (``User.facilities``) within their municipality. Anyone else: none.
-    """
-    if user.kind != User.Kind.STAFF or user.municipality_id is None:
-        return Facility.objects.none()
-    facilities = Facility.objects.filter(municipality_id=user.municipality_id)
-    if user.staff_role == User.StaffRole.ADMIN:
-        return facilities
-    if user.staff_role == User.StaffRole.FACILITY:
-        return facilities.filter(staff=user)
-    return Facility.objects.none()
 
 
 def _visible(request: HttpRequest) -> QuerySet[Reservation]:
@@ -149,12 +134,12 @@ def _queue_page(
     )
 
 
-@staff_required()
+@staff_required(Perm.RESERVATIONS)
 def reservation_queue(request: HttpRequest) -> HttpResponse:
     return _queue_page(request)
 
 
-@staff_required()
+@staff_required(Perm.RESERVATIONS)
 def reservation_list(request: HttpRequest) -> HttpResponse:
     facilities = staff_facilities(request.user)
     today = clock.today()
@@ -259,12 +244,12 @@ def _detail_page(
     )
 
 
-@staff_required()
+@staff_required(Perm.RESERVATIONS)
 def reservation_detail(request: HttpRequest, reservation_id: int) -> HttpResponse:
     return _detail_page(request, _reservation(request, reservation_id))
 
 
-@staff_required()
+@staff_required(Perm.RESERVATIONS)
 @require_POST
 def reservation_act(request: HttpRequest, reservation_id: int) -> HttpResponse:
     """承認・不許可・取消・利用済・無断不使用, from the detail page or the approval queue."""
@@ -314,7 +299,7 @@ def reservation_act(request: HttpRequest, reservation_id: int) -> HttpResponse:
     return redirect("staff:reservation_detail", reservation.pk)
 
 
-@staff_required()
+@staff_required(Perm.RESERVATIONS)
 @require_POST
 def penalty_waive(request: HttpRequest, reservation_id: int, penalty_id: int) -> HttpResponse:
     reservation = _reservation(request, reservation_id)
@@ -348,7 +333,7 @@ def penalty_waive(request: HttpRequest, reservation_id: int, penalty_id: int) ->
     return redirect("staff:reservation_detail", reservation.pk)
 
 
-@staff_required()
+@staff_required(Perm.RESERVATIONS)
 def reservation_permit(request: HttpRequest, reservation_id: int) -> HttpResponse:
     """使用許可書 (PDF) of a 予約確定 / 利用済 reservation; each download is audited."""
     reservation = _reservation(request, reservation_id)
@@ -391,7 +376,7 @@ def _terms(unit: Unit, use_date: dt.date) -> dict:
     return {"opens": opens, "closes": closes, "tiers": tiers, "facility": facility}
 
 
-@staff_required()
+@staff_required(Perm.RESERVATIONS)
 @require_http_methods(["GET", "POST"])
 def reservation_proxy(request: HttpRequest) -> HttpResponse:
     """代理申請: find the registrant and the unit and date (GET), then the booking form (POST).
@@ -488,7 +473,7 @@ def _blocks(request: HttpRequest) -> list[UnitBlock]:
     )
 
 
-@staff_required()
+@staff_required(Perm.RESERVATIONS)
 @require_http_methods(["GET", "POST"])
 def block_list(request: HttpRequest) -> HttpResponse:
     form = UnitBlockForm(request.POST or None, facilities=staff_facilities(request.user))
@@ -517,7 +502,7 @@ def block_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required()
+@staff_required(Perm.RESERVATIONS)
 @require_POST
 def block_remove(request: HttpRequest, block_id: int) -> HttpResponse:
     block = UnitBlock.objects.filter(

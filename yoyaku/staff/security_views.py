@@ -8,13 +8,13 @@ from django.views.decorators.http import require_GET
 
 from yoyaku.core import clock
 from yoyaku.core import services as core_services
-from yoyaku.core.models import User
+from yoyaku.core.permissions import Perm
 from yoyaku.security import selectors as security_selectors
 from yoyaku.security.services import client_ip
 from yoyaku.staff.views import staff_required
 
 
-@staff_required(User.StaffRole.ADMIN)
+@staff_required(Perm.SECURITY)
 @require_GET
 def security_overview(request: HttpRequest) -> HttpResponse:
     muni = request.municipality

@@ -19,13 +19,17 @@ from yoyaku.core import services as core_services
 from yoyaku.core import totp as core_totp
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import MaintenanceWindow, Notice, User
+from yoyaku.core.permissions import Perm, can
 from yoyaku.core.selectors import maintenance_windows_upcoming, service_status
+from yoyaku.registrants.selectors import review_counts
 from yoyaku.security import services as security_services
+from yoyaku.security.selectors import attempt_spike, shared_id_signals
 from yoyaku.staff.forms import MaintenanceForm, NoticeForm, OneTimeCodeForm, StaffLoginForm
 
 
-def staff_required(*roles: str):
-    """Only logged-in staff of the right role; the municipality is the staff member's own."""
+def staff_required(perm: Perm = Perm.CONSOLE):
+    """Only logged-in staff whose role may ``perm`` (yoyaku.core.permissions); the
+    municipality is the staff member's own."""
 
     def decorator(view):
         @wraps(view)
@@ -33,7 +37,7 @@ def staff_required(*roles: str):
             user = request.user
             if not user.is_authenticated or user.kind != User.Kind.STAFF:
                 return redirect(f"{reverse('staff:login')}?next={request.path}")
-            if roles and user.staff_role not in roles:
+            if not can(user, perm):
                 return render(request, "staff/forbidden.html", status=403)
             request.municipality = user.municipality
             return view(request, *args, **kwargs)
@@ -82,27 +86,25 @@ def staff_logout(request: HttpRequest) -> HttpResponse:
     return redirect("staff:login")
 
 
-@staff_required()
+@staff_required(Perm.CONSOLE)
 def dashboard(request: HttpRequest) -> HttpResponse:
     muni = request.municipality
     context = {"status": service_status(municipality=muni), "now": clock.now()}
-    if request.user.staff_role == User.StaffRole.ADMIN:
-        from yoyaku.registrants.selectors import review_counts
-        from yoyaku.security.selectors import attempt_spike, shared_id_signals
-
+    if can(request.user, Perm.REGISTRATIONS):
         context["counts"] = review_counts(municipality=muni)
+    if can(request.user, Perm.SECURITY):
         context["spike"] = attempt_spike(municipality=muni, at=context["now"])
         context["shared_ids"] = len(shared_id_signals(municipality=muni, at=context["now"]))
     return render(request, "staff/dashboard.html", context)
 
 
-@staff_required(User.StaffRole.ADMIN)
+@staff_required(Perm.NOTICES)
 def notice_list(request: HttpRequest) -> HttpResponse:
     notices = Notice.objects.filter(municipality=request.municipality)
     return render(request, "staff/notice_list.html", {"notices": notices, "now": clock.now()})
 
 
-@staff_required(User.StaffRole.ADMIN)
+@staff_required(Perm.NOTICES)
 @require_http_methods(["GET", "POST"])
 def notice_create(request: HttpRequest) -> HttpResponse:
     form = NoticeForm(request.POST or None, initial={"published_at": clock.now()})
@@ -125,7 +127,7 @@ def _notice(request: HttpRequest, notice_id: int) -> Notice:
     return notice
 
 
-@staff_required(User.StaffRole.ADMIN)
+@staff_required(Perm.NOTICES)
 @require_http_methods(["GET", "POST"])
 def notice_edit(request: HttpRequest, notice_id: int) -> HttpResponse:
     notice = _notice(request, notice_id)
@@ -147,14 +149,14 @@ def notice_edit(request: HttpRequest, notice_id: int) -> HttpResponse:
     return render(request, "staff/notice_form.html", {"form": form, "notice": notice})
 
 
-@staff_required(User.StaffRole.ADMIN)
+@staff_required(Perm.NOTICES)
 @require_POST
 def notice_withdraw(request: HttpRequest, notice_id: int) -> HttpResponse:
     core_services.notice_withdraw(notice=_notice(request, notice_id), by=request.user)
     return redirect("staff:notice_list")
 
 
-@staff_required(User.StaffRole.ADMIN)
+@staff_required(Perm.MAINTENANCE)
 @require_http_methods(["GET", "POST"])
 def maintenance_list(request: HttpRequest) -> HttpResponse:
     form = MaintenanceForm(request.POST or None)
@@ -175,7 +177,7 @@ def maintenance_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required(User.StaffRole.ADMIN)
+@staff_required(Perm.MAINTENANCE)
 @require_POST
 def maintenance_end(request: HttpRequest, window_id: int) -> HttpResponse:
     # Staff may end only their own municipality's windows; deployment-wide ones are operators'.
