@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yoyaku.citizen.forms import to_half_width
+from yoyaku.core.text import to_half_width
 from yoyaku.registrants.forms import RegistrationForm
 
 

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from yoyaku.citizen.account_views import registrant_required
-from yoyaku.citizen.booking_forms import BookingForm
 from yoyaku.citizen.views import _bad_request
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
@@ -19,6 +18,7 @@ from yoyaku.core.middleware import changes_data
 from yoyaku.facilities.models import Unit
 from yoyaku.reservations import booking, rules
 from yoyaku.reservations import selectors as availability
+from yoyaku.reservations.forms import BookingForm
 from yoyaku.reservations.models import Reservation
 
 

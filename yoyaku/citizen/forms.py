@@ -2,17 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import jaconv
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.models import Municipality
+from yoyaku.core.text import to_half_width
 from yoyaku.facilities.models import Facility, Purpose
-
-
-def to_half_width(value: str) -> str:
-    """Full-width digits and letters typed on a Japanese keyboard become half-width."""
-    return jaconv.z2h(value or "", kana=False, ascii=True, digit=True).strip()
 
 
 class RegistrantLoginForm(forms.Form):

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yoyaku.citizen.forms import to_half_width
 from yoyaku.core.models import MaintenanceWindow, Municipality
+from yoyaku.core.text import to_half_width
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from yoyaku.citizen.booking_forms import BookingForm
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditLog
@@ -31,6 +30,7 @@ from yoyaku.facilities.models import Unit
 from yoyaku.reservations import booking, permit, rules
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations import services as capacity
+from yoyaku.reservations.forms import BookingForm
 from yoyaku.reservations.models import Penalty, Reservation, UnitBlock
 from yoyaku.security.services import client_ip
 from yoyaku.staff.forms import (
