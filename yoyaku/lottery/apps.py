@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class LotteryConfig(AppConfig):
     name = "yoyaku.lottery"
     label = "lottery"
+
+    def ready(self) -> None:
+        # Reservations sit below the lottery: they learn of held dates and held capacity
+        # through their registries, never by importing this app.
+        from yoyaku.lottery import selectors, services
+        from yoyaku.reservations import hooks
+
+        hooks.register_held_dates(selectors.lottery_unit_dates)
+        hooks.register_release_handler(services.hold_cancelled_win)

@@ -705,7 +705,14 @@ def lottery_confirm_win(*, reservation: Reservation, by: User) -> Reservation:
     return reservation
 
 
-def hold_released_capacity(reservation: Reservation, *, reason: str) -> UnitBlock | None:
+def hold_cancelled_win(reservation: Reservation) -> bool:
+    """The reservations app's release handler: True when the capacity stays held."""
+    return reservation.lottery_choice_id is not None and bool(hold_released_capacity(reservation))
+
+
+def hold_released_capacity(
+    reservation: Reservation, *, reason: str = "抽選の当選取消分（先着受付前）"
+) -> UnitBlock | None:
     """A cancelled win's capacity stays held until the round's release time, then opens
     first-come (e.g. noon of the next day), so that nobody can snipe it at once."""
     choice = reservation.lottery_choice

@@ -22,7 +22,7 @@ from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
-from yoyaku.reservations import capacity, fees, rules
+from yoyaku.reservations import capacity, fees, hooks, rules
 from yoyaku.reservations.models import Penalty, Reservation
 
 R = Reservation.Status
@@ -249,12 +249,7 @@ def _release(reservation: Reservation, *, by: User | None, reason: str, fee: int
     reservation.cancellation_fee = fee
     fields = ["status", "cancelled_at", "cancelled_by", "cancel_reason", "cancellation_fee"]
     reservation.save(update_fields=fields)
-    if reservation.lottery_choice_id:
-        from yoyaku.lottery.services import hold_released_capacity
-
-        if hold_released_capacity(reservation, reason="抽選の当選取消分（先着受付前）"):
-            return
-    capacity.release(reservation)
+    hooks.release_capacity(reservation)
 
 
 @transaction.atomic

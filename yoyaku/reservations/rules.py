@@ -18,10 +18,9 @@ from yoyaku.facilities.selectors import (
     closures_between,
     holidays_between,
 )
-from yoyaku.lottery.selectors import lottery_unit_dates
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.registrants.models import ReductionGrant, Registrant
-from yoyaku.reservations import capacity
+from yoyaku.reservations import capacity, hooks
 from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
 from yoyaku.reservations.models import Penalty, Reservation
 
@@ -185,9 +184,7 @@ def check(
         if c.unit_id is None or c.unit_id in related
     ]
     holidays = holidays_between(request.dates[0] - dt.timedelta(days=10), request.dates[-1])
-    held = lottery_unit_dates(
-        unit_ids=related, start=request.dates[0], end=request.dates[-1], at=at
-    )
+    held = hooks.held_dates(unit_ids=related, start=request.dates[0], end=request.dates[-1], at=at)
     for day in request.dates:
         reason = closed_reason(facility=facility, day=day, holidays=holidays, closures=closures)
         if reason:

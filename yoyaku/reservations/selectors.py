@@ -15,7 +15,7 @@ from yoyaku.core import clock
 from yoyaku.core.models import Municipality
 from yoyaku.facilities import selectors as facility_selectors
 from yoyaku.facilities.models import Facility, Purpose, Slot, Unit
-from yoyaku.lottery.selectors import lottery_unit_dates
+from yoyaku.reservations import hooks
 from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
 from yoyaku.reservations.models import Occupancy
 
@@ -86,7 +86,7 @@ def availability_grid(
         busy[(unit_id, date)].add(atom)
 
     related = {u.pk: family.related(u.pk) for u in units}
-    lottery = lottery_unit_dates(
+    lottery = hooks.held_dates(
         unit_ids={r for rel in related.values() for r in rel}, start=start, end=end, at=at
     )
 
