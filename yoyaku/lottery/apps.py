@@ -8,8 +8,10 @@ class LotteryConfig(AppConfig):
     def ready(self) -> None:
         # Reservations sit below the lottery: they learn of held dates and held capacity
         # through their registries, never by importing this app.
-        from yoyaku.lottery import selectors, services
+        from yoyaku.lottery import selectors, services, tasks
         from yoyaku.reservations import hooks
 
         hooks.register_held_dates(selectors.lottery_unit_dates)
         hooks.register_release_handler(services.hold_cancelled_win)
+        if tasks.send_results_after_drawing not in services.AFTER_DRAWING:
+            services.AFTER_DRAWING.append(tasks.send_results_after_drawing)

@@ -431,6 +431,11 @@ def _build_input(lottery: LotteryRound, seed: bytes) -> _Input:
     )
 
 
+# What runs once a drawing has committed, given the round's id: the tasks module registers
+# the sending of the results (AppConfig.ready), so that services never import tasks.
+AFTER_DRAWING: list = []
+
+
 def _capacity(keys: set[str], units: list[Unit]) -> dict[str, int]:
     """What is free before the drawing: staff blocks and earlier bookings already count."""
     rooms = {u.pk: u.room_count or 0 for u in units if u.is_lodging}
@@ -485,11 +490,10 @@ def lottery_draw(
         )
         lottery.save(update_fields=["status", "drawn_at", "published"])
         _full_notices(lottery)
-        # One task sends the results after commit, outside the drawing's transaction: rendering
-        # and queueing 100,000 mails must not hold the locks of the drawing.
-        from yoyaku.lottery.tasks import lottery_send_results
-
-        transaction.on_commit(lambda: lottery_send_results.enqueue(lottery.pk))
+        # The results are sent after commit, outside the drawing's transaction: rendering and
+        # queueing 100,000 mails must not hold the locks of the drawing.
+        for handler in AFTER_DRAWING:
+            transaction.on_commit(lambda handler=handler: handler(lottery.pk))
         audit_record(
             action="lottery.draw",
             actor=by,

@@ -4,6 +4,7 @@ from django_tasks import task
 
 from yoyaku.lottery import services
 from yoyaku.lottery.models import LotteryRound
+from yoyaku.lottery.schedules import rounds_from_schedules
 
 
 @task()
@@ -23,11 +24,14 @@ def lottery_after_drawing() -> dict[str, int]:
 @task()
 def lottery_rounds_from_schedules() -> list[int]:
     """This month's rounds of the schedules (定期抽選) that have not been made yet."""
-    from yoyaku.lottery.schedules import rounds_from_schedules
-
     return [lottery.pk for lottery in rounds_from_schedules()]
 
 
 @task()
 def lottery_send_results(round_id: int) -> int:
     return services.lottery_results_mail(lottery=LotteryRound.objects.get(pk=round_id))
+
+
+def send_results_after_drawing(round_id: int) -> None:
+    """Registered as an after-drawing handler of the drawing service."""
+    lottery_send_results.enqueue(round_id)
