@@ -33,13 +33,6 @@ def _unit(request: HttpRequest, unit_id: int) -> Unit:
     return unit
 
 
-def _terms(unit: Unit, use_date: dt.date) -> dict:
-    facility = unit.facility
-    opens, closes = rules.booking_window(facility, use_date)
-    tiers = sorted(facility.cancellation_tiers or [], key=lambda t: -int(t["days_before"]))
-    return {"opens": opens, "closes": closes, "tiers": tiers, "facility": facility}
-
-
 @require_http_methods(["GET", "POST"])
 @changes_data
 @registrant_required
@@ -67,7 +60,7 @@ def reserve(request: HttpRequest, municipality: str, unit_id: int) -> HttpRespon
         "use_date": use_date,
         "state": state,
         "form": form,
-        "terms": _terms(unit, use_date),
+        "terms": rules.booking_terms(unit, use_date),
         "registrant_problem": rules.registrant_problem(registrant, today=clock.today()),
     }
     if request.method == "POST" and form.is_valid():
@@ -157,7 +150,7 @@ def reservation_detail(
             "cancel_fee": fee,
             "changeable": reservation.holds_capacity and reservation.use_date >= clock.today(),
             "night_choices": range(1, facility.max_nights + 1),
-            "terms": _terms(reservation.unit, reservation.use_date),
+            "terms": rules.booking_terms(reservation.unit, reservation.use_date),
         },
     )
 

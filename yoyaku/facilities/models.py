@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.models import LocalizedNameMixin, Municipality
+from yoyaku.facilities import policies
 
 
 class Purpose(LocalizedNameMixin, models.Model):
@@ -94,7 +95,9 @@ class Facility(LocalizedNameMixin, models.Model):
     # Cancellation fee tiers: [{"days_before": 7, "percent": 0}, {"days_before": 2, "percent": 50},
     # {"days_before": 0, "percent": 100}] — the first tier whose days_before the cancellation
     # is at or above applies.
-    cancellation_tiers = models.JSONField(default=list, blank=True)
+    cancellation_tiers = models.JSONField(
+        default=list, blank=True, validators=[policies.validate_cancellation_tiers]
+    )
     commercial_multiplier_percent = models.PositiveSmallIntegerField(
         default=100, help_text="営利・入場料を徴収する利用の割増（%）"
     )
@@ -123,6 +126,10 @@ class Facility(LocalizedNameMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def tiers(self) -> list[policies.CancellationTier]:
+        """The cancellation tiers, earliest-applying first (the field's validator checks them)."""
+        return policies.cancellation_tiers(self.cancellation_tiers)
 
     @property
     def is_seasonal(self) -> bool:

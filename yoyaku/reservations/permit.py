@@ -23,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
+from yoyaku.facilities import policies
 from yoyaku.registrants.card import japanese_date, japanese_font
 from yoyaku.reservations.models import Reservation
 
@@ -64,10 +65,9 @@ def _yen(amount: int) -> str:
 
 def cancellation_tier_lines(tiers: Iterable[dict]) -> list[str]:
     """The facility's tiers as people read them, latest-applying last."""
-    ordered = sorted(tiers or [], key=lambda t: -int(t["days_before"]))
     lines = []
-    for tier in ordered:
-        days, percent = int(tier["days_before"]), int(tier["percent"])
+    for tier in policies.cancellation_tiers(tiers):
+        days, percent = tier.days_before, tier.percent
         when = f"利用日の{days}日前まで" if days > 0 else "前日・当日"
         lines.append(f"{when}　使用料の{percent}%")
     return lines

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.selectors import service_status
+from yoyaku.facilities import policies
 from yoyaku.facilities.models import Facility, Purpose, ReductionCategory, Slot, Unit
 from yoyaku.facilities.selectors import (
     UnitFamily,
@@ -264,11 +265,23 @@ def capacity_problems(
     return capacity.problems(request, family=family, exclude=exclude)
 
 
+@dataclass(frozen=True)
+class BookingTerms:
+    """What a person is told before booking: the window, the facility's limits, the fees."""
+
+    facility: Facility
+    opens: dt.date
+    closes: dt.date
+    tiers: list[policies.CancellationTier]
+
+
+def booking_terms(unit: Unit, use_date: dt.date) -> BookingTerms:
+    opens, closes = booking_window(unit.facility, use_date)
+    return BookingTerms(
+        facility=unit.facility, opens=opens, closes=closes, tiers=unit.facility.tiers()
+    )
+
+
 def cancellation_percent(facility: Facility, use_date: dt.date, today: dt.date) -> int:
     """The cancellation fee tier that applies ``days_before`` the use date (0 when no tiers)."""
-    days_before = (use_date - today).days
-    tiers = sorted(facility.cancellation_tiers or [], key=lambda t: -int(t["days_before"]))
-    for tier in tiers:
-        if days_before >= int(tier["days_before"]):
-            return int(tier["percent"])
-    return int(tiers[-1]["percent"]) if tiers else 0
+    return policies.cancellation_percent(facility.cancellation_tiers, (use_date - today).days)

@@ -10,7 +10,6 @@ audit row); every page that shows a registrant's name or phone writes ``reservat
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from django.contrib.messages import info, success
@@ -233,9 +232,7 @@ def _detail_page(
             # Used / no-show are recorded on or after the day of use, never before it.
             "can_mark": held in booking.TRANSITIONS["mark_used"] and reservation.use_date <= today,
             "can_print": permit.permit_available(reservation),
-            "tiers": sorted(
-                facility.cancellation_tiers or [], key=lambda t: -int(t["days_before"])
-            ),
+            "tiers": facility.tiers(),
             "error": error,
             "form_for": form_for,
             "reason": reason,
@@ -368,14 +365,6 @@ def _full_unit(unit: Unit) -> Unit:
     )
 
 
-def _terms(unit: Unit, use_date: dt.date) -> dict:
-    """What the caller is told before booking: the window, the limits, the cancellation fees."""
-    facility = unit.facility
-    opens, closes = rules.booking_window(facility, use_date)
-    tiers = sorted(facility.cancellation_tiers or [], key=lambda t: -int(t["days_before"]))
-    return {"opens": opens, "closes": closes, "tiers": tiers, "facility": facility}
-
-
 @staff_required(Perm.RESERVATIONS)
 @require_http_methods(["GET", "POST"])
 def reservation_proxy(request: HttpRequest) -> HttpResponse:
@@ -422,7 +411,7 @@ def reservation_proxy(request: HttpRequest) -> HttpResponse:
         form=form,
         channel_form=channel_form,
         registrant_problem=rules.registrant_problem(registrant, today=clock.today()),
-        terms=_terms(unit, use_date),
+        terms=rules.booking_terms(unit, use_date),
     )
     if request.method != "POST":
         return render(request, "staff/reservation_proxy.html", context)
