@@ -16,7 +16,7 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
 from yoyaku.facilities.models import Unit
-from yoyaku.reservations import booking, rules
+from yoyaku.reservations import booking, rules, states
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations.forms import BookingForm
 from yoyaku.reservations.models import Reservation
@@ -148,7 +148,8 @@ def reservation_detail(
             "reservation": reservation,
             "cancel_percent": percent,
             "cancel_fee": fee,
-            "changeable": reservation.holds_capacity and reservation.use_date >= clock.today(),
+            "changeable": states.allows(reservation, "change"),
+            "can_cancel": states.allows(reservation, "cancel"),
             "night_choices": range(1, facility.max_nights + 1),
             "terms": rules.booking_terms(reservation.unit, reservation.use_date),
         },

@@ -30,6 +30,7 @@ from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
 from yoyaku.reservations import capacity, fees, rules
+from yoyaku.reservations import states as reservation_states
 from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
 from yoyaku.reservations.models import Occupancy, Reservation, UnitBlock
 
@@ -689,24 +690,22 @@ def _full_notices(lottery: LotteryRound) -> None:
 @transaction.atomic
 def lottery_confirm_win(*, reservation: Reservation, by: User) -> Reservation:
     """当選の確認: the winner takes the reservation before the deadline."""
-    # Lock the reservation row only: PostgreSQL refuses FOR UPDATE across the nullable join to
-    # the lottery choice, and the round is only read.
-    reservation = Reservation.objects.select_for_update().get(pk=reservation.pk)
-    if reservation.status != Reservation.Status.AWAITING_CONFIRMATION:
-        raise DomainError("reservation_wrong_state", status=reservation.get_status_display())
+    # Locks the reservation row only (PostgreSQL refuses FOR UPDATE across the nullable join to
+    # the lottery choice); the round is only read.
+    reservation = reservation_states.lock(reservation, "confirm_win")
     lottery = LotteryRound.objects.get(applications__choices__reservation=reservation)
     if lottery.confirm_deadline and clock.now() > lottery.confirm_deadline:
         raise DomainError("lottery_confirm_deadline_passed")
-    reservation.status = Reservation.Status.CONFIRMED
-    reservation.decided_at = clock.now()
-    reservation.save(update_fields=["status", "decided_at"])
-    audit_record(
-        action="reservation.lottery_confirm",
-        actor=by,
-        municipality=reservation.municipality,
-        target=reservation,
+    return reservation_states.RESERVATION.move(
+        reservation,
+        "confirm_win",
+        audit={
+            "action": "reservation.lottery_confirm",
+            "actor": by,
+            "municipality": reservation.municipality,
+        },
+        decided_at=clock.now(),
     )
-    return reservation
 
 
 def hold_cancelled_win(reservation: Reservation) -> bool:

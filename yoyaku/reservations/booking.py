@@ -22,35 +22,18 @@ from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
-from yoyaku.reservations import capacity, fees, hooks, rules
+from yoyaku.reservations import capacity, fees, hooks, rules, states
 from yoyaku.reservations.models import Penalty, Reservation
 
 R = Reservation.Status
 
-TRANSITIONS: dict[str, set[str]] = {
-    "approve": {R.AWAITING_APPROVAL},
-    "reject": {R.AWAITING_APPROVAL},
-    "cancel": {R.AWAITING_CONFIRMATION, R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED},
-    "change": {R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED},
-    "mark_used": {R.CONFIRMED},
-    "mark_no_show": {R.CONFIRMED},
-}
 
 LATE_CANCELLATION_DAYS = 30
 NO_SHOW_DAYS = 60
 
 
 def _locked(reservation: Reservation, verb: str) -> Reservation:
-    fresh = (
-        Reservation.objects.select_for_update()
-        .select_related(
-            "unit__facility__municipality", "registrant__municipality", "registrant__user"
-        )
-        .get(pk=reservation.pk)
-    )
-    if fresh.status not in TRANSITIONS[verb]:
-        raise DomainError("reservation_wrong_state", status=fresh.get_status_display())
-    return fresh
+    return states.lock(reservation, verb)
 
 
 def _quote(request: rules.BookingRequest, *, exclude: Reservation | None = None) -> fees.FeeQuote:
@@ -195,16 +178,16 @@ def reservation_mail_context(reservation: Reservation) -> dict[str, Any]:
 @transaction.atomic
 def reservation_approve(*, reservation: Reservation, by: User) -> Reservation:
     """予約の許可 (Ukiha art. 9.2)."""
-    reservation = _locked(reservation, "approve")
-    reservation.status = R.CONFIRMED
-    reservation.decided_at = clock.now()
-    reservation.decided_by = by
-    reservation.save(update_fields=["status", "decided_at", "decided_by"])
-    audit_record(
-        action="reservation.approve",
-        actor=by,
-        municipality=reservation.municipality,
-        target=reservation,
+    reservation = states.RESERVATION.transition(
+        reservation,
+        "approve",
+        audit={
+            "action": "reservation.approve",
+            "actor": by,
+            "municipality": reservation.municipality,
+        },
+        decided_at=clock.now(),
+        decided_by=by,
     )
     _notify(reservation, "reservation_approved")
     return reservation
@@ -214,19 +197,19 @@ def reservation_approve(*, reservation: Reservation, by: User) -> Reservation:
 def reservation_reject(*, reservation: Reservation, by: User, reason: str) -> Reservation:
     if not reason.strip():
         raise DomainError("reason_required")
-    reservation = _locked(reservation, "reject")
-    reservation.status = R.REJECTED
-    reservation.decided_at = clock.now()
-    reservation.decided_by = by
-    reservation.decision_reason = reason.strip()
-    reservation.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
-    capacity.release(reservation)
-    audit_record(
-        action="reservation.reject",
-        actor=by,
-        municipality=reservation.municipality,
-        target=reservation,
+    reservation = states.RESERVATION.transition(
+        reservation,
+        "reject",
+        audit={
+            "action": "reservation.reject",
+            "actor": by,
+            "municipality": reservation.municipality,
+        },
+        decided_at=clock.now(),
+        decided_by=by,
+        decision_reason=reason.strip(),
     )
+    capacity.release(reservation)
     _notify(reservation, "reservation_rejected", reason=reason.strip())
     return reservation
 
@@ -240,15 +223,25 @@ def cancellation_terms(
     return percent, reservation.fee_total * percent // 100
 
 
-def _release(reservation: Reservation, *, by: User | None, reason: str, fee: int) -> None:
+def _release(
+    reservation: Reservation,
+    *,
+    by: User | None,
+    reason: str,
+    fee: int,
+    audit: dict[str, Any] | None,
+    verb: str = "cancel",
+) -> None:
     """Mark cancelled and give the capacity back (inside the caller's transaction)."""
-    reservation.status = R.CANCELLED
-    reservation.cancelled_at = clock.now()
-    reservation.cancelled_by = by
-    reservation.cancel_reason = reason
-    reservation.cancellation_fee = fee
-    fields = ["status", "cancelled_at", "cancelled_by", "cancel_reason", "cancellation_fee"]
-    reservation.save(update_fields=fields)
+    states.RESERVATION.move(
+        reservation,
+        verb,
+        audit=audit,
+        cancelled_at=clock.now(),
+        cancelled_by=by,
+        cancel_reason=reason,
+        cancellation_fee=fee,
+    )
     hooks.release_capacity(reservation)
 
 
@@ -262,12 +255,21 @@ def reservation_cancel(
     """
     reservation = _locked(reservation, "cancel")
     today = clock.today()
-    if reservation.use_date < today:
-        raise DomainError("change_after_start")
     if by_staff and not reason.strip():
         raise DomainError("reason_required")
     percent, fee = (0, 0) if by_staff else cancellation_terms(reservation, today=today)
-    _release(reservation, by=by, reason=reason.strip(), fee=fee)
+    _release(
+        reservation,
+        by=by,
+        reason=reason.strip(),
+        fee=fee,
+        audit={
+            "action": "reservation.cancel",
+            "actor": by,
+            "municipality": reservation.municipality,
+            "data": {"by_staff": by_staff, "percent": percent, "fee": fee},
+        },
+    )
     if percent > 0:
         Penalty.objects.create(
             registrant=reservation.registrant,
@@ -276,13 +278,6 @@ def reservation_cancel(
             starts_on=today,
             ends_on=today + dt.timedelta(days=LATE_CANCELLATION_DAYS),
         )
-    audit_record(
-        action="reservation.cancel",
-        actor=by,
-        municipality=reservation.municipality,
-        target=reservation,
-        data={"by_staff": by_staff, "percent": percent, "fee": fee},
-    )
     _notify(
         reservation,
         "reservation_cancelled",
@@ -329,8 +324,6 @@ def _change(
     reservation: Reservation, by: User, action: str, **changes: Any
 ) -> tuple[Reservation, int]:
     reservation = _locked(reservation, "change")
-    if reservation.use_date < clock.today():
-        raise DomainError("change_after_start")
     if all(getattr(reservation, k) == v for k, v in changes.items()):
         raise DomainError("nothing_to_change")
     request = _request_of(reservation, **changes)
@@ -411,27 +404,26 @@ def reservation_change_party(
 @transaction.atomic
 def reservation_mark_used(*, reservation: Reservation, by: User) -> Reservation:
     reservation = _locked(reservation, "mark_used")
-    if reservation.use_date > clock.today():
-        raise DomainError("not_yet_used")
-    reservation.status = R.USED
-    reservation.save(update_fields=["status"])
-    audit_record(
-        action="reservation.used",
-        actor=by,
-        municipality=reservation.municipality,
-        target=reservation,
+    return states.RESERVATION.move(
+        reservation,
+        "mark_used",
+        audit={"action": "reservation.used", "actor": by, "municipality": reservation.municipality},
     )
-    return reservation
 
 
 @transaction.atomic
 def reservation_mark_no_show(*, reservation: Reservation, by: User) -> Reservation:
     """無断不使用: the capacity stays used; new bookings are blocked for 60 days."""
     reservation = _locked(reservation, "mark_no_show")
-    if reservation.use_date > clock.today():
-        raise DomainError("not_yet_used")
-    reservation.status = R.NO_SHOW
-    reservation.save(update_fields=["status"])
+    states.RESERVATION.move(
+        reservation,
+        "mark_no_show",
+        audit={
+            "action": "reservation.no_show",
+            "actor": by,
+            "municipality": reservation.municipality,
+        },
+    )
     today = clock.today()
     Penalty.objects.create(
         registrant=reservation.registrant,
@@ -439,12 +431,6 @@ def reservation_mark_no_show(*, reservation: Reservation, by: User) -> Reservati
         reason=Penalty.Reason.NO_SHOW,
         starts_on=today,
         ends_on=today + dt.timedelta(days=NO_SHOW_DAYS),
-    )
-    audit_record(
-        action="reservation.no_show",
-        actor=by,
-        municipality=reservation.municipality,
-        target=reservation,
     )
     return reservation
 
@@ -481,13 +467,17 @@ def reservations_cancel_for_registrant(
     ):
         with transaction.atomic():
             locked = _locked(reservation, "cancel")
-            _release(locked, by=by, reason=reason, fee=0)
-            audit_record(
-                action="reservation.cancel",
-                actor=by,
-                municipality=locked.municipality,
-                target=locked,
-                data={"by_staff": True, "registration_ended": True},
+            _release(
+                locked,
+                by=by,
+                reason=reason,
+                fee=0,
+                audit={
+                    "action": "reservation.cancel",
+                    "actor": by,
+                    "municipality": locked.municipality,
+                    "data": {"by_staff": True, "registration_ended": True},
+                },
             )
         count += 1
     return count
@@ -522,14 +512,14 @@ def reservation_change_preview(
 @transaction.atomic
 def reservations_cancel_expired_win(*, reservation: Reservation) -> Reservation:
     """A lottery win not confirmed by the round's deadline is cancelled, free of charge."""
-    reservation = _locked(reservation, "cancel")
-    if reservation.status != R.AWAITING_CONFIRMATION:
-        raise DomainError("reservation_wrong_state", status=reservation.get_status_display())
-    _release(reservation, by=None, reason="確認期限切れ", fee=0)
-    audit_record(
-        action="reservation.lottery_expire",
-        municipality=reservation.municipality,
-        target=reservation,
+    reservation = _locked(reservation, "expire_win")
+    _release(
+        reservation,
+        by=None,
+        reason="確認期限切れ",
+        fee=0,
+        verb="expire_win",
+        audit={"action": "reservation.lottery_expire", "municipality": reservation.municipality},
     )
     _notify(
         reservation,

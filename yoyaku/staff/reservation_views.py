@@ -26,7 +26,7 @@ from yoyaku.core.models import AuditLog
 from yoyaku.core.permissions import Perm, staff_facilities
 from yoyaku.core.services import audit_record
 from yoyaku.facilities.models import Unit
-from yoyaku.reservations import booking, permit, rules
+from yoyaku.reservations import booking, permit, rules, states
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations import services as capacity
 from yoyaku.reservations.forms import BookingForm
@@ -216,7 +216,6 @@ def _detail_page(
         # Facility staff lift only the stops that came from their own facilities.
         penalty.waivable = penalty.is_active and penalty.reservation.unit.facility_id in visible
         penalty.form_key = f"waive-{penalty.pk}"
-    held = reservation.status
     facility = reservation.unit.facility
     return render(
         request,
@@ -226,11 +225,11 @@ def _detail_page(
             "registrant": reservation.registrant,
             "history": _history(reservation),
             "penalties": penalties,
-            "can_approve": held in booking.TRANSITIONS["approve"],
-            "can_reject": held in booking.TRANSITIONS["reject"],
-            "can_cancel": held in booking.TRANSITIONS["cancel"] and reservation.use_date >= today,
+            "can_approve": states.allows(reservation, "approve", today=today),
+            "can_reject": states.allows(reservation, "reject", today=today),
+            "can_cancel": states.allows(reservation, "cancel", today=today),
             # Used / no-show are recorded on or after the day of use, never before it.
-            "can_mark": held in booking.TRANSITIONS["mark_used"] and reservation.use_date <= today,
+            "can_mark": states.allows(reservation, "mark_used", today=today),
             "can_print": permit.permit_available(reservation),
             "tiers": facility.tiers(),
             "error": error,

@@ -1,0 +1,70 @@
+"""The reservation lifecycle: one table, one helper, and pages that offer exactly its verbs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.reservations import helpers as h
+from yoyaku.core.errors import DomainError
+from yoyaku.core.models import AuditLog
+from yoyaku.reservations import booking, states
+from yoyaku.reservations.models import Reservation
+
+pytestmark = pytest.mark.django_db
+R = Reservation.Status
+STAY = dt.date(2026, 7, 10)
+
+
+def test_every_verb__names_its_sources_and_its_target():
+    table = states.RESERVATION.table
+    assert table["approve"] == (frozenset({R.AWAITING_APPROVAL}), R.CONFIRMED)
+    assert table["confirm_win"] == (frozenset({R.AWAITING_CONFIRMATION}), R.CONFIRMED)
+    assert table["cancel"][1] == R.CANCELLED
+    assert set(table["cancel"][0]) == set(Reservation.HOLDS_CAPACITY)
+    assert table["change"][1] is None  # a change keeps the state
+
+
+def test_a_refused_verb__changes_nothing_and_writes_no_audit_row(minato):
+    _facility, room_type = h.resort(minato)
+    person = h.registrant(minato)
+    stay = h.book_stay(person, room_type, STAY)
+    rows = AuditLog.objects.count()
+    with pytest.raises(DomainError) as caught:
+        booking.reservation_approve(reservation=stay, by=person.user)
+    assert caught.value.code == "reservation_wrong_state"
+    stay.refresh_from_db()
+    assert stay.status == R.CONFIRMED
+    assert AuditLog.objects.count() == rows
+
+
+def test_a_lottery_win_awaiting_confirmation__may_be_cancelled_but_not_changed(minato):
+    _facility, room_type = h.resort(minato)
+    stay = h.book_stay(h.registrant(minato), room_type, STAY)
+    Reservation.objects.filter(pk=stay.pk).update(status=R.AWAITING_CONFIRMATION)
+    stay.refresh_from_db()
+    assert states.allows(stay, "cancel")
+    assert not states.allows(stay, "change")
+    with pytest.raises(DomainError):
+        booking.reservation_change_nights(reservation=stay, nights=1, by=stay.registrant.user)
+
+
+def test_the_detail_page__offers_the_change_exactly_when_the_service_accepts_it(client, minato):
+    _facility, room_type = h.resort(minato)
+    person = h.registrant(minato)
+    stay = h.book_stay(person, room_type, STAY)
+    Reservation.objects.filter(pk=stay.pk).update(status=R.AWAITING_CONFIRMATION)
+    client.force_login(person.user)
+    page = client.get(f"/minato/reservations/{stay.pk}/").content.decode()
+    assert "宿泊数の変更" not in page
+    assert "取消の手続きへ" in page
+
+
+def test_after_the_day_of_use__neither_change_nor_cancel_is_offered(minato, travel):
+    _facility, room_type = h.resort(minato)
+    stay = h.book_stay(h.registrant(minato), room_type, STAY)
+    travel(dt.datetime(2026, 7, 20, 10, 0))
+    assert not states.allows(stay, "change")
+    assert not states.allows(stay, "cancel")
+    assert states.allows(stay, "mark_used")

@@ -1,0 +1,70 @@
+"""The reservation's lifecycle: every verb, the states it starts from, the state it leads to.
+
+    book ─┬─> 当選・確認待ち ── confirm_win ──> 予約確定 ── mark_used ──> 使用済み
+          ├─> 審査中 ── approve ──> 予約確定          └── mark_no_show ─> 無断不使用
+          │        └── reject ──> 不許可
+          ├─> 支払待ち (online payment confirms it)
+          └─> 予約確定
+    cancel: from any state that holds capacity ──> 取消
+    change: nights / party of a booking that holds capacity, the state kept
+
+Besides the state, some verbs depend on the date: a reservation is cancelled or changed until
+its day of use, and marked used / no-show from that day on. :func:`allows` answers both for the
+pages, with exactly the rules the services apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
+from yoyaku.core.lifecycle import Lifecycle, table
+from yoyaku.reservations.models import Reservation
+
+R = Reservation.Status
+HOLDING = (R.AWAITING_CONFIRMATION, R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED)
+
+RESERVATION: Lifecycle[Reservation] = Lifecycle(
+    model=Reservation,
+    table=table(
+        approve=([R.AWAITING_APPROVAL], R.CONFIRMED),
+        reject=([R.AWAITING_APPROVAL], R.REJECTED),
+        confirm_win=([R.AWAITING_CONFIRMATION], R.CONFIRMED),
+        expire_win=([R.AWAITING_CONFIRMATION], R.CANCELLED),
+        cancel=(HOLDING, R.CANCELLED),
+        change=([R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED], None),
+        mark_used=([R.CONFIRMED], R.USED),
+        mark_no_show=([R.CONFIRMED], R.NO_SHOW),
+    ),
+    wrong_state="reservation_wrong_state",
+    select_related=("unit__facility__municipality", "registrant__municipality", "registrant__user"),
+)
+
+# Verbs allowed only until the day of use, and only from it on.
+UNTIL_USE = {"cancel", "change"}
+FROM_USE = {"mark_used", "mark_no_show"}
+
+
+def date_refusal(reservation: Reservation, verb: str, today: dt.date) -> DomainError | None:
+    if verb in UNTIL_USE and reservation.use_date < today:
+        return DomainError("change_after_start")
+    if verb in FROM_USE and reservation.use_date > today:
+        return DomainError("not_yet_used")
+    return None
+
+
+def allows(reservation: Reservation, verb: str, *, today: dt.date | None = None) -> bool:
+    """Whether the service would accept ``verb`` now (state and date)."""
+    if not RESERVATION.allows(reservation, verb):
+        return False
+    return date_refusal(reservation, verb, today or clock.today()) is None
+
+
+def lock(reservation: Reservation, verb: str) -> Reservation:
+    """The reservation locked, refused unless ``verb`` applies to its state and date."""
+    fresh = RESERVATION.lock(reservation, verb)
+    refusal = date_refusal(fresh, verb, clock.today())
+    if refusal is not None:
+        raise refusal
+    return fresh
