@@ -68,3 +68,21 @@ def test_after_the_day_of_use__neither_change_nor_cancel_is_offered(minato, trav
     assert not states.allows(stay, "change")
     assert not states.allows(stay, "cancel")
     assert states.allows(stay, "mark_used")
+
+
+def test_penalty__the_database_refuses_a_waived_stop_without_its_time(minato):
+    from django.db import IntegrityError, transaction
+
+    from yoyaku.reservations.models import Penalty
+
+    _facility, room_type = h.resort(minato)
+    stay = h.book_stay(h.registrant(minato), room_type, STAY)
+    penalty = Penalty.objects.create(
+        registrant=stay.registrant,
+        reservation=stay,
+        reason=Penalty.Reason.NO_SHOW,
+        starts_on=STAY,
+        ends_on=STAY + dt.timedelta(days=60),
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Penalty.objects.filter(pk=penalty.pk).update(status=Penalty.Status.WAIVED)

@@ -440,21 +440,20 @@ def penalty_waive(*, penalty: Penalty, by: User, reason: str) -> Penalty:
     """Staff lift a booking stop, e.g. after a weather warning made the cancellation late."""
     if not reason.strip():
         raise DomainError("reason_required")
-    penalty = Penalty.objects.select_for_update().select_related("registrant").get(pk=penalty.pk)
-    if penalty.waived_at is not None:
-        raise DomainError("penalty_already_waived")
-    penalty.waived_at = clock.now()
-    penalty.waived_by = by
-    penalty.waive_reason = reason.strip()
-    penalty.save(update_fields=["waived_at", "waived_by", "waive_reason"])
-    audit_record(
-        action="penalty.waive",
-        actor=by,
-        municipality=penalty.registrant.municipality,
-        target=penalty,
-        data={"reason": penalty.waive_reason},
+    penalty = states.PENALTY.lock(penalty, "waive")
+    return states.PENALTY.move(
+        penalty,
+        "waive",
+        audit={
+            "action": "penalty.waive",
+            "actor": by,
+            "municipality": penalty.registrant.municipality,
+            "data": {"reason": reason.strip()},
+        },
+        waived_at=clock.now(),
+        waived_by=by,
+        waive_reason=reason.strip(),
     )
-    return penalty
 
 
 def reservations_cancel_for_registrant(

@@ -169,11 +169,17 @@ class Penalty(models.Model):
         LATE_CANCELLATION = "late_cancellation", _("直前の取消")
         NO_SHOW = "no_show", _("無断不使用")
 
+    class Status(models.TextChoices):
+        # A stop ends by itself after ``ends_on``; staff may lift it earlier (waive).
+        ACTIVE = "active", _("有効")
+        WAIVED = "waived", _("解除")
+
     registrant = models.ForeignKey(Registrant, on_delete=models.CASCADE, related_name="penalties")
     reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="penalties")
     reason = models.CharField(max_length=20, choices=Reason.choices)
     starts_on = models.DateField()
     ends_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     waived_at = models.DateTimeField(null=True, blank=True)
     waived_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -182,6 +188,13 @@ class Penalty(models.Model):
 
     class Meta:
         ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="waived") & Q(waived_at__isnull=False))
+                | (Q(status="active") & Q(waived_at__isnull=True)),
+                name="penalty_waived_has_time",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.registrant} {self.reason} {self.starts_on}–{self.ends_on}"

@@ -83,7 +83,10 @@ def booking_window(facility: Facility, use_date: dt.date) -> tuple[dt.date, dt.d
 def active_penalty(registrant: Registrant, today: dt.date) -> Penalty | None:
     return (
         Penalty.objects.filter(
-            registrant=registrant, starts_on__lte=today, ends_on__gte=today, waived_at__isnull=True
+            registrant=registrant,
+            starts_on__lte=today,
+            ends_on__gte=today,
+            status=Penalty.Status.ACTIVE,
         )
         .order_by("-ends_on")
         .first()

@@ -20,7 +20,7 @@ import datetime as dt
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.lifecycle import Lifecycle, table
-from yoyaku.reservations.models import Reservation
+from yoyaku.reservations.models import Penalty, Reservation
 
 R = Reservation.Status
 HOLDING = (R.AWAITING_CONFIRMATION, R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED)
@@ -68,3 +68,14 @@ def lock(reservation: Reservation, verb: str) -> Reservation:
     if refusal is not None:
         raise refusal
     return fresh
+
+
+P = Penalty.Status
+
+# 予約停止 (a booking stop after a late cancellation or a no-show): staff may lift it once.
+PENALTY: Lifecycle[Penalty] = Lifecycle(
+    model=Penalty,
+    table=table(waive=([P.ACTIVE], P.WAIVED)),
+    wrong_state="penalty_already_waived",
+    select_related=("registrant__municipality",),
+)

@@ -212,7 +212,7 @@ def _detail_page(
         .order_by("-starts_on", "-id")
     )
     for penalty in penalties:
-        penalty.is_active = penalty.waived_at is None and penalty.ends_on >= today
+        penalty.is_active = states.PENALTY.allows(penalty, "waive") and penalty.ends_on >= today
         # Facility staff lift only the stops that came from their own facilities.
         penalty.waivable = penalty.is_active and penalty.reservation.unit.facility_id in visible
         penalty.form_key = f"waive-{penalty.pk}"
@@ -310,7 +310,7 @@ def penalty_waive(request: HttpRequest, reservation_id: int, penalty_id: int) ->
     )
     if penalty is None:
         raise Http404(_("指定された予約の停止は見つかりません。"))
-    if penalty.waived_at is not None:
+    if not states.PENALTY.allows(penalty, "waive"):
         info(request, _("この予約の停止はすでに解除されています。"))
         return redirect("staff:reservation_detail", reservation.pk)
     reason = request.POST.get("reason", "")
