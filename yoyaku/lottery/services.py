@@ -31,6 +31,7 @@ from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
 from yoyaku.reservations import capacity, fees, rules
 from yoyaku.reservations import states as reservation_states
+from yoyaku.reservations.booking import reservations_cancel_expired_win
 from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
 from yoyaku.reservations.models import Occupancy, Reservation, UnitBlock
 
@@ -243,7 +244,9 @@ def lottery_withdraw(*, application: LotteryApplication, by: User) -> LotteryApp
     return application
 
 
-def lottery_withdraw_for_registrant(*, registrant: Registrant, by: User | None) -> int:
+def lottery_withdraw_for_registrant(
+    *, registrant: Registrant, by: User | None, reason: str = ""
+) -> int:
     """The registration ended: its applications not yet drawn leave every round."""
     applications = LotteryApplication.objects.filter(registrant=registrant, status=A.SUBMITTED)
     count = 0
@@ -742,8 +745,6 @@ def hold_released_capacity(
 
 def lottery_expire_unconfirmed(*, now: dt.datetime | None = None) -> int:
     """Wins not confirmed by the deadline are cancelled (their capacity held until release)."""
-    from yoyaku.reservations.booking import reservations_cancel_expired_win
-
     now = now or clock.now()
     due = Reservation.objects.filter(
         status=Reservation.Status.AWAITING_CONFIRMATION,

@@ -23,7 +23,7 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.models import Municipality, User
 from yoyaku.core.services import audit_record
 from yoyaku.notifications.services import email_template_queue
-from yoyaku.registrants import normalize
+from yoyaku.registrants import hooks, normalize
 from yoyaku.registrants.models import ChangeRequest, Registrant
 
 S = Registrant.Status
@@ -397,21 +397,17 @@ def _end(registrant: Registrant, status: str) -> None:
 def _cancel_everything(registrant: Registrant, *, by: User | None, reason: str) -> int:
     """Cancel the registrant's future reservations and lottery applications.
 
-    Reservations and lotteries register their cancellers here as they are built; the count of
-    what was cancelled goes into the audit row.
+    Reservations and lotteries register their end handlers in ``registrants.hooks``; the count
+    of what was cancelled goes into the audit row.
     """
-    from yoyaku.registrants.hooks import cancel_all_for_registrant
-
-    return cancel_all_for_registrant(registrant=registrant, by=by, reason=reason)
+    return hooks.cancel_all_for_registrant(registrant=registrant, by=by, reason=reason)
 
 
 @transaction.atomic
 def registration_deregister(*, registrant: Registrant) -> Registrant:
     """廃止 at the registrant's request (Ukiha art. 7); refused while obligations remain."""
-    from yoyaku.registrants.hooks import open_obligations
-
     registrant = _locked(registrant, "deregister")
-    obligations = open_obligations(registrant=registrant)
+    obligations = hooks.open_obligations(registrant=registrant)
     if obligations:
         raise DomainError("deregister_has_obligations", what="、".join(obligations))
     _end(registrant, S.DEREGISTERED)

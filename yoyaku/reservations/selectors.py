@@ -10,14 +10,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality
 from yoyaku.facilities import selectors as facility_selectors
 from yoyaku.facilities.models import Facility, Purpose, Slot, Unit
+from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import hooks
 from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
-from yoyaku.reservations.models import Occupancy
+from yoyaku.reservations.models import Occupancy, Reservation
 
 
 class Mark(enum.Enum):
@@ -209,3 +211,13 @@ def municipality_day(
         entry = by_facility.setdefault(unit.facility_id, FacilityDay(unit.facility, []))
         entry.units.append(grid[(unit.pk, day)])
     return list(by_facility.values())
+
+
+def registrant_obligations(*, registrant: Registrant) -> list[str]:
+    """What of this app keeps a registrant from deregistering (Japanese, for the message)."""
+    found = []
+    if Reservation.objects.filter(
+        registrant=registrant, status__in=Reservation.HOLDS_CAPACITY, use_date__gte=clock.today()
+    ).exists():
+        found.append(_("今後の予約"))
+    return found

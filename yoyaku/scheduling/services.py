@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
 from yoyaku.core import clock
+from yoyaku.lottery.services import lottery_draw_due
 from yoyaku.scheduling.models import ScheduledRun
 
 
@@ -73,8 +74,6 @@ def _once(job: str, day: dt.date, now: dt.datetime, task_path: str, *args) -> bo
 def _lottery_jobs(now: dt.datetime) -> list[str]:
     """Lotteries draw by themselves at their drawing time (once: the ScheduledRun key); the
     expiry of unconfirmed wins and the release of held capacity run every quarter hour."""
-    from yoyaku.lottery.services import lottery_draw_due
-
     enqueued = []
     for round_id in lottery_draw_due(now=now):
         name = f"lottery.draw.{round_id}"

@@ -7,6 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from yoyaku.core import clock
 from yoyaku.core.services import sanitize_notice_html
 
 register = template.Library()
@@ -51,8 +52,6 @@ def jmonth(day: dt.date) -> str:
 def jdatetime(moment: dt.datetime) -> str:
     if not moment:
         return ""
-    from yoyaku.core import clock
-
     local = clock.local(moment)
     return f"{jdate(local.date())} {local.hour}:{local.minute:02d}"
 
