@@ -17,7 +17,7 @@ from tests import factories as f
 from tests.reservations.helpers import hall, registrant, resort
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import Notice
+from yoyaku.core.models import AuditLog, Notice
 from yoyaku.lottery import algorithm, services
 from yoyaku.lottery.models import LotteryApplication, LotteryRound
 from yoyaku.reservations.models import Occupancy, Reservation, UnitBlock
@@ -189,6 +189,19 @@ class TestDrawing:
         with pytest.raises(DomainError) as again:
             services.lottery_draw(lottery=lottery)
         assert again.value.code == "lottery_already_drawn"
+
+    def test_the_drawing_leaves_an_audit_row_for_every_application_it_moves(
+        self, resort_round, minato, travel
+    ):
+        lottery, room_type = resort_round
+        fill(lottery, room_type, minato, people=6)
+        travel(dt.datetime(2026, 6, 25, 10, 0))
+        services.lottery_draw(lottery=lottery)
+        for application in LotteryApplication.objects.filter(round=lottery):
+            rows = AuditLog.objects.filter(
+                target_type="lottery.lotteryapplication", target_id=str(application.pk)
+            ).values_list("action", flat=True)
+            assert f"lottery.{'win' if application.status == 'won' else 'lose'}" in rows
 
     def test_verify_command_and_standalone_script_reproduce_the_results(
         self, resort_round, minato, travel, tmp_path

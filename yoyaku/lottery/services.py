@@ -21,10 +21,10 @@ from django.db import transaction
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import Municipality, Notice, User
-from yoyaku.core.services import audit_record
+from yoyaku.core.services import audit_record, audit_record_many
 from yoyaku.facilities.models import Slot, Unit
 from yoyaku.facilities.selectors import UnitFamily
-from yoyaku.lottery import algorithm
+from yoyaku.lottery import algorithm, states
 from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRound
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
@@ -202,68 +202,62 @@ def lottery_apply(
 def lottery_change(
     *, application: LotteryApplication, choices: list[ChoiceRequest], by: User
 ) -> LotteryApplication:
-    application = (
-        LotteryApplication.objects.select_for_update()
-        .select_related("round", "registrant__municipality")
-        .get(pk=application.pk)
-    )
-    if application.status != A.SUBMITTED:
-        raise DomainError("lottery_not_open")
+    application = states.APPLICATION.lock(application, "change")
     _check_applicant(application.round, application.registrant)
     _check_choices(application.round, application.registrant, choices)
     _save_choices(application, choices)
-    application.updated_at = clock.now()
-    application.save(update_fields=["updated_at"])
-    audit_record(
-        action="lottery.change",
-        actor=by,
-        municipality=application.round.municipality,
-        target=application,
+    return states.APPLICATION.move(
+        application,
+        "change",
+        updated_at=clock.now(),
+        audit={
+            "action": "lottery.change",
+            "actor": by,
+            "municipality": application.round.municipality,
+        },
     )
-    return application
 
 
 @transaction.atomic
 def lottery_withdraw(*, application: LotteryApplication, by: User) -> LotteryApplication:
-    application = (
-        LotteryApplication.objects.select_for_update()
-        .select_related("round")
-        .get(pk=application.pk)
-    )
-    if application.status != A.SUBMITTED or phase(application.round) != "open":
+    application = states.APPLICATION.lock(application, "withdraw")
+    if phase(application.round) != "open":
         raise DomainError("lottery_not_open")
-    application.status = A.WITHDRAWN
-    application.updated_at = clock.now()
-    application.save(update_fields=["status", "updated_at"])
-    audit_record(
-        action="lottery.withdraw",
-        actor=by,
-        municipality=application.round.municipality,
-        target=application,
+    return states.APPLICATION.move(
+        application,
+        "withdraw",
+        updated_at=clock.now(),
+        audit={
+            "action": "lottery.withdraw",
+            "actor": by,
+            "municipality": application.round.municipality,
+        },
     )
-    return application
 
 
 def lottery_withdraw_for_registrant(
     *, registrant: Registrant, by: User | None, reason: str = ""
 ) -> int:
     """The registration ended: its applications not yet drawn leave every round."""
-    applications = LotteryApplication.objects.filter(registrant=registrant, status=A.SUBMITTED)
     count = 0
-    for application in applications.select_related("round"):
+    for application in LotteryApplication.objects.filter(registrant=registrant, status=A.SUBMITTED):
         with transaction.atomic():
-            updated = LotteryApplication.objects.filter(
-                pk=application.pk, status=A.SUBMITTED
-            ).update(status=A.WITHDRAWN, updated_at=clock.now())
-            if updated:
-                audit_record(
-                    action="lottery.withdraw",
-                    actor=by,
-                    municipality=application.round.municipality,
-                    target=application,
-                    data={"registration_ended": True},
-                )
-        count += updated
+            try:
+                application = states.APPLICATION.lock(application, "withdraw")
+            except DomainError:  # drawn or withdrawn meanwhile
+                continue
+            states.APPLICATION.move(
+                application,
+                "withdraw",
+                updated_at=clock.now(),
+                audit={
+                    "action": "lottery.withdraw",
+                    "actor": by,
+                    "municipality": application.round.municipality,
+                    "data": {"registration_ended": True},
+                },
+            )
+        count += 1
     return count
 
 
@@ -481,7 +475,7 @@ def lottery_draw(
         result = algorithm.draw(
             data.applications, data.capacity, seed, lottery.max_wins_per_registrant
         )
-        _write_results(lottery, data, result, fail_after=fail_after)
+        _write_results(lottery, data, result, by=by, fail_after=fail_after)
         lottery.status = LotteryRound.Status.DRAWN
         lottery.drawn_at = clock.now()
         lottery.published = algorithm.published_document(
@@ -517,11 +511,32 @@ def _chunks(items: list, size: int = 500):
 
 
 def _write_results(
-    lottery: LotteryRound, data: _Input, result: algorithm.Result, *, fail_after: int | None
+    lottery: LotteryRound,
+    data: _Input,
+    result: algorithm.Result,
+    *,
+    by: User | None,
+    fail_after: int | None,
 ) -> None:
     """Statuses in a handful of UPDATEs, the winners' reservations, slots and occupancy in
-    bulk: a round of 100,000 applications must not cost a query per applicant."""
+    bulk: a round of 100,000 applications must not cost a query per applicant. This is the
+    lottery application's documented bulk path (``lottery.states``): every application moved
+    gets its own audit row, written in bulk too."""
     now = clock.now()
+    won_ids = {data.by_pseudonym[p][0] for p, rank in result.wins.items() if rank}
+    all_ids = sorted(a for a, _r in data.by_pseudonym.values())
+    for action, ids in (
+        ("lottery.win", [a for a in all_ids if a in won_ids]),
+        ("lottery.lose", [a for a in all_ids if a not in won_ids]),
+    ):
+        audit_record_many(
+            action=action,
+            actor=by,
+            municipality=lottery.municipality,
+            target_type=LotteryApplication._meta.label_lower,
+            target_ids=ids,
+            data={"round": lottery.pk},
+        )
     LotteryApplication.objects.filter(round=lottery, status=A.SUBMITTED).update(
         status=A.LOST, won_rank=None, updated_at=now
     )

@@ -23,21 +23,14 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.models import Municipality, User
 from yoyaku.core.services import audit_record
 from yoyaku.notifications.services import email_template_queue
-from yoyaku.registrants import hooks, normalize
-from yoyaku.registrants.models import ChangeRequest, Registrant
+from yoyaku.registrants import hooks, normalize, states
+from yoyaku.registrants.models import ChangeRequest, ReductionGrant, Registrant
 
 S = Registrant.Status
 
-TRANSITIONS: dict[str, set[str]] = {
-    "approve": {S.APPLIED, S.INFO_REQUESTED},
-    "reject": {S.APPLIED, S.INFO_REQUESTED, S.ACTIVE},
-    "request_info": {S.APPLIED, S.INFO_REQUESTED, S.ACTIVE},
-    "reply": {S.INFO_REQUESTED},
-    "merge": {S.APPLIED, S.INFO_REQUESTED},
-    "deregister": {S.APPLIED, S.INFO_REQUESTED, S.ACTIVE, S.EXPIRED},
-    "delete": {S.APPLIED, S.INFO_REQUESTED, S.ACTIVE, S.EXPIRED, S.DEREGISTERED, S.REJECTED},
-    "expire": {S.ACTIVE},
-    "change_details": {S.APPLIED, S.INFO_REQUESTED, S.ACTIVE},
+# The verbs and the states they start from (for the console's buttons): ``states.REGISTRANT``.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    verb: sources for verb, (sources, _target) in states.REGISTRANT.table.items()
 }
 
 # Changing these may change who is eligible (在住・在勤): staff review them.
@@ -59,14 +52,7 @@ ANONYMOUS = "（匿名化済み）"
 
 
 def _locked(registrant: Registrant, verb: str) -> Registrant:
-    fresh = (
-        Registrant.objects.select_for_update()
-        .select_related("municipality", "user")
-        .get(pk=registrant.pk)
-    )
-    if fresh.status not in TRANSITIONS[verb]:
-        raise DomainError("registrant_wrong_state", status=fresh.get_status_display())
-    return fresh
+    return states.REGISTRANT.lock(registrant, verb)
 
 
 def _valid_until(start: dt.date, years: int) -> dt.date:
@@ -740,8 +726,6 @@ def anonymize_ended(*, now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def reduction_request(*, registrant: Registrant, category, proof: Proof | None = None):
     """減免の申請: the registrant asks for a reduction category, with the proof it needs."""
-    from yoyaku.registrants.models import ReductionGrant
-
     if category.municipality_id != registrant.municipality_id:
         raise DomainError("reduction_not_granted")
     if registrant.reduction_grants.filter(
@@ -778,28 +762,22 @@ def reduction_decide(
     *, grant, by: User, approve: bool, reason: str = "", valid_until: dt.date | None = None
 ):
     """Staff check the proof and approve (optionally until a date) or refuse with a reason."""
-    from yoyaku.registrants.models import ReductionGrant
-
-    grant = (
-        ReductionGrant.objects.select_for_update()
-        .select_related("registrant__municipality", "category")
-        .get(pk=grant.pk)
-    )
-    if grant.status != ReductionGrant.Status.PENDING:
-        raise DomainError("reduction_already_decided")
+    verb = "approve" if approve else "reject"
+    grant = states.REDUCTION_GRANT.lock(grant, verb)
     if not approve and not reason.strip():
         raise DomainError("reason_required")
-    grant.status = ReductionGrant.Status.APPROVED if approve else ReductionGrant.Status.REJECTED
-    grant.decided_at = clock.now()
-    grant.decided_by = by
-    grant.reason = reason.strip()
-    grant.valid_until = valid_until
-    grant.save(update_fields=["status", "decided_at", "decided_by", "reason", "valid_until"])
-    audit_record(
-        action="reduction.approve" if approve else "reduction.reject",
-        actor=by,
-        municipality=grant.registrant.municipality,
-        target=grant,
+    states.REDUCTION_GRANT.move(
+        grant,
+        verb,
+        decided_at=clock.now(),
+        decided_by=by,
+        reason=reason.strip(),
+        valid_until=valid_until,
+        audit={
+            "action": f"reduction.{verb}",
+            "actor": by,
+            "municipality": grant.registrant.municipality,
+        },
     )
     _notify(
         grant.registrant,
