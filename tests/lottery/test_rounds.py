@@ -495,3 +495,29 @@ def test_a_confirmed_winner_may_change_the_party_while_the_dates_are_still_held(
         reservation=win, by=win.registrant.user, children=1
     )
     assert changed.children == 1 and difference > 0
+
+
+def test_a_round_for_registered_groups_takes_groups_and_refuses_individuals(ukiha, travel):
+    """Eligibility of a round uses the same categories as booking: a group passes as 団体."""
+    from tests.registrants import builders
+
+    _, whole, *_ = hall(ukiha)
+    lottery = make_round(ukiha, [whole], eligible_categories=["group"])
+    admin = f.staff_user(ukiha, login_id="groups")
+    group = builders.active(
+        ukiha,
+        admin,
+        kind="group",
+        group_name="うきは卓球クラブ",
+        group_name_kana="ウキハタッキュウクラブ",
+        member_count=10,
+    )
+    person = registrant(ukiha)
+    travel(dt.datetime(2026, 6, 2, 9, 0))
+    choice = services.ChoiceRequest(
+        unit=whole, use_date=dt.date(2026, 8, 4), slots=[f.slot(whole, "am")], party_size=10
+    )
+    services.lottery_apply(lottery=lottery, registrant=group, choices=[choice], by=group.user)
+    with pytest.raises(DomainError) as refused:
+        services.lottery_apply(lottery=lottery, registrant=person, choices=[choice], by=person.user)
+    assert refused.value.code == "category_not_allowed"

@@ -143,8 +143,7 @@ def _check_applicant(lottery: LotteryRound, registrant: Registrant) -> None:
     problem = rules.registrant_problem(registrant, today=clock.today())
     if problem is not None:
         raise problem
-    allowed = lottery.eligible_categories or []
-    if allowed and registrant.category not in allowed:
+    if not registrant.is_eligible(lottery.eligible_categories):
         raise DomainError("category_not_allowed")
 
 

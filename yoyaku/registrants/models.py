@@ -139,6 +139,14 @@ class Registrant(models.Model):
     def is_ended(self) -> bool:
         return self.status in self.ENDED
 
+    def is_eligible(self, allowed: list[str] | None) -> bool:
+        """Whether a facility's or a round's list of allowed categories admits this person:
+        an empty list admits everyone; a registered group also passes as ``group``."""
+        if not allowed:
+            return True
+        keys = {self.category, "group"} if self.kind == self.Kind.GROUP else {self.category}
+        return bool(keys & set(allowed))
+
 
 class ChangeRequest(models.Model):
     """登録事項の変更 (Ukiha art. 6) that needs staff review: it affects eligibility."""

@@ -132,11 +132,8 @@ def check(
     problem = registrant_problem(registrant, today=today)
     if problem:
         problems.append(problem)
-    allowed = facility.allowed_categories or []
-    if allowed:
-        category = "group" if registrant.kind == Registrant.Kind.GROUP else registrant.category
-        if category not in allowed and registrant.category not in allowed:
-            problems.append(DomainError("category_not_allowed"))
+    if not registrant.is_eligible(facility.allowed_categories):
+        problems.append(DomainError("category_not_allowed"))
 
     opens, closes = booking_window(facility, request.use_date)
     if request.use_date < today:

@@ -373,7 +373,10 @@ class LotterySettingsForm(forms.Form):
         self.fields["units"].queryset = _units_of(
             Facility.objects.filter(municipality=municipality)
         )
-        self.fields["eligible_categories"].choices = Registrant.Category.choices
+        self.fields["eligible_categories"].choices = [
+            *Registrant.Category.choices,
+            ("group", _("登録団体")),
+        ]
 
     def unit_groups(self) -> list[tuple[object, list]]:
         """The unit check boxes grouped by facility: [(facility, [bound widget, …]), …]."""
