@@ -11,6 +11,7 @@ from django.core import mail
 from tests import factories as f
 from tests.registrants import builders
 from tests.staff.test_console import login as staff_login
+from yoyaku.core.models import AuditLog
 from yoyaku.registrants.models import ChangeRequest, Registrant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -158,6 +159,18 @@ def test_email_change_is_confirmed_by_a_link_sent_to_the_new_address(logged_in, 
     assert person.email == "new@example.jp"
     assert person.user.email == "new@example.jp"
     assert logged_in.get("/ukiha/mypage/email/forged-token/").status_code == 400
+
+
+def test_a_refused_address_change_sends_no_link_for_the_new_email_either(logged_in, person):
+    """The form is one change: when its review part is refused, the e-mail part is not done."""
+    logged_in.post("/ukiha/mypage/details/", _details(person, street="浮羽町朝田５８２"))
+    mail.outbox.clear()
+    response = logged_in.post(
+        "/ukiha/mypage/details/", _details(person, street="浮羽町１", email="new@example.jp")
+    )
+    assert "審査中の変更届があります" in response.content.decode()
+    assert mail.outbox == []
+    assert not AuditLog.objects.filter(action="registrant.email_change_request").exists()
 
 
 def test_deregistration_at_the_registrants_request(logged_in, person):

@@ -111,35 +111,28 @@ def details_change(request: HttpRequest, municipality: str) -> HttpResponse:
         }
         new_email = changes.pop("email", "")
         try:
-            changed = False
-            if new_email and new_email.lower() != registrant.email.lower():
-                services.email_change_request(registrant=registrant, new_email=new_email)
+            done = services.registrant_details_update(
+                registrant=registrant, changes=changes, new_email=new_email, proof=_proof(form)
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            if done.email_link_sent:
                 success(
                     request,
                     _(
                         "新しいメールアドレスに確認メールを送りました。メールのリンクを開くと変更が完了します。"
                     ),
                 )
-                changed = True
-            if any(changes.get(k) != getattr(registrant, k) for k in changes) or _proof(form):
-                request_opened = services.registrant_details_change(
-                    registrant=registrant, changes=changes, proof=_proof(form)
+            if done.review_opened:
+                success(
+                    request,
+                    _(
+                        "変更を届け出ました。住所・在住在勤区分・勤務先の変更は、審査の後に反映されます。"
+                    ),
                 )
-                if request_opened:
-                    success(
-                        request,
-                        _(
-                            "変更を届け出ました。住所・在住在勤区分・勤務先の変更は、審査の後に反映されます。"
-                        ),
-                    )
-                else:
-                    success(request, _("登録内容を変更しました。"))
-                changed = True
-            if not changed:
-                raise DomainError("nothing_changed")
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
+            elif done.changed_at_once:
+                success(request, _("登録内容を変更しました。"))
             return redirect("citizen:mypage", municipality)
     return render(request, "citizen/details_change.html", {"form": form})
 

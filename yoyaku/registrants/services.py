@@ -512,6 +512,42 @@ def registrant_details_change(
     return request
 
 
+@dataclass(frozen=True)
+class DetailsChanged:
+    email_link_sent: bool
+    review_opened: bool
+    changed_at_once: bool
+
+
+@transaction.atomic
+def registrant_details_update(
+    *,
+    registrant: Registrant,
+    changes: dict[str, Any],
+    new_email: str = "",
+    proof: Proof | None = None,
+) -> DetailsChanged:
+    """The whole 変更届 form in one transaction: a new e-mail address gets its confirmation
+    link, the other details change or go to review. A refusal of either leaves nothing done
+    (and no link sent: mails leave only after commit)."""
+    email_sent = False
+    if new_email and normalize.email(new_email).lower() != registrant.email.lower():
+        email_change_request(registrant=registrant, new_email=new_email)
+        email_sent = True
+    changes = {k: v for k, v in changes.items() if k != "email"}
+    request = None
+    other = any(changes.get(k) != getattr(registrant, k) for k in changes) or proof is not None
+    if other:
+        request = registrant_details_change(registrant=registrant, changes=changes, proof=proof)
+    if not email_sent and not other:
+        raise DomainError("nothing_changed")
+    return DetailsChanged(
+        email_link_sent=email_sent,
+        review_opened=request is not None,
+        changed_at_once=other and request is None,
+    )
+
+
 @transaction.atomic
 def change_request_decide(
     *, request: ChangeRequest, by: User, approve: bool, reason: str = ""
