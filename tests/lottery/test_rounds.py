@@ -521,3 +521,39 @@ def test_a_round_for_registered_groups_takes_groups_and_refuses_individuals(ukih
     with pytest.raises(DomainError) as refused:
         services.lottery_apply(lottery=lottery, registrant=person, choices=[choice], by=person.user)
     assert refused.value.code == "category_not_allowed"
+
+
+@pytest.mark.parametrize(
+    "overrides, code, field",
+    [
+        (
+            {"applications_close_at": clock.at(dt.date(2026, 5, 1), dt.time(8))},
+            "round_close_before_open",
+            "applications_close_at",
+        ),
+        (
+            {"draw_at": clock.at(dt.date(2026, 6, 5), dt.time(10))},
+            "round_draw_before_close",
+            "draw_at",
+        ),
+        (
+            {"confirm_deadline": clock.at(dt.date(2026, 6, 20), dt.time(10))},
+            "round_deadline_before_draw",
+            "confirm_deadline",
+        ),
+        ({"use_from": dt.date(2026, 6, 5)}, "round_use_before_close", "use_from"),
+        ({"max_choices": 7}, "round_number_out_of_range", "max_choices"),
+        ({"name": "  "}, "round_name_required", "name"),
+        ({"draw_at": None}, "required", "draw_at"),
+    ],
+)
+def test_a_round_with_bad_settings_is_refused_by_the_service_itself(
+    minato, overrides, code, field
+):
+    """A caller that is not the console form (a task, the API) gets the same refusal."""
+    _facility, room_type = resort(minato, rooms=2, opens_months_before=2)
+    with pytest.raises(DomainError) as refused:
+        make_round(minato, [room_type], **overrides)
+    assert (refused.value.code, refused.value.field) == (code, field)
+    assert refused.value.message
+    assert not LotteryRound.objects.exists()

@@ -92,6 +92,18 @@ MESSAGES = {
     "lottery_application_limit": _("この抽選に申し込めるのは%(max)s件までです。"),
     "lottery_already_drawn": _("この抽選はすでに実施されています。"),
     "lottery_still_open": _("申込みの受付期間中は抽選できません。"),
+    "required": _("入力してください。"),
+    "round_name_required": _("抽選の名前を入力してください。"),
+    "round_name_taken": _("同じ名前の抽選がすでにあります。"),
+    "round_close_before_open": _("受付終了は受付開始より後にしてください。"),
+    "round_draw_before_close": _("抽選日時は受付終了以降にしてください。"),
+    "round_first_come_before_draw": _("先着順の受付開始は抽選日時以降にしてください。"),
+    "round_deadline_before_draw": _("当選の確認期限は抽選日時より後にしてください。"),
+    "round_deadline_after_first_come": _("当選の確認期限は先着順の受付開始までにしてください。"),
+    "round_use_order": _("終了日は開始日以降にしてください。"),
+    "round_use_before_close": _("対象の利用日は、受付終了の翌日以降にしてください。"),
+    "round_number_out_of_range": _("%(min)s以上%(max)s以下の数を入力してください。"),
+    "round_units_required": _("対象の室場を1つ以上選んでください。"),
     "lottery_confirm_deadline_passed": _("当選の確認期限を過ぎています。"),
     "reduction_already_decided": _("この減免の申請はすでに処理されています。"),
     "penalty_already_waived": _("この予約の停止はすでに解除されています。"),
@@ -105,10 +117,12 @@ MESSAGES = {
 class DomainError(Exception):
     """A rule of the domain refused an action."""
 
-    def __init__(self, code: str, **params: object) -> None:
+    def __init__(self, code: str, *, field: str | None = None, **params: object) -> None:
         super().__init__(code)
         self.code = code
         self.params = params
+        # The input the refusal is about, so a form can show it next to that field.
+        self.field = field
 
     @property
     def message(self) -> str:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.models import MaintenanceWindow, Municipality
 from yoyaku.core.text import to_half_width
+from yoyaku.lottery import services as lottery_services
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -424,40 +425,12 @@ class LotteryRoundForm(LotterySettingsForm):
         "first_come_opens_at",
     ]
 
-    def clean_name(self) -> str:
-        from yoyaku.lottery.models import LotteryRound
-
-        name = self.cleaned_data["name"].strip()
-        if LotteryRound.objects.filter(municipality=self.municipality, name=name).exists():
-            raise forms.ValidationError(_("同じ名前の抽選がすでにあります。"))
-        return name
-
     def clean(self):
-        from yoyaku.core import clock
-
+        # The rules of a round live in the lottery service; each refusal goes next to its field.
         data = super().clean()
-        opens, closes = data.get("applications_open_at"), data.get("applications_close_at")
-        draw, deadline = data.get("draw_at"), data.get("confirm_deadline")
-        first_come = data.get("first_come_opens_at")
-        use_from, use_until = data.get("use_from"), data.get("use_until")
-        if opens and closes and closes <= opens:
-            self.add_error("applications_close_at", _("受付終了は受付開始より後にしてください。"))
-        if closes and draw and draw < closes:
-            self.add_error("draw_at", _("抽選日時は受付終了以降にしてください。"))
-        if draw and first_come and first_come < draw:
-            self.add_error(
-                "first_come_opens_at", _("先着順の受付開始は抽選日時以降にしてください。")
-            )
-        if draw and deadline and deadline <= draw:
-            self.add_error("confirm_deadline", _("当選の確認期限は抽選日時より後にしてください。"))
-        elif deadline and first_come and first_come < deadline:
-            self.add_error(
-                "confirm_deadline", _("当選の確認期限は先着順の受付開始までにしてください。")
-            )
-        if use_from and use_until and use_until < use_from:
-            self.add_error("use_until", _("終了日は開始日以降にしてください。"))
-        if use_from and closes and use_from <= clock.local(closes).date():
-            self.add_error("use_from", _("対象の利用日は、受付終了の翌日以降にしてください。"))
+        for problem in lottery_services.round_problems(municipality=self.municipality, fields=data):
+            if problem.field in self.fields and problem.field not in self.errors:
+                self.add_error(problem.field, problem.message)
         return data
 
 
