@@ -12,8 +12,8 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from yoyaku.core import clock
-from yoyaku.core.demo import DEMO_STAFF_PASSWORD, REGISTRANTS, load_demo
 from yoyaku.core.models import Municipality, Notice, User
+from yoyaku.demo.data import DEMO_STAFF_PASSWORD, REGISTRANTS, load_demo
 from yoyaku.facilities.models import Facility, FeeRule, Unit
 from yoyaku.lottery.models import LotteryRound
 from yoyaku.registrants.models import Registrant

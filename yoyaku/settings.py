@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "yoyaku.citizen",
     "yoyaku.staff",
 ]
+# Demo data (load_demo, demo_totp): installed for development and tests only.
+if DEBUG or env_bool("YOYAKU_DEMO"):
+    INSTALLED_APPS.append("yoyaku.demo")
 # Reverse proxies in front of the site that append to X-Forwarded-For (0: none, use the
 # connection's address). Log-in throttling counts by the address this yields.
 YOYAKU_TRUSTED_PROXY_COUNT = int(os.environ.get("YOYAKU_TRUSTED_PROXY_COUNT", "0"))

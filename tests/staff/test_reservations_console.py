@@ -374,7 +374,7 @@ def test_staff_of_another_municipality__cannot_open_a_reservation(client, ukiha,
 
 
 def test_demo_facility_staff__are_assigned_their_facilities(travel):
-    from yoyaku.core.demo import load_demo
+    from yoyaku.demo.data import load_demo
 
     travel(dt.datetime(2026, 5, 13, 9, 0))
     load_demo()

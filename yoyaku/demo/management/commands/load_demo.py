@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.urls import reverse
 
-from yoyaku.core.demo import DemoLogin, load_demo
 from yoyaku.core.models import User
+from yoyaku.demo.data import DemoLogin, load_demo
 
 
 class Command(BaseCommand):

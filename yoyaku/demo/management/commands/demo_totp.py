@@ -12,9 +12,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from yoyaku.core import clock
-from yoyaku.core.demo import DEMO_STAFF_TOTP_SECRET, STAFF
 from yoyaku.core.models import User
 from yoyaku.core.totp import totp_current_code
+from yoyaku.demo.data import DEMO_STAFF_TOTP_SECRET, STAFF
 
 
 class Command(BaseCommand):
