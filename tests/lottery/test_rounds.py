@@ -547,9 +547,7 @@ def test_a_round_for_registered_groups_takes_groups_and_refuses_individuals(ukih
         ({"draw_at": None}, "required", "draw_at"),
     ],
 )
-def test_a_round_with_bad_settings_is_refused_by_the_service_itself(
-    minato, overrides, code, field
-):
+def test_a_round_with_bad_settings_is_refused_by_the_service_itself(minato, overrides, code, field):
     """A caller that is not the console form (a task, the API) gets the same refusal."""
     _facility, room_type = resort(minato, rooms=2, opens_months_before=2)
     with pytest.raises(DomainError) as refused:
