@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "pgtrigger",
     "yoyaku.core",
     "yoyaku.facilities",
     "yoyaku.registrants",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pgtrigger
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
@@ -202,8 +203,109 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{prefix}:{kind}:{login_id}"
 
 
+class AuditAction(models.TextChoices):
+    """Every kind of audit row. The values are the stored codes (``app.verb``)."""
+
+    CALENDAR_FEED_CREATE = "calendar_feed.create", _("カレンダー配信の作成")
+    CALENDAR_FEED_REGENERATE = "calendar_feed.regenerate", _("カレンダー配信の再発行")
+    CALENDAR_FEED_REVOKE = "calendar_feed.revoke", _("カレンダー配信の停止")
+    LOTTERY_APPLY = "lottery.apply", _("抽選の申込み")
+    LOTTERY_CHANGE = "lottery.change", _("抽選申込みの変更")
+    LOTTERY_WITHDRAW = "lottery.withdraw", _("抽選申込みの取下げ")
+    LOTTERY_CREATE = "lottery.create", _("抽選の作成")
+    LOTTERY_DRAW = "lottery.draw", _("抽選の実施")
+    LOTTERY_WIN = "lottery.win", _("当選")
+    LOTTERY_LOSE = "lottery.lose", _("落選")
+    LOTTERY_SCHEDULE_CREATE = "lottery.schedule_create", _("定期抽選の作成")
+    LOTTERY_SCHEDULE_PAUSE = "lottery.schedule_pause", _("定期抽選の停止")
+    LOTTERY_SCHEDULE_RESUME = "lottery.schedule_resume", _("定期抽選の再開")
+    LOTTERY_VIEW = "lottery.view", _("抽選申込みの閲覧")
+    MAINTENANCE_SCHEDULE = "maintenance.schedule", _("システム休止の予定")
+    MAINTENANCE_CANCEL = "maintenance.cancel", _("システム休止の取消し")
+    MAINTENANCE_END = "maintenance.end", _("システム休止の終了")
+    NOTICE_PUBLISH = "notice.publish", _("お知らせの掲載")
+    NOTICE_UPDATE = "notice.update", _("お知らせの更新")
+    NOTICE_WITHDRAW = "notice.withdraw", _("お知らせの取下げ")
+    PENALTY_WAIVE = "penalty.waive", _("予約停止の解除")
+    REDUCTION_REQUEST = "reduction.request", _("減免の申請")
+    REDUCTION_APPROVE = "reduction.approve", _("減免の承認")
+    REDUCTION_REJECT = "reduction.reject", _("減免の不承認")
+    REDUCTION_PROOF_VIEW = "reduction.proof_view", _("減免の証明書の閲覧")
+    REGISTRANT_CARD_PRINT = "registrant.card_print", _("利用者カードの印刷")
+    REGISTRANT_CHANGE = "registrant.change", _("登録内容の変更")
+    REGISTRANT_CHANGE_APPROVE = "registrant.change_approve", _("変更届の承認")
+    REGISTRANT_CHANGE_REJECT = "registrant.change_reject", _("変更届の不承認")
+    REGISTRANT_EMAIL_CHANGE = "registrant.email_change", _("メールアドレスの変更")
+    REGISTRANT_EMAIL_CHANGE_REQUEST = (
+        "registrant.email_change_request",
+        _("メールアドレス変更の確認メール送信"),
+    )
+    REGISTRANT_PASSWORD_CHANGE = "registrant.password_change", _("パスワードの変更")
+    REGISTRANT_PASSWORD_RESET = "registrant.password_reset", _("パスワードの再設定")
+    REGISTRANT_PROOF_VIEW = "registrant.proof_view", _("証明書の閲覧")
+    REGISTRANT_SEARCH = "registrant.search", _("登録者の検索")
+    REGISTRANT_VIEW = "registrant.view", _("登録者の閲覧")
+    REGISTRATION_ANONYMIZE = "registration.anonymize", _("個人情報の匿名化")
+    REGISTRATION_APPLY = "registration.apply", _("利用者登録の申請")
+    REGISTRATION_APPROVE = "registration.approve", _("利用者登録の承認")
+    REGISTRATION_DELETE = "registration.delete", _("登録の抹消")
+    REGISTRATION_DEREGISTER = "registration.deregister", _("登録の廃止")
+    REGISTRATION_EXPIRE = "registration.expire", _("有効期間の満了")
+    REGISTRATION_MERGE = "registration.merge", _("重複登録の統合")
+    REGISTRATION_NOT_DUPLICATE = "registration.not_duplicate", _("重複でないことの確認")
+    REGISTRATION_REJECT = "registration.reject", _("利用者登録の不承認")
+    REGISTRATION_RENEW = "registration.renew", _("有効期間の更新")
+    REGISTRATION_REPLY = "registration.reply", _("照会への回答")
+    REGISTRATION_REQUEST_INFO = "registration.request_info", _("申請者への照会")
+    RESERVATION_BOOK = "reservation.book", _("申込み")
+    RESERVATION_APPROVE = "reservation.approve", _("許可")
+    RESERVATION_REJECT = "reservation.reject", _("不許可")
+    RESERVATION_CANCEL = "reservation.cancel", _("取消")
+    RESERVATION_CHANGE_NIGHTS = "reservation.change_nights", _("宿泊数の変更")
+    RESERVATION_CHANGE_PARTY = "reservation.change_party", _("人数の変更")
+    RESERVATION_LOTTERY_CONFIRM = "reservation.lottery_confirm", _("当選の確認")
+    RESERVATION_LOTTERY_EXPIRE = "reservation.lottery_expire", _("確認のない当選の取消し")
+    RESERVATION_USED = "reservation.used", _("利用済")
+    RESERVATION_NO_SHOW = "reservation.no_show", _("無断不使用")
+    RESERVATION_PERMIT_PRINT = "reservation.permit_print", _("使用許可書の出力")
+    RESERVATION_VIEW = "reservation.view", _("予約の閲覧")
+    SECURITY_VIEW = "security.view", _("ログイン記録の閲覧")
+    STAFF_LOGIN = "staff.login", _("職員のログイン")
+    STAFF_TOTP_ENROLLED = "staff.totp_enrolled", _("確認コードの登録")
+    STAFF_TOTP_FAILED = "staff.totp_failed", _("確認コードの誤り")
+    STAFF_TOTP_RESET = "staff.totp_reset", _("確認コードの再設定")
+    UNIT_BLOCK = "unit.block", _("利用停止")
+    UNIT_UNBLOCK = "unit.unblock", _("利用停止の解除")
+
+
+class AuditVia(models.TextChoices):
+    """Through which door an audited action came."""
+
+    CITIZEN = "citizen", _("利用者画面")
+    STAFF = "staff", _("職員画面")
+    API = "api", _("API")
+    JOB = "job", _("自動処理")
+    WEBHOOK = "webhook", _("外部通知")
+
+
+class AppendOnly(Exception):
+    """Audit rows are never changed or deleted."""
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("audit rows cannot be changed")
+
+    def delete(self):
+        raise AppendOnly("audit rows cannot be deleted")
+
+
 class AuditLog(models.Model):
-    """One row per staff action, per staff view of personal data and per state change."""
+    """One row per staff action, per staff view of personal data and per state change.
+
+    Append-only: the model refuses to save an existing row or delete one, its query set
+    refuses ``update()`` and ``delete()``, and on PostgreSQL a trigger refuses UPDATE and
+    DELETE from any client."""
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -212,18 +314,34 @@ class AuditLog(models.Model):
     municipality = models.ForeignKey(
         Municipality, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    action = models.CharField(max_length=80, db_index=True)
+    action = models.CharField(max_length=80, db_index=True, choices=AuditAction.choices)
+    via = models.CharField(max_length=10, choices=AuditVia.choices, default=AuditVia.JOB)
     target_type = models.CharField(max_length=80, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
+    objects = AuditLogQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("監査ログ")
+        triggers = [
+            pgtrigger.Protect(
+                name="audit_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("audit rows cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("audit rows cannot be deleted")
 
 
 class Notice(models.Model):

@@ -11,7 +11,15 @@ from django.db import transaction
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import AuditLog, MaintenanceWindow, Municipality, Notice, User
+from yoyaku.core.models import (
+    AuditAction,
+    AuditLog,
+    AuditVia,
+    MaintenanceWindow,
+    Municipality,
+    Notice,
+    User,
+)
 
 # What staff may use in a notice: text structure and links, nothing that runs or styles.
 NOTICE_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "a", "h3", "h4"}
@@ -28,21 +36,33 @@ def sanitize_notice_html(html: str) -> str:
     )
 
 
+def _via(actor: User | None, via: AuditVia | None) -> AuditVia:
+    """The channel, when the caller does not name it: no actor is a job, staff act in the
+    console, anyone else on the citizen pages. The API and webhooks name themselves."""
+    if via is not None:
+        return via
+    if actor is None:
+        return AuditVia.JOB
+    return AuditVia.STAFF if actor.is_staff else AuditVia.CITIZEN
+
+
 def audit_record(
     *,
-    action: str,
+    action: AuditAction,
     actor: User | None = None,
     municipality: Municipality | None = None,
     target: Any = None,
     data: dict[str, Any] | None = None,
     ip_address: str | None = None,
+    via: AuditVia | None = None,
 ) -> AuditLog:
     """Append one audit row. Call it inside the transaction of the change it records."""
     return AuditLog.objects.create(
         at=clock.now(),
         actor=actor,
         municipality=municipality,
-        action=action,
+        action=AuditAction(action),
+        via=_via(actor, via),
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         data=data or {},
@@ -52,7 +72,7 @@ def audit_record(
 
 def audit_record_many(
     *,
-    action: str,
+    action: AuditAction,
     actor: User | None,
     municipality: Municipality | None,
     target_type: str,
@@ -67,7 +87,8 @@ def audit_record_many(
             at=at,
             actor=actor,
             municipality=municipality,
-            action=action,
+            action=AuditAction(action),
+            via=_via(actor, None),
             target_type=target_type,
             target_id=str(target_id),
             data=data or {},
@@ -105,7 +126,9 @@ def notice_publish(
         is_important=is_important,
         created_by=by,
     )
-    audit_record(action="notice.publish", actor=by, municipality=municipality, target=notice)
+    audit_record(
+        action=AuditAction.NOTICE_PUBLISH, actor=by, municipality=municipality, target=notice
+    )
     return notice
 
 
@@ -134,7 +157,9 @@ def notice_update(
     notice.save(
         update_fields=["title", "body", "published_at", "expires_at", "is_important", "updated_at"]
     )
-    audit_record(action="notice.update", actor=by, municipality=notice.municipality, target=notice)
+    audit_record(
+        action=AuditAction.NOTICE_UPDATE, actor=by, municipality=notice.municipality, target=notice
+    )
     return notice
 
 
@@ -145,7 +170,10 @@ def notice_withdraw(*, notice: Notice, by: User | None) -> None:
     notice.expires_at = clock.now()
     notice.save(update_fields=["expires_at", "updated_at"])
     audit_record(
-        action="notice.withdraw", actor=by, municipality=notice.municipality, target=notice
+        action=AuditAction.NOTICE_WITHDRAW,
+        actor=by,
+        municipality=notice.municipality,
+        target=notice,
     )
 
 
@@ -171,7 +199,7 @@ def maintenance_schedule(
         created_by=by,
     )
     audit_record(
-        action="maintenance.schedule",
+        action=AuditAction.MAINTENANCE_SCHEDULE,
         actor=by,
         municipality=municipality,
         target=window,
@@ -189,7 +217,7 @@ def maintenance_end_now(*, window: MaintenanceWindow, by: User | None) -> Mainte
         raise DomainError("maintenance_already_over")
     if window.starts_at >= now:
         audit_record(
-            action="maintenance.cancel",
+            action=AuditAction.MAINTENANCE_CANCEL,
             actor=by,
             municipality=window.municipality,
             target=window,
@@ -199,6 +227,9 @@ def maintenance_end_now(*, window: MaintenanceWindow, by: User | None) -> Mainte
     window.ends_at = now
     window.save(update_fields=["ends_at"])
     audit_record(
-        action="maintenance.end", actor=by, municipality=window.municipality, target=window
+        action=AuditAction.MAINTENANCE_END,
+        actor=by,
+        municipality=window.municipality,
+        target=window,
     )
     return window

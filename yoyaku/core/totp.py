@@ -17,7 +17,7 @@ import segno
 from django.db import transaction
 
 from yoyaku.core import clock
-from yoyaku.core.models import Municipality, User
+from yoyaku.core.models import AuditAction, Municipality, User
 from yoyaku.core.services import audit_record
 
 VALID_WINDOW = 1
@@ -90,7 +90,7 @@ def staff_totp_login(*, user: User, code: str, ip_address: str | None = None) ->
     replayed = step is not None and user.totp_last_step is not None and step <= user.totp_last_step
     if step is None or replayed:
         audit_record(
-            action="staff.totp_failed",
+            action=AuditAction.STAFF_TOTP_FAILED,
             actor=user,
             municipality=user.municipality,
             target=user,
@@ -101,7 +101,7 @@ def staff_totp_login(*, user: User, code: str, ip_address: str | None = None) ->
     user.totp_last_step = step
     user.save(update_fields=["totp_last_step"])
     audit_record(
-        action="staff.login",
+        action=AuditAction.STAFF_LOGIN,
         actor=user,
         municipality=user.municipality,
         data={"second_factor": "totp"},
@@ -124,7 +124,7 @@ def staff_totp_enrol(*, user: User, secret: str, code: str, ip_address: str | No
     step = totp_matching_step(secret=secret, code=code)
     if step is None:
         audit_record(
-            action="staff.totp_failed",
+            action=AuditAction.STAFF_TOTP_FAILED,
             actor=user,
             municipality=user.municipality,
             target=user,
@@ -137,14 +137,14 @@ def staff_totp_enrol(*, user: User, secret: str, code: str, ip_address: str | No
     user.totp_last_step = step
     user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
     audit_record(
-        action="staff.totp_enrolled",
+        action=AuditAction.STAFF_TOTP_ENROLLED,
         actor=user,
         municipality=user.municipality,
         target=user,
         ip_address=ip_address,
     )
     audit_record(
-        action="staff.login",
+        action=AuditAction.STAFF_LOGIN,
         actor=user,
         municipality=user.municipality,
         data={"second_factor": "totp", "enrolment": True},
@@ -165,7 +165,7 @@ def staff_totp_reset(*, user: User, by: User | None = None, reason: str = "") ->
     user.totp_last_step = None
     user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
     audit_record(
-        action="staff.totp_reset",
+        action=AuditAction.STAFF_TOTP_RESET,
         actor=by,
         municipality=user.municipality,
         target=user,

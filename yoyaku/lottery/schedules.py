@@ -22,7 +22,7 @@ from typing import Any
 from django.db import transaction
 
 from yoyaku.core import clock
-from yoyaku.core.models import Municipality, User
+from yoyaku.core.models import AuditAction, Municipality, User
 from yoyaku.core.services import audit_record
 from yoyaku.facilities.models import Unit
 from yoyaku.lottery import services
@@ -135,7 +135,7 @@ def schedule_create(
     )
     schedule.units.set(units)
     audit_record(
-        action="lottery.schedule_create",
+        action=AuditAction.LOTTERY_SCHEDULE_CREATE,
         actor=by,
         municipality=municipality,
         target=schedule,
@@ -155,7 +155,9 @@ def schedule_set_active(
     schedule.is_active = is_active
     schedule.save(update_fields=["is_active"])
     audit_record(
-        action="lottery.schedule_resume" if is_active else "lottery.schedule_pause",
+        action=AuditAction.LOTTERY_SCHEDULE_RESUME
+        if is_active
+        else AuditAction.LOTTERY_SCHEDULE_PAUSE,
         actor=by,
         municipality=schedule.municipality,
         target=schedule,

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import Municipality, Notice, User
+from yoyaku.core.models import AuditAction, Municipality, Notice, User
 from yoyaku.core.services import audit_record, audit_record_many
 from yoyaku.facilities.models import Slot, Unit
 from yoyaku.facilities.selectors import UnitFamily
@@ -141,7 +141,7 @@ def round_create(
     )
     lottery.units.set(units)
     audit_record(
-        action="lottery.create",
+        action=AuditAction.LOTTERY_CREATE,
         actor=by,
         municipality=municipality,
         target=lottery,
@@ -259,7 +259,10 @@ def lottery_apply(
     _save_choices(application, choices)
     registrant_record_use(registrant=registrant)
     audit_record(
-        action="lottery.apply", actor=by, municipality=lottery.municipality, target=application
+        action=AuditAction.LOTTERY_APPLY,
+        actor=by,
+        municipality=lottery.municipality,
+        target=application,
     )
     return application
 
@@ -277,7 +280,7 @@ def lottery_change(
         "change",
         updated_at=clock.now(),
         audit={
-            "action": "lottery.change",
+            "action": AuditAction.LOTTERY_CHANGE,
             "actor": by,
             "municipality": application.round.municipality,
         },
@@ -294,7 +297,7 @@ def lottery_withdraw(*, application: LotteryApplication, by: User) -> LotteryApp
         "withdraw",
         updated_at=clock.now(),
         audit={
-            "action": "lottery.withdraw",
+            "action": AuditAction.LOTTERY_WITHDRAW,
             "actor": by,
             "municipality": application.round.municipality,
         },
@@ -317,7 +320,7 @@ def lottery_withdraw_for_registrant(
                 "withdraw",
                 updated_at=clock.now(),
                 audit={
-                    "action": "lottery.withdraw",
+                    "action": AuditAction.LOTTERY_WITHDRAW,
                     "actor": by,
                     "municipality": application.round.municipality,
                     "data": {"registration_ended": True},
@@ -559,7 +562,7 @@ def lottery_draw(
         for handler in AFTER_DRAWING:
             transaction.on_commit(lambda handler=handler: handler(lottery.pk))
         audit_record(
-            action="lottery.draw",
+            action=AuditAction.LOTTERY_DRAW,
             actor=by,
             municipality=lottery.municipality,
             target=lottery,
@@ -592,8 +595,8 @@ def _write_results(
     won_ids = {data.by_pseudonym[p][0] for p, rank in result.wins.items() if rank}
     all_ids = sorted(a for a, _r in data.by_pseudonym.values())
     for action, ids in (
-        ("lottery.win", [a for a in all_ids if a in won_ids]),
-        ("lottery.lose", [a for a in all_ids if a not in won_ids]),
+        (AuditAction.LOTTERY_WIN, [a for a in all_ids if a in won_ids]),
+        (AuditAction.LOTTERY_LOSE, [a for a in all_ids if a not in won_ids]),
     ):
         audit_record_many(
             action=action,
@@ -784,7 +787,7 @@ def lottery_confirm_win(*, reservation: Reservation, by: User) -> Reservation:
         reservation,
         "confirm_win",
         audit={
-            "action": "reservation.lottery_confirm",
+            "action": AuditAction.RESERVATION_LOTTERY_CONFIRM,
             "actor": by,
             "municipality": reservation.municipality,
         },

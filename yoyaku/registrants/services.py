@@ -20,7 +20,7 @@ from django.db.models import Q
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import Municipality, User
+from yoyaku.core.models import AuditAction, Municipality, User
 from yoyaku.core.services import audit_record
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants import hooks, normalize, states
@@ -188,7 +188,7 @@ def registration_apply(
                     registrant.employment_proof_type = proof.content_type
                     registrant.save(update_fields=["employment_proof", "employment_proof_type"])
                 audit_record(
-                    action="registration.apply",
+                    action=AuditAction.REGISTRATION_APPLY,
                     actor=by,
                     municipality=municipality,
                     target=registrant,
@@ -243,7 +243,7 @@ def registration_approve(*, registrant: Registrant, by: User) -> Registrant:
     registrant.staff_message = ""
     registrant.save(update_fields=["status", "approved_at", "staff_message"])
     audit_record(
-        action="registration.approve",
+        action=AuditAction.REGISTRATION_APPROVE,
         actor=by,
         municipality=registrant.municipality,
         target=registrant,
@@ -265,7 +265,7 @@ def registration_reject(*, registrant: Registrant, by: User, reason: str) -> Reg
     registrant.save(update_fields=["staff_message"])
     cancelled = _cancel_everything(registrant, by=by, reason=reason)
     audit_record(
-        action="registration.reject",
+        action=AuditAction.REGISTRATION_REJECT,
         actor=by,
         municipality=registrant.municipality,
         target=registrant,
@@ -285,7 +285,7 @@ def registration_request_info(*, registrant: Registrant, by: User, message: str)
     registrant.staff_message = message
     registrant.save(update_fields=["status", "staff_message"])
     audit_record(
-        action="registration.request_info",
+        action=AuditAction.REGISTRATION_REQUEST_INFO,
         actor=by,
         municipality=registrant.municipality,
         target=registrant,
@@ -312,7 +312,7 @@ def registration_reply(
         update += ["employment_proof", "employment_proof_type"]
     registrant.save(update_fields=update)
     audit_record(
-        action="registration.reply",
+        action=AuditAction.REGISTRATION_REPLY,
         actor=registrant.user,
         municipality=registrant.municipality,
         target=registrant,
@@ -327,7 +327,7 @@ def registration_clear_duplicate(*, registrant: Registrant, by: User) -> Registr
     registrant.duplicate_suspected = False
     registrant.save(update_fields=["duplicate_suspected"])
     audit_record(
-        action="registration.not_duplicate",
+        action=AuditAction.REGISTRATION_NOT_DUPLICATE,
         actor=by,
         municipality=registrant.municipality,
         target=registrant,
@@ -359,7 +359,7 @@ def registration_merge(*, registrant: Registrant, into: Registrant, by: User) ->
     registrant.duplicate_suspected = False
     registrant.save(update_fields=["merged_into", "duplicate_suspected"])
     audit_record(
-        action="registration.merge",
+        action=AuditAction.REGISTRATION_MERGE,
         actor=by,
         municipality=registrant.municipality,
         target=registrant,
@@ -400,7 +400,7 @@ def registration_deregister(*, registrant: Registrant) -> Registrant:
     registrant.deletion_reason = Registrant.DeletionReason.DEREGISTRATION
     registrant.save(update_fields=["deletion_reason"])
     audit_record(
-        action="registration.deregister",
+        action=AuditAction.REGISTRATION_DEREGISTER,
         actor=registrant.user,
         municipality=registrant.municipality,
         target=registrant,
@@ -423,7 +423,7 @@ def registration_delete(
     registrant.staff_message = note.strip()
     registrant.save(update_fields=["deletion_reason", "staff_message"])
     audit_record(
-        action="registration.delete",
+        action=AuditAction.REGISTRATION_DELETE,
         actor=by,
         municipality=registrant.municipality,
         target=registrant,
@@ -438,7 +438,7 @@ def registrant_password_change(*, registrant: Registrant, current: str, new: str
     user = registrant.user
     if not user.check_password(current):
         raise DomainError("password_current_wrong")
-    _set_password(registrant, new, action="registrant.password_change")
+    _set_password(registrant, new, action=AuditAction.REGISTRANT_PASSWORD_CHANGE)
 
 
 def validate_new_password(*, registrant: Registrant, new: str) -> None:
@@ -450,7 +450,7 @@ def validate_new_password(*, registrant: Registrant, new: str) -> None:
 
 def registrant_password_reset(*, registrant: Registrant, new: str) -> None:
     """Set a new password after the e-mailed reset link was followed."""
-    _set_password(registrant, new, action="registrant.password_reset")
+    _set_password(registrant, new, action=AuditAction.REGISTRANT_PASSWORD_RESET)
 
 
 @transaction.atomic
@@ -503,7 +503,7 @@ def registrant_details_change(
         if proof is not None:
             request.employment_proof.save(proof.name, proof.file, save=True)
     audit_record(
-        action="registrant.change",
+        action=AuditAction.REGISTRANT_CHANGE,
         actor=registrant.user,
         municipality=registrant.municipality,
         target=registrant,
@@ -572,7 +572,9 @@ def change_request_decide(
     request.reason = reason.strip()
     request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
     audit_record(
-        action="registrant.change_approve" if approve else "registrant.change_reject",
+        action=AuditAction.REGISTRANT_CHANGE_APPROVE
+        if approve
+        else AuditAction.REGISTRANT_CHANGE_REJECT,
         actor=by,
         municipality=registrant.municipality,
         target=registrant,
@@ -600,7 +602,7 @@ def email_change_request(*, registrant: Registrant, new_email: str) -> str:
     )
     with transaction.atomic():
         audit_record(
-            action="registrant.email_change_request",
+            action=AuditAction.REGISTRANT_EMAIL_CHANGE_REQUEST,
             actor=registrant.user,
             municipality=registrant.municipality,
             target=registrant,
@@ -631,7 +633,7 @@ def email_change_confirm(*, registrant: Registrant, token: str) -> Registrant:
     registrant.user.email = payload["e"]
     registrant.user.save(update_fields=["email"])
     audit_record(
-        action="registrant.email_change",
+        action=AuditAction.REGISTRANT_EMAIL_CHANGE,
         actor=registrant.user,
         municipality=registrant.municipality,
         target=registrant,
@@ -663,7 +665,7 @@ def validity_daily(*, today: dt.date | None = None) -> dict[str, int]:
                     registrant.valid_until = _valid_until(registrant.valid_until, years)
                 registrant.save(update_fields=["valid_until"])
                 audit_record(
-                    action="registration.renew",
+                    action=AuditAction.REGISTRATION_RENEW,
                     municipality=registrant.municipality,
                     target=registrant,
                     data={"valid_until": registrant.valid_until.isoformat()},
@@ -672,7 +674,7 @@ def validity_daily(*, today: dt.date | None = None) -> dict[str, int]:
             else:
                 _end(registrant, S.EXPIRED)
                 audit_record(
-                    action="registration.expire",
+                    action=AuditAction.REGISTRATION_EXPIRE,
                     municipality=registrant.municipality,
                     target=registrant,
                 )
@@ -751,7 +753,7 @@ def anonymize_ended(*, now: dt.datetime | None = None) -> int:
             user.is_active = False
             user.save(update_fields=["password", "email", "display_name", "is_active"])
             audit_record(
-                action="registration.anonymize",
+                action=AuditAction.REGISTRATION_ANONYMIZE,
                 municipality=registrant.municipality,
                 target=registrant,
             )
@@ -784,7 +786,7 @@ def reduction_request(*, registrant: Registrant, category, proof: Proof | None =
         grant.proof_type = proof.content_type
         grant.save(update_fields=["proof", "proof_type"])
     audit_record(
-        action="reduction.request",
+        action=AuditAction.REDUCTION_REQUEST,
         actor=registrant.user,
         municipality=registrant.municipality,
         target=grant,
@@ -810,7 +812,7 @@ def reduction_decide(
         reason=reason.strip(),
         valid_until=valid_until,
         audit={
-            "action": f"reduction.{verb}",
+            "action": AuditAction.REDUCTION_APPROVE if approve else AuditAction.REDUCTION_REJECT,
             "actor": by,
             "municipality": grant.registrant.municipality,
         },

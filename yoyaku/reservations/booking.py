@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import User
+from yoyaku.core.models import AuditAction, User
 from yoyaku.core.services import audit_record
 from yoyaku.facilities.models import Unit
 from yoyaku.facilities.selectors import UnitFamily
@@ -129,7 +129,7 @@ def reservation_book(
                 _take_capacity(reservation, request)
                 registrant_record_use(registrant=request.registrant)
                 audit_record(
-                    action="reservation.book",
+                    action=AuditAction.RESERVATION_BOOK,
                     actor=by,
                     municipality=facility.municipality,
                     target=reservation,
@@ -182,7 +182,7 @@ def reservation_approve(*, reservation: Reservation, by: User) -> Reservation:
         reservation,
         "approve",
         audit={
-            "action": "reservation.approve",
+            "action": AuditAction.RESERVATION_APPROVE,
             "actor": by,
             "municipality": reservation.municipality,
         },
@@ -201,7 +201,7 @@ def reservation_reject(*, reservation: Reservation, by: User, reason: str) -> Re
         reservation,
         "reject",
         audit={
-            "action": "reservation.reject",
+            "action": AuditAction.RESERVATION_REJECT,
             "actor": by,
             "municipality": reservation.municipality,
         },
@@ -264,7 +264,7 @@ def reservation_cancel(
         reason=reason.strip(),
         fee=fee,
         audit={
-            "action": "reservation.cancel",
+            "action": AuditAction.RESERVATION_CANCEL,
             "actor": by,
             "municipality": reservation.municipality,
             "data": {"by_staff": by_staff, "percent": percent, "fee": fee},
@@ -369,7 +369,7 @@ def reservation_change_nights(
         raise DomainError("nothing_to_change")
     try:
         with transaction.atomic():
-            return _change(reservation, by, "reservation.change_nights", nights=nights)
+            return _change(reservation, by, AuditAction.RESERVATION_CHANGE_NIGHTS, nights=nights)
     except IntegrityError as exc:
         raise DomainError("rooms_full", date="") from exc
 
@@ -396,7 +396,7 @@ def reservation_change_party(
     }
     try:
         with transaction.atomic():
-            return _change(reservation, by, "reservation.change_party", **changes)
+            return _change(reservation, by, AuditAction.RESERVATION_CHANGE_PARTY, **changes)
     except IntegrityError as exc:
         raise DomainError("slot_taken") from exc
 
@@ -407,7 +407,11 @@ def reservation_mark_used(*, reservation: Reservation, by: User) -> Reservation:
     return states.RESERVATION.move(
         reservation,
         "mark_used",
-        audit={"action": "reservation.used", "actor": by, "municipality": reservation.municipality},
+        audit={
+            "action": AuditAction.RESERVATION_USED,
+            "actor": by,
+            "municipality": reservation.municipality,
+        },
     )
 
 
@@ -419,7 +423,7 @@ def reservation_mark_no_show(*, reservation: Reservation, by: User) -> Reservati
         reservation,
         "mark_no_show",
         audit={
-            "action": "reservation.no_show",
+            "action": AuditAction.RESERVATION_NO_SHOW,
             "actor": by,
             "municipality": reservation.municipality,
         },
@@ -445,7 +449,7 @@ def penalty_waive(*, penalty: Penalty, by: User, reason: str) -> Penalty:
         penalty,
         "waive",
         audit={
-            "action": "penalty.waive",
+            "action": AuditAction.PENALTY_WAIVE,
             "actor": by,
             "municipality": penalty.registrant.municipality,
             "data": {"reason": reason.strip()},
@@ -472,7 +476,7 @@ def reservations_cancel_for_registrant(
                 reason=reason,
                 fee=0,
                 audit={
-                    "action": "reservation.cancel",
+                    "action": AuditAction.RESERVATION_CANCEL,
                     "actor": by,
                     "municipality": locked.municipality,
                     "data": {"by_staff": True, "registration_ended": True},
@@ -518,7 +522,10 @@ def reservations_cancel_expired_win(*, reservation: Reservation) -> Reservation:
         reason="確認期限切れ",
         fee=0,
         verb="expire_win",
-        audit={"action": "reservation.lottery_expire", "municipality": reservation.municipality},
+        audit={
+            "action": AuditAction.RESERVATION_LOTTERY_EXPIRE,
+            "municipality": reservation.municipality,
+        },
     )
     _notify(
         reservation,

@@ -23,7 +23,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from yoyaku.core import clock
-from yoyaku.core.models import AuditLog, User
+from yoyaku.core.models import AuditAction, AuditLog, User
 from yoyaku.core.services import audit_record
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations.models import CalendarFeed, Reservation
@@ -242,7 +242,10 @@ def calendar_feed_create(*, registrant: Registrant, by: User) -> CalendarFeed:
         return current
     feed = _new_feed(registrant)
     audit_record(
-        action="calendar_feed.create", actor=by, municipality=registrant.municipality, target=feed
+        action=AuditAction.CALENDAR_FEED_CREATE,
+        actor=by,
+        municipality=registrant.municipality,
+        target=feed,
     )
     return feed
 
@@ -258,7 +261,7 @@ def calendar_feed_regenerate(*, registrant: Registrant, by: User) -> CalendarFee
         _revoke(old)
     feed = _new_feed(registrant)
     audit_record(
-        action="calendar_feed.regenerate",
+        action=AuditAction.CALENDAR_FEED_REGENERATE,
         actor=by,
         municipality=registrant.municipality,
         target=feed,
@@ -277,6 +280,9 @@ def calendar_feed_revoke(*, registrant: Registrant, by: User) -> CalendarFeed | 
         return None
     _revoke(feed)
     audit_record(
-        action="calendar_feed.revoke", actor=by, municipality=registrant.municipality, target=feed
+        action=AuditAction.CALENDAR_FEED_REVOKE,
+        actor=by,
+        municipality=registrant.municipality,
+        target=feed,
     )
     return feed

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import User
+from yoyaku.core.models import AuditAction, User
 from yoyaku.core.services import audit_record
 from yoyaku.facilities.models import Slot, Unit
 from yoyaku.reservations import capacity
@@ -61,7 +61,7 @@ def unit_block_create(
             )
             capacity.take(need, block=block, full_code="block_already_occupied")
             audit_record(
-                action="unit.block",
+                action=AuditAction.UNIT_BLOCK,
                 actor=by,
                 municipality=unit.facility.municipality,
                 target=block,
@@ -79,7 +79,7 @@ def unit_block_remove(*, block: UnitBlock, by: User | None) -> None:
     block = UnitBlock.objects.select_for_update().select_related("unit__facility").get(pk=block.pk)
     municipality = block.unit.facility.municipality
     audit_record(
-        action="unit.unblock",
+        action=AuditAction.UNIT_UNBLOCK,
         actor=by,
         municipality=municipality,
         target=block,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
+from yoyaku.core.models import AuditAction
 from yoyaku.core.permissions import Perm
 from yoyaku.core.services import audit_record
 from yoyaku.lottery import schedules, selectors, services
@@ -149,7 +150,7 @@ def lottery_applications(request: HttpRequest, round_id: int) -> HttpResponse:
     truncated = len(applications) > APPLICATIONS_LIMIT
     applications = applications[:APPLICATIONS_LIMIT]
     audit_record(
-        action="lottery.view",
+        action=AuditAction.LOTTERY_VIEW,
         actor=request.user,
         municipality=request.municipality,
         target=lottery,

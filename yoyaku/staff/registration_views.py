@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yoyaku.core.errors import DomainError
+from yoyaku.core.models import AuditAction
 from yoyaku.core.permissions import Perm
 from yoyaku.core.services import audit_record
 from yoyaku.registrants import selectors, services
@@ -48,7 +49,7 @@ def registration_list(request: HttpRequest) -> HttpResponse:
     if query:
         registrants = selectors.registrant_search(municipality=request.municipality, query=query)
         audit_record(
-            action="registrant.search",
+            action=AuditAction.REGISTRANT_SEARCH,
             actor=request.user,
             municipality=request.municipality,
             ip_address=client_ip(request),
@@ -72,7 +73,7 @@ def registration_list(request: HttpRequest) -> HttpResponse:
 def registration_detail(request: HttpRequest, registrant_id: int) -> HttpResponse:
     registrant = _registrant(request, registrant_id)
     audit_record(
-        action="registrant.view",
+        action=AuditAction.REGISTRANT_VIEW,
         actor=request.user,
         municipality=request.municipality,
         target=registrant,
@@ -175,7 +176,7 @@ def registration_proof(request: HttpRequest, registrant_id: int) -> HttpResponse
     if not source.employment_proof:
         raise Http404(_("添付ファイルはありません。"))
     audit_record(
-        action="registrant.proof_view",
+        action=AuditAction.REGISTRANT_PROOF_VIEW,
         actor=request.user,
         municipality=request.municipality,
         target=registrant,
@@ -195,7 +196,7 @@ def registration_card(request: HttpRequest, registrant_id: int) -> HttpResponse:
     if registrant.status != Registrant.Status.ACTIVE:
         raise Http404(_("利用者登録証は登録済みの方だけ発行できます。"))
     audit_record(
-        action="registrant.card_print",
+        action=AuditAction.REGISTRANT_CARD_PRINT,
         actor=request.user,
         municipality=request.municipality,
         target=registrant,
@@ -367,7 +368,7 @@ def reduction_proof(request: HttpRequest, grant_id: int) -> HttpResponse:
     if grant is None or not grant.proof:
         raise Http404(_("添付ファイルはありません。"))
     audit_record(
-        action="reduction.proof_view",
+        action=AuditAction.REDUCTION_PROOF_VIEW,
         actor=request.user,
         municipality=request.municipality,
         target=grant.registrant,

@@ -17,12 +17,11 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import AuditLog
+from yoyaku.core.models import AuditAction, AuditLog
 from yoyaku.core.permissions import Perm, staff_facilities
 from yoyaku.core.services import audit_record
 from yoyaku.facilities.models import Unit
@@ -42,19 +41,6 @@ from yoyaku.staff.views import staff_required
 
 R = Reservation.Status
 LIST_LIMIT = 200
-
-# The history of a reservation, as staff read it (the audit log's action codes).
-HISTORY_LABELS = {
-    "reservation.book": gettext_lazy("申込み"),
-    "reservation.approve": gettext_lazy("許可"),
-    "reservation.reject": gettext_lazy("不許可"),
-    "reservation.cancel": gettext_lazy("取消"),
-    "reservation.change_nights": gettext_lazy("宿泊数の変更"),
-    "reservation.change_party": gettext_lazy("人数の変更"),
-    "reservation.used": gettext_lazy("利用済"),
-    "reservation.no_show": gettext_lazy("無断不使用"),
-    "reservation.permit_print": gettext_lazy("使用許可書の出力"),
-}
 
 
 def _visible(request: HttpRequest) -> QuerySet[Reservation]:
@@ -89,7 +75,7 @@ def _audit_view(request: HttpRequest, *, target=None, shown: Sequence[Reservatio
     if page:
         data = {"page": page, "reservations": [r.pk for r in shown]}
     audit_record(
-        action="reservation.view",
+        action=AuditAction.RESERVATION_VIEW,
         actor=request.user,
         municipality=request.municipality,
         target=target,
@@ -185,12 +171,12 @@ def _history(reservation: Reservation) -> list[AuditLog]:
         AuditLog.objects.filter(
             target_type=Reservation._meta.label_lower, target_id=str(reservation.pk)
         )
-        .exclude(action="reservation.view")
+        .exclude(action=AuditAction.RESERVATION_VIEW)
         .select_related("actor")
         .order_by("at", "id")
     )
     for entry in entries:
-        entry.label = HISTORY_LABELS.get(entry.action, entry.action)
+        entry.label = entry.get_action_display()
     return list(entries)
 
 
@@ -336,7 +322,7 @@ def reservation_permit(request: HttpRequest, reservation_id: int) -> HttpRespons
     if not permit.permit_available(reservation):
         raise Http404(_("使用許可書は、予約確定または利用済の予約だけ発行できます。"))
     audit_record(
-        action="reservation.permit_print",
+        action=AuditAction.RESERVATION_PERMIT_PRINT,
         actor=request.user,
         municipality=request.municipality,
         target=reservation,
@@ -395,7 +381,7 @@ def reservation_proxy(request: HttpRequest) -> HttpResponse:
     form = BookingForm(posted, unit=unit, registrant=registrant, slot_states=slot_states)
     channel_form = ProxyChannelForm(posted)
     audit_record(
-        action="registrant.view",
+        action=AuditAction.REGISTRANT_VIEW,
         actor=request.user,
         municipality=request.municipality,
         target=registrant,

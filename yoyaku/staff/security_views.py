@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from yoyaku.core import clock
 from yoyaku.core import services as core_services
+from yoyaku.core.models import AuditAction
 from yoyaku.core.permissions import Perm
 from yoyaku.security import selectors as security_selectors
 from yoyaku.security.services import client_ip
@@ -23,7 +24,7 @@ def security_overview(request: HttpRequest) -> HttpResponse:
     shared = security_selectors.shared_id_signals(municipality=muni, at=now)
     # The page shows user numbers and addresses: who looked, and when, is audited.
     core_services.audit_record(
-        action="security.view",
+        action=AuditAction.SECURITY_VIEW,
         actor=request.user,
         municipality=muni,
         data={"spike": spike.is_spike, "shared_id_signals": len(shared)},
