@@ -3,16 +3,25 @@ keeps them from deregistering."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
 from tests import factories as f
 from tests.lottery.test_rounds import make_round, stay
-from tests.reservations.helpers import registrant, resort
+from tests.reservations.helpers import book_slot, hall, registrant, resort
 from tests.staff.test_console import login as staff_login
+from yoyaku.core.errors import DomainError
+from yoyaku.core.models import AuditLog
 from yoyaku.lottery import services as lottery_services
 from yoyaku.lottery.models import LotteryApplication
 from yoyaku.registrants.models import Registrant
+from yoyaku.reservations import booking
+from yoyaku.reservations import selectors as reservation_selectors
+from yoyaku.reservations import services as reservation_services
+
+DAY = dt.date(2026, 6, 16)  # two weeks after "now"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,3 +87,54 @@ def test_the_demand_table_leaves_out_applications_of_ended_registrations(staff, 
     Registrant.objects.filter(pk=person.pk).update(status=Registrant.Status.EXPIRED)
     page = demand_page(staff, lottery)
     assert "申込みはまだありません。" in page
+
+
+def test_an_unpaid_cancellation_fee_keeps_the_person_registered_until_staff_record_it(
+    client, ukiha, travel
+):
+    _facility, whole, *_ = hall(ukiha)
+    person = registrant(ukiha)
+    reservation = book_slot(person, whole, DAY, "am-pm")
+    travel(dt.datetime(2026, 6, 15, 10))  # the day before: 100 %
+    booking.reservation_cancel(reservation=reservation, by=person.user)
+    client.force_login(person.user)
+    page = client.get("/ukiha/mypage/deregister/").content.decode()
+    assert "未払いの取消料（4,600円）" in page
+    response = client.post("/ukiha/mypage/deregister/", {"confirm": "on"})
+    assert (
+        "未払いの取消料（4,600円）があるため、利用者登録を廃止できません。"
+        in response.content.decode()
+    )
+    person.refresh_from_db()
+    assert person.status == Registrant.Status.ACTIVE
+
+    clerk = Client()
+    staff_user = f.staff_user(ukiha)
+    staff_login(clerk, ukiha)
+    detail = f"/staff/reservations/{reservation.pk}/"
+    assert "取消料の受領を記録する" in clerk.get(detail).content.decode()
+    response = clerk.post(detail + "act/", {"action": "fee_received"})
+    assert response.status_code == 302
+    page = clerk.get(detail).content.decode()
+    assert "受領済み" in page
+    assert "取消料の受領を記録する" not in page
+    assert AuditLog.objects.filter(action="reservation.fee_received", actor=staff_user).exists()
+    assert clerk.post(detail + "act/", {"action": "fee_received"}).status_code == 400
+
+    response = client.post("/ukiha/mypage/deregister/", {"confirm": "on"})
+    assert "利用者登録を廃止しました" in response.content.decode()
+    person.refresh_from_db()
+    assert person.status == Registrant.Status.DEREGISTERED
+
+
+def test_a_cancellation_without_a_fee_is_owed_nothing(ukiha, travel):
+    _facility, whole, *_ = hall(ukiha)
+    person = registrant(ukiha)
+    reservation = book_slot(person, whole, DAY, "am")
+    booking.reservation_cancel(reservation=reservation, by=person.user)  # 15 days before
+    assert list(reservation_selectors.unpaid_fees(registrant=person)) == []
+    with pytest.raises(DomainError) as refused:
+        reservation_services.reservation_record_fee_received(
+            reservation=reservation, by=f.staff_user(ukiha)
+        )
+    assert refused.value.code == "no_fee_owed"

@@ -54,6 +54,7 @@ HISTORY_LABELS = {
     "reservation.used": gettext_lazy("利用済"),
     "reservation.no_show": gettext_lazy("無断不使用"),
     "reservation.permit_print": gettext_lazy("使用許可書の出力"),
+    "reservation.fee_received": gettext_lazy("取消料の受領"),
 }
 
 
@@ -248,7 +249,7 @@ def reservation_detail(request: HttpRequest, reservation_id: int) -> HttpRespons
 @staff_required(Perm.RESERVATIONS)
 @require_POST
 def reservation_act(request: HttpRequest, reservation_id: int) -> HttpResponse:
-    """承認・不許可・取消・利用済・無断不使用, from the detail page or the approval queue."""
+    """承認・不許可・取消・利用済・無断不使用・取消料の受領, from the detail page or the queue."""
     reservation = _reservation(request, reservation_id)
     action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
@@ -270,6 +271,9 @@ def reservation_act(request: HttpRequest, reservation_id: int) -> HttpResponse:
         elif action == "used":
             booking.reservation_mark_used(reservation=reservation, by=request.user)
             message, mailed = _("利用済として記録しました。"), False
+        elif action == "fee_received":
+            capacity.reservation_record_fee_received(reservation=reservation, by=request.user)
+            message, mailed = _("取消料の受領を記録しました。"), False
         elif action == "no_show":
             booking.reservation_mark_no_show(reservation=reservation, by=request.user)
             message, mailed = (
