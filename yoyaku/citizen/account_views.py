@@ -26,7 +26,7 @@ from yoyaku.citizen.views import _municipality
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
 from yoyaku.notifications.services import email_template_queue
-from yoyaku.registrants import selectors, services
+from yoyaku.registrants import hooks, selectors, services
 from yoyaku.registrants.models import Registrant
 
 
@@ -190,7 +190,9 @@ def deregister(request: HttpRequest, municipality: str) -> HttpResponse:
         else:
             logout(request)
             return render(request, "citizen/deregistered.html")
-    return render(request, "citizen/deregister.html", {"form": form})
+    # Said before the person confirms: what still keeps the registration (reservations, fees).
+    obligations = hooks.open_obligations(registrant=request.registrant)
+    return render(request, "citizen/deregister.html", {"form": form, "obligations": obligations})
 
 
 @require_http_methods(["GET", "POST"])

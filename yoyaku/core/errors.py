@@ -37,6 +37,8 @@ MESSAGES = {
         "%(what)sがあるため、利用者登録を廃止できません。取消・お支払いの後に、もう一度お手続きください。"
     ),
     "deletion_reason_invalid": _("抹消の理由を選んでください。"),
+    "no_fee_owed": _("この予約に取消料はかかっていません。"),
+    "fee_already_received": _("この取消料はすでに受領済みです。"),
     "password_current_wrong": _("現在のパスワードが正しくありません。"),
     "password_format": _("パスワードは8～12桁の半角英数字で入力してください。"),
     "password_is_birth_date": _("生年月日と同じパスワードは設定できません。"),

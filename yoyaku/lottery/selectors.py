@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from yoyaku.core.models import Municipality
 from yoyaku.facilities.models import Unit
 from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRound
+from yoyaku.registrants.models import Registrant
 
 A = LotteryApplication.Status
 
@@ -57,6 +58,8 @@ def round_demand(*, lottery: LotteryRound) -> list[dict]:
     rows = list(
         LotteryChoice.objects.filter(application__round=lottery)
         .exclude(application__status=A.WITHDRAWN)
+        # The drawing skips ended registrations (an expired one keeps its application).
+        .exclude(application__registrant__status__in=Registrant.ENDED)
         .values("unit_id", "use_date")
         .annotate(
             first=Count("id", filter=Q(rank=1)),

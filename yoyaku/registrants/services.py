@@ -399,11 +399,15 @@ def registration_deregister(*, registrant: Registrant) -> Registrant:
     _end(registrant, S.DEREGISTERED)
     registrant.deletion_reason = Registrant.DeletionReason.DEREGISTRATION
     registrant.save(update_fields=["deletion_reason"])
+    # Obligations left no future reservation, but open lottery applications must leave
+    # their rounds (and the staff demand table) like on any other end of a registration.
+    cancelled = _cancel_everything(registrant, by=registrant.user, reason="利用者登録の廃止")
     audit_record(
         action=AuditAction.REGISTRATION_DEREGISTER,
         actor=registrant.user,
         municipality=registrant.municipality,
         target=registrant,
+        data={"cancelled": cancelled},
     )
     _notify(registrant, "registration_deregistered")
     return registrant

@@ -1,4 +1,5 @@
-"""Writes that take or release capacity. Every one is a single transaction."""
+"""Writes that take or release capacity, and money received at the counter. Every one is a
+single transaction."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from yoyaku.core.models import AuditAction, User
 from yoyaku.core.services import audit_record
 from yoyaku.facilities.models import Slot, Unit
 from yoyaku.reservations import capacity
-from yoyaku.reservations.models import UnitBlock
+from yoyaku.reservations.models import Reservation, UnitBlock
 
 
 def unit_block_create(
@@ -86,3 +87,30 @@ def unit_block_remove(*, block: UnitBlock, by: User | None) -> None:
         data={"start": block.start_date.isoformat(), "end": block.end_date.isoformat()},
     )
     capacity.block_remove(block)
+
+
+@transaction.atomic
+def reservation_record_fee_received(*, reservation: Reservation, by: User) -> Reservation:
+    """Staff received the cancellation fee at the counter (until online payment exists).
+
+    Refused when no fee is owed or it was already recorded. Side effect: an audit row.
+    """
+    reservation = (
+        Reservation.objects.select_for_update()
+        .select_related("municipality")
+        .get(pk=reservation.pk)
+    )
+    if reservation.cancellation_fee <= 0:
+        raise DomainError("no_fee_owed")
+    if reservation.cancellation_fee_received_at is not None:
+        raise DomainError("fee_already_received")
+    reservation.cancellation_fee_received_at = clock.now()
+    reservation.save(update_fields=["cancellation_fee_received_at"])
+    audit_record(
+        action=AuditAction.RESERVATION_FEE_RECEIVED,
+        actor=by,
+        municipality=reservation.municipality,
+        target=reservation,
+        data={"fee": reservation.cancellation_fee},
+    )
+    return reservation

@@ -176,7 +176,7 @@ def _history(reservation: Reservation) -> list[AuditLog]:
         .order_by("at", "id")
     )
     for entry in entries:
-        entry.label = entry.get_action_display()
+        entry.label = entry.action_label
     return list(entries)
 
 
@@ -234,7 +234,7 @@ def reservation_detail(request: HttpRequest, reservation_id: int) -> HttpRespons
 @staff_required(Perm.RESERVATIONS)
 @require_POST
 def reservation_act(request: HttpRequest, reservation_id: int) -> HttpResponse:
-    """承認・不許可・取消・利用済・無断不使用, from the detail page or the approval queue."""
+    """承認・不許可・取消・利用済・無断不使用・取消料の受領, from the detail page or the queue."""
     reservation = _reservation(request, reservation_id)
     action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
@@ -256,6 +256,9 @@ def reservation_act(request: HttpRequest, reservation_id: int) -> HttpResponse:
         elif action == "used":
             booking.reservation_mark_used(reservation=reservation, by=request.user)
             message, mailed = _("利用済として記録しました。"), False
+        elif action == "fee_received":
+            capacity.reservation_record_fee_received(reservation=reservation, by=request.user)
+            message, mailed = _("取消料の受領を記録しました。"), False
         elif action == "no_show":
             booking.reservation_mark_no_show(reservation=reservation, by=request.user)
             message, mailed = (
