@@ -63,3 +63,16 @@ def test_hall_lottery_form__asks_no_nights_rooms_or_guests(client, ukiha):
     body = _lottery_page(client, ukiha, [whole])
     assert "時間区分" in body and "利用予定人数" in body
     assert "宿泊数" not in body and "部屋数" not in body
+
+
+def test_availability_filter__offers_only_this_municipalitys_facility_types(client, ukiha, minato):
+    f.FacilityFactory(municipality=ukiha, kind="hall")
+    f.FacilityFactory(municipality=ukiha, kind="sports")
+    f.FacilityFactory(municipality=minato, kind="resort")
+    ukiha_page = client.get("/ukiha/availability/").content.decode()
+    assert "ホール・会議室" in ukiha_page and "体育館・屋内スポーツ" in ukiha_page
+    assert "保養施設（宿泊）" not in ukiha_page
+    assert "運動公園・屋外スポーツ" not in ukiha_page
+    minato_page = client.get("/minato/availability/").content.decode()
+    assert "保養施設（宿泊）" in minato_page
+    assert "ホール・会議室" not in minato_page
