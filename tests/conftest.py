@@ -48,6 +48,9 @@ def ukiha(travel):
         registration_mode=Municipality.RegistrationMode.REVIEW_BEFORE_BOOKING,
         resident_label="うきは市内在住の方",
         worker_label="うきは市内在勤の方",
+        example_name_kana="ウキハ　タロウ",
+        example_name="浮羽　太郎",
+        example_phone="0943-12-3456",
     )
 
 
@@ -62,4 +65,7 @@ def minato(travel):
         resident_label="港区内在住の方",
         worker_label="港区内在勤の方",
         allows_groups=False,
+        example_name_kana="ミナト　タロウ",
+        example_name="港　太郎",
+        example_phone="03-1234-5678",
     )

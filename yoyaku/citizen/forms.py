@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.models import Municipality
 from yoyaku.core.text import to_half_width
-from yoyaku.facilities.models import Facility, Purpose
+from yoyaku.facilities.models import Purpose
+from yoyaku.facilities.selectors import facility_kinds
 
 
 class RegistrantLoginForm(forms.Form):
@@ -61,7 +62,8 @@ class AvailabilitySearchForm(forms.Form):
 
     def __init__(self, *args, municipality: Municipality, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("すべて")), *Facility.Kind.choices]
+        kinds = facility_kinds(municipality=municipality)
+        self.fields["kind"].choices = [("", _("すべて")), *kinds]
         self.fields["kind"].error_messages["invalid_choice"] = _(
             "施設の種類の指定が正しくありません。"
         )

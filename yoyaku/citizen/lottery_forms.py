@@ -71,6 +71,9 @@ class ChoiceForm(forms.Form):
         error_messages=NUMBER_ERRORS,
     )
 
+    SLOT_FIELDS = ("slot", "party_size")
+    LODGING_FIELDS = ("nights", "rooms", "adults", "children", "infants")
+
     def __init__(self, *args, lottery: LotteryRound, rank: int, **kwargs):
         super().__init__(*args, prefix=f"c{rank}", **kwargs)
         self.rank = rank
@@ -79,6 +82,15 @@ class ChoiceForm(forms.Form):
         self.fields["unit"].queryset = units
         self.fields["unit"].label_from_instance = lambda u: f"{u.facility.name} {u.name}"
         self.fields["slot"].queryset = Slot.objects.filter(schedule__units__in=units).distinct()
+        # A field that applies to none of the round's units is not shown: a lodging round asks
+        # nights, rooms and guests, never 時間区分 or 利用予定人数; a slot round the reverse.
+        lodging = {unit.is_lodging for unit in units}
+        if lodging == {True}:
+            for name in self.SLOT_FIELDS:
+                del self.fields[name]
+        elif lodging == {False}:
+            for name in self.LODGING_FIELDS:
+                del self.fields[name]
         self.fields["use_date"].widget.attrs.update(
             min=f"{lottery.use_from:%Y-%m-%d}", max=f"{lottery.use_until:%Y-%m-%d}"
         )

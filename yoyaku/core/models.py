@@ -60,6 +60,11 @@ class Municipality(LocalizedNameMixin, models.Model):
     worker_label = models.CharField(max_length=50, help_text="例: 港区内在勤の方")
     resident_label_en = models.CharField(max_length=80, blank=True)
     worker_label_en = models.CharField(max_length=80, blank=True)
+    # Examples shown on this municipality's forms; blank falls back to a neutral example, so
+    # that one municipality's name or area code never appears on another's forms.
+    example_name_kana = models.CharField(max_length=50, blank=True, help_text="例: ウキハ　タロウ")
+    example_name = models.CharField(max_length=50, blank=True, help_text="例: 浮羽　太郎")
+    example_phone = models.CharField(max_length=20, blank=True, help_text="例: 0943-12-3456")
     # Children below this age are free and not counted (resort facilities).
     free_child_age = models.PositiveSmallIntegerField(default=4)
     contact_text = models.TextField(blank=True, help_text="問合せ先（プレーンテキスト）")
@@ -105,6 +110,15 @@ class Municipality(LocalizedNameMixin, models.Model):
     @property
     def display_worker_label(self) -> str:
         return self._localized(self.worker_label, self.worker_label_en)
+
+    @property
+    def form_examples(self) -> dict[str, str]:
+        """The example name, kana name and phone number the forms of this municipality show."""
+        return {
+            "name_kana": self.example_name_kana or "ヤマダ　タロウ",
+            "name": self.example_name or "山田　太郎",
+            "phone": self.example_phone or "090-1234-5678",
+        }
 
     @property
     def display_system_name(self) -> str:

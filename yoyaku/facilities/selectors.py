@@ -34,6 +34,19 @@ def facilities_list(
     ).order_by("order", "id")
 
 
+def facility_kinds(*, municipality: Municipality) -> list[tuple[str, str]]:
+    """(value, label) of the kinds of this municipality's active facilities, in the usual order.
+
+    The availability filter offers only these: a kind with no facility here finds nothing.
+    """
+    present = set(
+        Facility.objects.filter(municipality=municipality, is_active=True).values_list(
+            "kind", flat=True
+        )
+    )
+    return [(value, label) for value, label in Facility.Kind.choices if value in present]
+
+
 def facility_get(*, municipality: Municipality, slug: str) -> Facility | None:
     return (
         Facility.objects.filter(municipality=municipality, slug=slug, is_active=True)

@@ -65,20 +65,15 @@ class RegistrationForm(forms.Form):
 
     name_kana = text(
         _("氏名カタカナ"),
-        help_text=_(
-            "全角文字で入力 例：ミナト　タロウ（氏と名の間に全角スペースを入力してください）"
-        ),
         autocomplete="off",
     )
     name = text(
         _("氏名漢字"),
-        help_text=_("全角文字で入力 例：港　太郎（氏と名の間に全角スペースを入力してください）"),
         autocomplete="name",
     )
     phone = text(
         _("電話番号"),
         max_length=20,
-        help_text=_("半角数字で入力 例 03-1234-5678"),
         autocomplete="tel",
         inputmode="tel",
     )
@@ -144,7 +139,6 @@ class RegistrationForm(forms.Form):
         _("勤務先電話番号(在勤の方)"),
         max_length=20,
         required=False,
-        help_text=_("半角数字で入力 例 03-1234-5678"),
         inputmode="tel",
     )
     employment_proof = forms.FileField(
@@ -186,6 +180,19 @@ class RegistrationForm(forms.Form):
         if municipality.allows_workers:
             choices.append((Registrant.Category.WORKER, municipality.display_worker_label))
         self.fields["category"].choices = choices
+        # The examples are this municipality's: another's name or area code would mislead.
+        self.examples = municipality.form_examples
+        name_help = _(
+            "全角文字で入力 例：%(example)s（氏と名の間に全角スペースを入力してください）"
+        )
+        phone_help = _("半角数字で入力 例 %(example)s")
+        for name, message, key in (
+            ("name_kana", name_help, "name_kana"),
+            ("name", name_help, "name"),
+            ("phone", phone_help, "phone"),
+            ("workplace_phone", phone_help, "phone"),
+        ):
+            self.fields[name].help_text = message % {"example": self.examples[key]}
         if kind != Registrant.Kind.GROUP:
             for name in self.GROUP_FIELDS:
                 del self.fields[name]
@@ -220,8 +227,9 @@ class RegistrationForm(forms.Form):
         if not normalize.is_katakana_name(value):
             raise forms.ValidationError(
                 _(
-                    "全角カタカナで、氏と名の間に全角スペースを入れて入力してください（例：ミナト　タロウ）。"
+                    "全角カタカナで、氏と名の間に全角スペースを入れて入力してください（例：%(example)s）。"
                 )
+                % {"example": self.examples["name_kana"]}
             )
         return value
 
@@ -229,7 +237,8 @@ class RegistrationForm(forms.Form):
         value = normalize.kanji_name(self.cleaned_data["name"])
         if not normalize.is_spaced_name(value):
             raise forms.ValidationError(
-                _("氏と名の間に全角スペースを入れて入力してください（例：港　太郎）。")
+                _("氏と名の間に全角スペースを入れて入力してください（例：%(example)s）。")
+                % {"example": self.examples["name"]}
             )
         return value
 
@@ -237,7 +246,8 @@ class RegistrationForm(forms.Form):
         value = normalize.phone(value)
         if value and not normalize.is_phone(value):
             raise forms.ValidationError(
-                _("電話番号は市外局番から半角数字で入力してください（例 03-1234-5678）。")
+                _("電話番号は市外局番から半角数字で入力してください（例 %(example)s）。")
+                % {"example": self.examples["phone"]}
             )
         return value
 
