@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0004_municipality_resident_label_en_and_more"),
+        ("core", "0005_auditlog_via_append_only"),
     ]
 
     operations = [
