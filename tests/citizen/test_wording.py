@@ -3,6 +3,8 @@ dates in one format, deadlines as people say them, and no default Django wording
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests import factories as f
@@ -34,7 +36,7 @@ def test_ukiha_registration_errors__use_ukiha_examples(client, ukiha):
 
 
 def test_a_municipality_without_examples__gets_neutral_ones(client, travel):
-
+    travel(dt.datetime(2026, 6, 2, 10, 0))  # within the service hours
     f.MunicipalityFactory(slug="other")
     body = client.get("/other/register/form/").content.decode()
     assert "例：ヤマダ　タロウ" in body
