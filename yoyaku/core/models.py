@@ -352,13 +352,6 @@ class AuditLog(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
 
-    @property
-    def action_label(self) -> str:
-        try:
-            return str(AuditAction(self.action).label)
-        except ValueError:
-            return self.action
-
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnly("audit rows cannot be changed")
@@ -366,6 +359,13 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("audit rows cannot be deleted")
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return self.action
 
 
 class Notice(models.Model):
