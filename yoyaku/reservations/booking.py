@@ -22,7 +22,7 @@ from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
-from yoyaku.reservations import capacity, fees, hooks, rules, states
+from yoyaku.reservations import capacity, fees, hooks, limits, rules, states
 from yoyaku.reservations.models import Penalty, Reservation
 
 R = Reservation.Status
@@ -37,17 +37,13 @@ def _locked(reservation: Reservation, verb: str) -> Reservation:
 
 
 def _quote(request: rules.BookingRequest, *, exclude: Reservation | None = None) -> fees.FeeQuote:
-    available = None
-    category = request.reduction
-    if category is not None and category.annual_night_limit is not None:
-        # Per fiscal year: a stay over 31 March uses each year's own allowance.
-        available = fees.reduced_nights_left(
-            registrant=request.registrant,
-            category=category,
-            use_date=request.use_date,
-            nights=request.nights,
-            exclude_reservation_id=exclude.pk if exclude else None,
-        )
+    available = limits.reduced_nights_available(
+        registrant=request.registrant,
+        category=request.reduction,
+        use_date=request.use_date,
+        nights=request.nights,
+        exclude=exclude,
+    )
     return fees.fee_quote(
         unit=request.unit,
         use_date=request.use_date,
@@ -101,6 +97,8 @@ def reservation_book(
     for _attempt in range(3):
         try:
             with transaction.atomic():
+                # First: the limits below count this registrant's rows (see limits.py).
+                limits.lock_registrant(request.registrant.pk)
                 _refuse(rules.check(request, by_staff=by_staff))
                 quote = _quote(request)
                 reservation = Reservation.objects.create(
@@ -323,6 +321,9 @@ def _change_problems(
 def _change(
     reservation: Reservation, by: User, action: str, **changes: Any
 ) -> tuple[Reservation, int]:
+    # First, before the reservation's own lock: the same order as a booking, and the limits
+    # judged below count this registrant's rows (see limits.py).
+    limits.lock_registrant(reservation.registrant_id)
     reservation = _locked(reservation, "change")
     if all(getattr(reservation, k) == v for k, v in changes.items()):
         raise DomainError("nothing_to_change")

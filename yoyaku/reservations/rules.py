@@ -21,7 +21,7 @@ from yoyaku.facilities.selectors import (
 )
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.registrants.models import ReductionGrant, Registrant
-from yoyaku.reservations import capacity, hooks
+from yoyaku.reservations import capacity, hooks, limits
 from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
 from yoyaku.reservations.models import Penalty, Reservation
 
@@ -193,16 +193,12 @@ def check(
         elif any((r, day) in held for r in related):
             problems.append(DomainError("lottery_period", date=f"{day:%Y-%m-%d}"))
 
-    active = Reservation.objects.filter(
-        registrant=registrant,
-        unit__facility=facility,
-        status__in=Reservation.HOLDS_CAPACITY,
-        use_date__gte=today,
+    # Counted from existing rows: a write calls limits.lock_registrant before this.
+    problem = limits.active_reservations_problem(
+        registrant=registrant, facility=facility, today=today, exclude=exclude
     )
-    if exclude is not None:
-        active = active.exclude(pk=exclude.pk)
-    if active.count() >= facility.max_active_reservations:
-        problems.append(DomainError("too_many_reservations", max=facility.max_active_reservations))
+    if problem:
+        problems.append(problem)
 
     if check_capacity and not problems:
         problems += capacity_problems(request, family=family, exclude=exclude)
