@@ -15,6 +15,7 @@ def registrants_daily() -> dict[str, int]:
 
 
 @task()
-def registrants_hourly() -> dict[str, int]:
-    """Proofs attached to applications that never reached 送信 are deleted after an hour."""
+def registrants_pending_uploads() -> dict[str, int]:
+    """Proofs attached to applications that never reached 送信 are deleted after an hour
+    (the scheduler runs this every quarter hour)."""
     return {"pending_uploads_removed": services.pending_uploads_remove_abandoned()}

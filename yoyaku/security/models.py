@@ -77,7 +77,9 @@ class ActionAttempt(models.Model):
         verbose_name = _("操作の試行")
         indexes = [
             # The limit check: one client's allowed attempts of one action in the window.
-            models.Index(fields=["action", "network", "allowed", "at"], name="action_attempt_client"),
+            models.Index(
+                fields=["action", "network", "allowed", "at"], name="action_attempt_client"
+            ),
         ]
 
     def __str__(self) -> str:
