@@ -171,6 +171,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yoyaku@localhost")
 YOYAKU_SITE_URL = os.environ.get("YOYAKU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Days personal data of ended registrations is kept before it is anonymised.
 YOYAKU_RETENTION_DAYS = int(os.environ.get("YOYAKU_RETENTION_DAYS", str(5 * 365)))
+# Proofs attached to online applications wait under pending/ until the application is sent:
+# at most this many bytes in all, and this many stored per client address and hour.
+YOYAKU_PENDING_UPLOADS_MAX_BYTES = int(
+    os.environ.get("YOYAKU_PENDING_UPLOADS_MAX_BYTES", str(200 * 1024 * 1024))
+)
+YOYAKU_PENDING_UPLOADS_PER_CLIENT_HOUR = int(
+    os.environ.get("YOYAKU_PENDING_UPLOADS_PER_CLIENT_HOUR", "10")
+)
 
 # Security: safe defaults whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +11,7 @@ from yoyaku.citizen.views import _municipality
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
 from yoyaku.registrants import forms as reg_forms
-from yoyaku.registrants import services
+from yoyaku.registrants import selectors, services
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.normalize import lookup_postal_code
 from yoyaku.security.services import client_ip
@@ -45,13 +42,22 @@ def _pending(request: HttpRequest, slug: str) -> dict | None:
     return request.session.get(SESSION_KEY.format(slug=slug))
 
 
+def _pending_proof_path(pending: dict | None) -> str | None:
+    return ((pending or {}).get("proof") or {}).get("path")
+
+
 @require_http_methods(["GET", "POST"])
 @changes_data
 def register_form(request: HttpRequest, municipality: str) -> HttpResponse:
     muni = _municipality(request)
     kind = _kind(request, muni)
     pending = _pending(request, muni.slug)
-    has_proof = bool(pending and pending.get("proof") and pending["data"].get("kind") == kind)
+    previous_proof = _pending_proof_path(pending)
+    has_proof = bool(
+        previous_proof
+        and pending["data"].get("kind") == kind
+        and selectors.pending_upload_exists(previous_proof)
+    )
     lookup_message = None
     lookup_target = request.POST.get("lookup")
     if request.method == "POST" and lookup_target in {"home", "work"}:
@@ -70,22 +76,33 @@ def register_form(request: HttpRequest, municipality: str) -> HttpResponse:
         form = reg_forms.RegistrationForm(
             request.POST, request.FILES, municipality=muni, kind=kind, has_proof=has_proof
         )
+        refused = False
         if form.is_valid():
             proof_meta = pending.get("proof") if has_proof else None
             upload = form.cleaned_data.get("employment_proof")
-            if form.cleaned_data.get("category") != Registrant.Category.WORKER:
-                proof_meta = None
-            elif upload:
-                path = default_storage.save(
-                    f"pending/{uuid.uuid4().hex}.{form.proof_extension}", ContentFile(upload.read())
-                )
-                proof_meta = {"path": path, "type": form.proof_type, "name": upload.name[:100]}
-            request.session[SESSION_KEY.format(slug=muni.slug)] = {
-                "data": reg_forms.data_to_session(form.registrant_data()),
-                "proof": proof_meta,
-            }
-            return redirect("citizen:register_confirm", muni.slug)
-        file_dropped = bool(request.FILES.get("employment_proof"))
+            try:
+                if form.cleaned_data.get("category") != Registrant.Category.WORKER:
+                    proof_meta = None
+                    if previous_proof:
+                        services.pending_upload_discard(path=previous_proof)
+                elif upload:
+                    path = services.pending_upload_store(
+                        upload=upload,
+                        extension=form.proof_extension,
+                        ip=client_ip(request),
+                        replaces=previous_proof,
+                    )
+                    proof_meta = {"path": path, "type": form.proof_type, "name": upload.name[:100]}
+            except DomainError as error:
+                form.add_error(error.field, error.message)
+                refused = True
+            else:
+                request.session[SESSION_KEY.format(slug=muni.slug)] = {
+                    "data": reg_forms.data_to_session(form.registrant_data()),
+                    "proof": proof_meta,
+                }
+                return redirect("citizen:register_confirm", muni.slug)
+        file_dropped = bool(request.FILES.get("employment_proof")) and not refused
         return render(
             request,
             "citizen/register_form.html",
@@ -114,6 +131,21 @@ def register_confirm(request: HttpRequest, municipality: str) -> HttpResponse:
     if request.method == "POST":
         proof = None
         meta = pending.get("proof")
+        if meta and not selectors.pending_upload_exists(meta["path"]):
+            # Kept one hour only: the applicant attaches it again from 修正する.
+            pending["proof"] = None
+            request.session.modified = True
+            return render(
+                request,
+                "citizen/register_confirm.html",
+                {
+                    "data": data,
+                    "proof": None,
+                    "error": DomainError("pending_upload_expired").message,
+                    "category_label": _category_label(muni, data),
+                },
+                status=400,
+            )
         if meta:
             proof = services.Proof(
                 file=default_storage.open(meta["path"], "rb"),
@@ -140,7 +172,7 @@ def register_confirm(request: HttpRequest, municipality: str) -> HttpResponse:
             if proof is not None:
                 proof.file.close()
         if meta:
-            default_storage.delete(meta["path"])
+            services.pending_upload_discard(path=meta["path"])
         del request.session[SESSION_KEY.format(slug=muni.slug)]
         request.session[f"registered:{muni.slug}"] = registrant.email
         return redirect("citizen:register_done", muni.slug)

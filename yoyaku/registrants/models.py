@@ -221,3 +221,22 @@ class ReductionGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registrant} {self.category} {self.status}"
+
+
+class PendingUpload(models.Model):
+    """A proof attached to an online application that has not been sent yet.
+
+    The file waits under ``pending/`` between the form and 送信 on the confirmation page;
+    these rows let the limits on anonymous uploads (``services.pending_upload_store``) sum the
+    space in use without listing the storage, and the hourly clean-up find what is abandoned.
+    """
+
+    path = models.CharField(max_length=200, unique=True)
+    size = models.PositiveBigIntegerField()
+    stored_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["stored_at"], name="pending_upload_stored_at")]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.size} bytes)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
 from django.db.models import Count, Q, QuerySet
 
 from yoyaku.core import clock
@@ -91,3 +92,8 @@ def pending_changes(*, municipality: Municipality) -> QuerySet[ChangeRequest]:
         .select_related("registrant")
         .order_by("created_at")
     )
+
+
+def pending_upload_exists(path: str | None) -> bool:
+    """Is this pending proof still kept? (The hourly clean-up deletes it after an hour.)"""
+    return bool(path) and default_storage.exists(path)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
@@ -24,7 +26,8 @@ from yoyaku.core.models import AuditAction, Municipality, User
 from yoyaku.core.services import audit_record
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants import hooks, normalize, states
-from yoyaku.registrants.models import ChangeRequest, ReductionGrant, Registrant
+from yoyaku.registrants.models import ChangeRequest, PendingUpload, ReductionGrant, Registrant
+from yoyaku.security.services import action_throttle
 
 S = Registrant.Status
 
@@ -131,6 +134,80 @@ class Proof:
     file: File
     content_type: str
     name: str
+
+
+PENDING_DIR = "pending"
+PENDING_UPLOAD_ACTION = "registration_proof_upload"
+PENDING_UPLOAD_WINDOW = dt.timedelta(hours=1)
+# Applications not sent within this time lose their attachment (the hourly clean-up).
+PENDING_UPLOAD_MAX_AGE = dt.timedelta(hours=1)
+
+
+def pending_upload_store(
+    *, upload: File, extension: str, ip: str | None, replaces: str | None = None
+) -> str:
+    """Keep an applicant's proof until the application is sent; returns its storage path.
+
+    Anyone may post the registration form, so storing is limited: at most
+    ``YOYAKU_PENDING_UPLOADS_PER_CLIENT_HOUR`` files per client address and hour, and at most
+    ``YOYAKU_PENDING_UPLOADS_MAX_BYTES`` waiting in all. ``replaces``: the file this form
+    session stored before, deleted once the new one is stored (one pending file per session).
+    Raises ``DomainError`` (field ``employment_proof``) and stores nothing when refused.
+    """
+    size = upload.size
+    waiting = PendingUpload.objects.exclude(path=replaces or "").aggregate(total=Sum("size"))
+    if (waiting["total"] or 0) + size > settings.YOYAKU_PENDING_UPLOADS_MAX_BYTES:
+        raise DomainError("pending_uploads_full", field="employment_proof")
+    decision = action_throttle(
+        action=PENDING_UPLOAD_ACTION,
+        ip=ip,
+        limit=settings.YOYAKU_PENDING_UPLOADS_PER_CLIENT_HOUR,
+        window=PENDING_UPLOAD_WINDOW,
+    )
+    if not decision.allowed:
+        raise DomainError(
+            "pending_upload_throttled",
+            field="employment_proof",
+            minutes=decision.retry_after_minutes,
+        )
+    upload.seek(0)
+    path = default_storage.save(
+        f"{PENDING_DIR}/{uuid.uuid4().hex}.{extension}", ContentFile(upload.read())
+    )
+    PendingUpload.objects.create(path=path, size=size, stored_at=clock.now())
+    if replaces:
+        pending_upload_discard(path=replaces)
+    return path
+
+
+def pending_upload_discard(*, path: str) -> None:
+    """Delete a pending proof (sent, replaced or abandoned); other paths are left alone."""
+    if not path.startswith(f"{PENDING_DIR}/"):
+        return
+    default_storage.delete(path)
+    PendingUpload.objects.filter(path=path).delete()
+
+
+def pending_uploads_remove_abandoned(*, older_than: dt.timedelta = PENDING_UPLOAD_MAX_AGE) -> int:
+    """Delete the pending proofs stored longer ago than ``older_than``; returns how many files.
+
+    Files under ``pending/`` without a row (stored before the rows existed, or left by a
+    crash) go by their modification time.
+    """
+    cutoff = clock.now() - older_than
+    removed = 0
+    for path in PendingUpload.objects.filter(stored_at__lt=cutoff).values_list("path", flat=True):
+        removed += default_storage.exists(path)
+        pending_upload_discard(path=path)
+    if not default_storage.exists(PENDING_DIR):
+        return removed
+    known = set(PendingUpload.objects.values_list("path", flat=True))
+    for name in default_storage.listdir(PENDING_DIR)[1]:
+        path = f"{PENDING_DIR}/{name}"
+        if path not in known and default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+            removed += 1
+    return removed
 
 
 def registration_apply(

@@ -2,7 +2,8 @@
 
 The task API (django-tasks) runs work but does not schedule it. ``run_scheduler`` calls
 :func:`scheduler_tick` every half minute; a job whose time of day has passed and that has no
-``ScheduledRun`` row for today gets one and its task is enqueued, once.
+``ScheduledRun`` row for today gets one and its task is enqueued, once. Repeating jobs work the
+same way with one row per job, day and time slot.
 """
 
 from __future__ import annotations
@@ -41,11 +42,33 @@ DAILY_JOBS = (
 )
 
 
-def scheduler_tick(*, now: dt.datetime | None = None, jobs=DAILY_JOBS) -> list[str]:
-    """Enqueue the daily jobs that are due, and every lottery whose drawing time has come;
-    returns the names enqueued by this call."""
+@dataclass(frozen=True)
+class RepeatingJob:
+    name: str
+    every: int  # minutes, a divisor of 60: runs at :00, :every, :2·every, … of each hour
+    task: str  # dotted path of a django-tasks Task
+
+
+REPEATING_JOBS = (
+    # Proofs attached to online applications that were never sent are kept one hour; run
+    # every quarter hour, so none stays much longer.
+    RepeatingJob(
+        "registrants.pending_uploads", 15, "yoyaku.registrants.tasks.registrants_pending_uploads"
+    ),
+)
+
+
+def scheduler_tick(
+    *, now: dt.datetime | None = None, jobs=DAILY_JOBS, repeating=REPEATING_JOBS
+) -> list[str]:
+    """Enqueue the daily and repeating jobs that are due, and every lottery whose drawing
+    time has come; returns the names enqueued by this call."""
     now = clock.local(now or clock.now())
     enqueued = _lottery_jobs(now)
+    for rjob in repeating:
+        slot = now.replace(minute=now.minute // rjob.every * rjob.every, second=0, microsecond=0)
+        if _once(f"{rjob.name}.{slot:%H%M}", now.date(), now, rjob.task):
+            enqueued.append(rjob.name)
     for job in jobs:
         if now.time() < job.at:
             continue

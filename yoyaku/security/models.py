@@ -57,3 +57,31 @@ class LoginAttempt(models.Model):
     def __str__(self) -> str:
         outcome = "ok" if self.succeeded else ("throttled" if self.throttled else "failed")
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}:{self.login_id} {self.network} {outcome}"
+
+
+class ActionAttempt(models.Model):
+    """One attempt of an anonymous action limited per client, e.g. storing an attachment.
+
+    Counted like log-in attempts: by ``network`` (the IPv4 address, or the IPv6 /64) over a
+    sliding window. Refused attempts (``allowed`` false) are kept for the record but do not
+    count towards the limit, so a client retrying while refused does not extend its own wait.
+    """
+
+    at = models.DateTimeField()
+    action = models.CharField(max_length=50)
+    network = models.CharField(max_length=50, blank=True)
+    allowed = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("操作の試行")
+        indexes = [
+            # The limit check: one client's allowed attempts of one action in the window.
+            models.Index(
+                fields=["action", "network", "allowed", "at"], name="action_attempt_client"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        outcome = "ok" if self.allowed else "refused"
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.network} {outcome}"

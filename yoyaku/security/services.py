@@ -37,7 +37,7 @@ from django.http import HttpRequest
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality, User
-from yoyaku.security.models import LoginAttempt
+from yoyaku.security.models import ActionAttempt, LoginAttempt
 
 logger = logging.getLogger(__name__)
 
@@ -265,4 +265,43 @@ def login_attempts_purge(*, now: dt.datetime | None = None) -> int:
     throttle looks back 24 hours, the spike baseline 7 days)."""
     cutoff = (now or clock.now()) - ATTEMPT_RETENTION
     deleted, _ = LoginAttempt.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
+def action_throttle(
+    *, action: str, ip: str | None, limit: int, window: dt.timedelta
+) -> ThrottleDecision:
+    """Record one attempt of a limited anonymous action, and say whether it may go ahead.
+
+    At most ``limit`` allowed attempts per client (``client_network``) in any ``window``.
+    As for log-ins, the attempt goes on record first and only the attempts recorded before it
+    count, so parallel requests of one client see each other. A refused attempt is marked so
+    and does not count; ``retry_after`` is when the oldest counted attempt leaves the window.
+    """
+    now = clock.now()
+    network = client_network(ip)
+    attempt = ActionAttempt.objects.create(at=now, action=action, network=network)
+    # Uses index action_attempt_client.
+    counted = ActionAttempt.objects.filter(
+        action=action, network=network, allowed=True, at__gt=now - window, pk__lt=attempt.pk
+    )
+    count = counted.count()
+    if count < limit:
+        return ThrottleDecision(allowed=True)
+    attempt.allowed = False
+    attempt.save(update_fields=["allowed"])
+    frees_at = counted.order_by("at", "pk").values_list("at", flat=True)[count - limit] + window
+    return ThrottleDecision(
+        allowed=False, retry_after=max(1, math.ceil((frees_at - now).total_seconds()))
+    )
+
+
+ACTION_ATTEMPT_RETENTION = dt.timedelta(days=7)
+
+
+def action_attempts_purge(*, now: dt.datetime | None = None) -> int:
+    """Client addresses again: action attempts are deleted after 7 days (limits look back
+    hours, not days)."""
+    cutoff = (now or clock.now()) - ACTION_ATTEMPT_RETENTION
+    deleted, _ = ActionAttempt.objects.filter(at__lt=cutoff).delete()
     return deleted

@@ -6,5 +6,8 @@ from yoyaku.security import services
 
 
 @task()
-def security_daily() -> int:
-    return services.login_attempts_purge()
+def security_daily() -> dict[str, int]:
+    return {
+        "login_attempts_purged": services.login_attempts_purge(),
+        "action_attempts_purged": services.action_attempts_purge(),
+    }
