@@ -124,3 +124,40 @@ def test_no_page_answers_garbage_with_a_server_error(travel):
                     if r.status_code >= 500:
                         bad.append((method, path, value, r.status_code))
     assert not bad, sorted(set(bad))[:40]
+
+
+@pytest.mark.parametrize("value", ["²", "5" * 5000, str(2**31), "30000", "１"])
+@pytest.mark.parametrize("field", ["adults", "children", "infants", "party_size"])
+def test_a_head_count_change_with_nonsense_is_refused_and_nothing_stored(travel, field, value):
+    travel(dt.datetime(2026, 6, 1, 10, 0))
+    m = f.MunicipalityFactory(slug="ukiha")
+    _, room = resort(m)
+    person = registrant(m)
+    stay = book_stay(person, room, dt.date(2026, 6, 16))
+    before = (stay.adults, stay.children, stay.infants, stay.party_size)
+    client = Client(raise_request_exception=False)
+    client.force_login(person.user)
+    response = client.post(
+        f"/ukiha/reservations/{stay.pk}/change/", {field: value, "action": "apply"}
+    )
+    assert response.status_code == 400
+    stay.refresh_from_db()
+    assert (stay.adults, stay.children, stay.infants, stay.party_size) == before
+
+
+def test_a_cancellation_reason_with_nul_is_refused_and_the_reservation_stays(travel):
+    travel(dt.datetime(2026, 6, 1, 10, 0))
+    m = f.MunicipalityFactory(slug="ukiha")
+    _, room = resort(m)
+    person = registrant(m)
+    stay = book_stay(person, room, dt.date(2026, 6, 16))
+    status = stay.status
+    client = Client(raise_request_exception=False)
+    client.force_login(person.user)
+    response = client.post(
+        f"/ukiha/reservations/{stay.pk}/cancel/", {"confirm": "yes", "reason": "a\x00b"}
+    )
+    assert response.status_code == 400
+    assert "使用できない文字" in response.content.decode()
+    stay.refresh_from_db()
+    assert stay.status == status

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yoyaku.core.middleware.ServiceHoursMiddleware",
+    "yoyaku.core.middleware.BadParamMiddleware",
 ]
 
 ROOT_URLCONF = "yoyaku.urls"

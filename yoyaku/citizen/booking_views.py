@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from yoyaku.citizen.account_views import registrant_required
 from yoyaku.citizen.views import _bad_request
-from yoyaku.core import clock
+from yoyaku.core import clock, params
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
 from yoyaku.facilities.models import Unit
@@ -20,6 +20,9 @@ from yoyaku.reservations import booking, rules, states
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations.forms import BookingForm
 from yoyaku.reservations.models import Reservation
+
+# A sane cap on any head count typed in (a unit without a capacity set included).
+PERSONS_MAX = 999
 
 
 def _unit(request: HttpRequest, unit_id: int) -> Unit:
@@ -39,13 +42,14 @@ def _unit(request: HttpRequest, unit_id: int) -> Unit:
 def reserve(request: HttpRequest, municipality: str, unit_id: int) -> HttpResponse:
     unit = _unit(request, unit_id)
     registrant = request.registrant
-    try:
-        use_date = dt.date.fromisoformat(request.GET.get("date") or request.POST.get("date") or "")
-    except ValueError:
-        return _bad_request(request, _("日付は 2026-12-05 の形式で指定してください。"))
     today = clock.today()
-    if not today - dt.timedelta(days=366) <= use_date <= today + dt.timedelta(days=3 * 366):
-        return _bad_request(request, _("日付の範囲が正しくありません。"))
+    use_date = params.date_param(
+        request.GET.get("date") or request.POST.get("date"),
+        minimum=today - dt.timedelta(days=366),
+        maximum=today + dt.timedelta(days=3 * 366),
+    )
+    if use_date is None:
+        return _bad_request(request, _("日付は 2026-12-05 の形式で指定してください。"))
     state = availability.availability_grid(units=[_full_unit(unit)], start=use_date, end=use_date)[
         (unit.pk, use_date)
     ]
@@ -165,13 +169,25 @@ def reservation_change(
     """宿泊数・人数の変更: first a preview with the new fee, then 変更する."""
     reservation = _mine(request, reservation_id)
     changes = {}
-    for field in ("nights", "adults", "children", "infants", "party_size"):
-        raw = request.POST.get(field)
-        if raw in (None, ""):
-            continue
-        if not raw.isdigit():
-            return _bad_request(request, _("人数・泊数は半角数字で入力してください。"))
-        changes[field] = int(raw)
+    unit = reservation.unit
+    limits = {
+        # Nights in the column's range reach the booking rules, which say what is allowed.
+        "nights": (0, 32767),
+        "adults": (0, PERSONS_MAX),
+        "children": (0, PERSONS_MAX),
+        "infants": (0, PERSONS_MAX),
+        "party_size": (1, unit.capacity or PERSONS_MAX),
+    }
+    for field, (minimum, maximum) in limits.items():
+        try:
+            value = params.int_param(request.POST.get(field), minimum=minimum, maximum=maximum)
+        except params.BadParam as error:
+            if field == "nights":
+                limit = DomainError("nights_limit", max=unit.facility.max_nights)
+                return _bad_request(request, limit.message)
+            return _bad_request(request, error.message)
+        if value is not None:
+            changes[field] = value
     if not changes:
         return redirect("citizen:reservation_detail", municipality, reservation.pk)
     if "nights" in changes and len(changes) > 1:
@@ -223,7 +239,9 @@ def reservation_cancel(
             )
         try:
             booking.reservation_cancel(
-                reservation=reservation, by=request.user, reason=request.POST.get("reason", "")
+                reservation=reservation,
+                by=request.user,
+                reason=params.text_param(request.POST.get("reason")),
             )
         except DomainError as error:
             return render(

@@ -67,3 +67,27 @@ class LanguageMiddleware:
             response.headers["Vary"] = f"{patch}, Cookie" if patch else "Cookie"
         translation.deactivate()
         return response
+
+
+class BadParamMiddleware:
+    """A request value a view could not parse (`yoyaku.core.params.BadParam`) → 400 with its
+    Japanese message, never a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from yoyaku.core.params import BadParam
+
+        if not isinstance(exception, BadParam):
+            return None
+        template = (
+            "staff/bad_request.html"
+            if request.path.startswith("/staff/")
+            else "citizen/bad_request.html"
+        )
+        context = {"message": exception.message}
+        return render(request, template, context, status=400)
