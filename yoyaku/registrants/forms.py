@@ -351,7 +351,7 @@ class RegistrationForm(forms.Form):
             return
         try:
             birth = dt.date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):
             self.add_error(
                 "birth_year", _("生年月日が正しくありません。実在する日付を入力してください。")
             )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction
+from yoyaku.core.params import BadParam, id_param, text_param
 from yoyaku.core.permissions import Perm
 from yoyaku.core.services import audit_record
 from yoyaku.registrants import selectors, services
@@ -45,7 +46,7 @@ def registration_list(request: HttpRequest) -> HttpResponse:
     valid = {*Registrant.Status.values, "duplicates"}
     if status and status not in valid:
         status = None
-    query = request.GET.get("q", "")
+    query = text_param(request.GET.get("q"), max_length=100).strip()
     if query:
         registrants = selectors.registrant_search(municipality=request.municipality, query=query)
         audit_record(
@@ -167,7 +168,10 @@ def registration_decide(request: HttpRequest, registrant_id: int) -> HttpRespons
 def registration_proof(request: HttpRequest, registrant_id: int) -> HttpResponse:
     """The proof of employment, streamed from private storage to authorised staff only."""
     registrant = _registrant(request, registrant_id)
-    request_id = request.GET.get("change")
+    try:
+        request_id = id_param(request.GET.get("change"))
+    except BadParam:
+        raise Http404(_("指定された変更届は見つかりません。")) from None
     source = registrant
     if request_id:
         source = registrant.change_requests.filter(pk=request_id).first()
@@ -316,7 +320,7 @@ def reduction_list(request: HttpRequest) -> HttpResponse:
     )
     error = error_for = None
     if request.method == "POST":
-        grant = pending.filter(pk=request.POST.get("grant") or 0).first()
+        grant = pending.filter(pk=id_param(request.POST.get("grant"), default=0)).first()
         if grant is None:
             raise Http404(_("指定された申請は見つかりません。"))
         valid_until = None
