@@ -13,7 +13,9 @@ from django.core.management import call_command
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality, Notice, User
-from yoyaku.demo.data import DEMO_STAFF_PASSWORD, REGISTRANTS, load_demo
+from yoyaku.demo.data import load_demo
+from yoyaku.demo.people import REGISTRANTS
+from yoyaku.demo.specs import DEMO_STAFF_PASSWORD
 from yoyaku.facilities.models import Facility, FeeRule, Unit
 from yoyaku.lottery.models import LotteryRound
 from yoyaku.registrants.models import Registrant

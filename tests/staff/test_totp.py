@@ -293,7 +293,7 @@ def demo(travel):
 
 
 def test_demo_staff__have_the_published_secret_confirmed(demo):
-    from yoyaku.demo.data import DEMO_STAFF_TOTP_SECRET
+    from yoyaku.demo.specs import DEMO_STAFF_TOTP_SECRET
 
     assert DEMO_STAFF_TOTP_SECRET == "PFXXSYLLOUWWIZLNN4WXI33UOAZDAMRW"
     staff = User.objects.filter(kind=User.Kind.STAFF)
@@ -307,7 +307,7 @@ def test_demo_totp_command__prints_the_code_that_logs_in(client, demo, settings)
     call_command("demo_totp", "ukiha", "admin", stdout=out, stderr=io.StringIO())
     code = out.getvalue().strip()
     assert re.fullmatch(r"\d{6}", code)
-    from yoyaku.demo.data import DEMO_STAFF_PASSWORD
+    from yoyaku.demo.specs import DEMO_STAFF_PASSWORD
 
     ukiha = User.objects.get(username="ukiha:staff:admin").municipality
     password_step(client, ukiha, password=DEMO_STAFF_PASSWORD)
@@ -335,7 +335,7 @@ def test_demo_totp_command__refuses_staff_who_are_not_demo_staff(demo, settings)
 
 
 def test_load_demo__puts_the_demo_secret_back_and_prints_it(demo):
-    from yoyaku.demo.data import DEMO_STAFF_TOTP_SECRET
+    from yoyaku.demo.specs import DEMO_STAFF_TOTP_SECRET
 
     admin = User.objects.get(username="minato:staff:admin")
     call_command("staff_reset_totp", "minato", "admin")

@@ -14,7 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from yoyaku.core import clock
 from yoyaku.core.models import User
 from yoyaku.core.totp import totp_current_code
-from yoyaku.demo.data import DEMO_STAFF_TOTP_SECRET, STAFF
+from yoyaku.demo.people import STAFF
+from yoyaku.demo.specs import DEMO_STAFF_TOTP_SECRET
 
 
 class Command(BaseCommand):

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.urls import reverse
 
 from yoyaku.core.models import User
-from yoyaku.demo.data import DemoLogin, load_demo
+from yoyaku.demo.data import load_demo
+from yoyaku.demo.loader import DemoLogin
 
 
 class Command(BaseCommand):
