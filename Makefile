@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-16)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Every process (web server, worker, scheduler, demo loader) links mails to the same address.
+SITE_URL := $(or $(YOYAKU_SITE_URL),http://$(HOST):$(PORT))
 
 .PHONY: install run test lint format migrate demo messages bench clean
 
@@ -21,16 +23,16 @@ migrate: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	DEBUG=1 $(BIN)/python manage.py load_demo --base-url http://$(HOST):$(PORT)
+	DEBUG=1 $(BIN)/python manage.py load_demo --base-url $(SITE_URL)
 
 # Web server on http://$(HOST):$(PORT), the background worker and the daily-job scheduler;
 # Ctrl-C stops all three. Mails go to var/mail/, readable at http://$(HOST):$(PORT)/dev/mail/.
 run: demo
 	@echo "Starting the worker, the scheduler and the web server on http://$(HOST):$(PORT)/"
-	@DEBUG=1 $(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
-	DEBUG=1 $(BIN)/python manage.py run_scheduler & scheduler=$$!; \
+	@DEBUG=1 YOYAKU_SITE_URL=$(SITE_URL) $(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
+	DEBUG=1 YOYAKU_SITE_URL=$(SITE_URL) $(BIN)/python manage.py run_scheduler & scheduler=$$!; \
 	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 YOYAKU_SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 YOYAKU_SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest
