@@ -250,3 +250,17 @@ def test_load_demo_command__prints_the_log_ins(travel):
     again = io.StringIO()
     call_command("load_demo", stdout=again)
     assert "already loaded" in again.getvalue()
+
+
+def test_ukiha_top_page__describes_how_bookings_are_confirmed_without_promising_online_payment(
+    demo, client
+):
+    page = client.get("/ukiha/").content.decode()
+    assert "オンライン決済" not in page
+    assert "許可された時点で確定します" in page
+    assert "窓口でお支払いください" in page
+    ukiha = Facility.objects.filter(municipality__slug="ukiha")
+    halls = ukiha.filter(kind__in=[Facility.Kind.HALL, Facility.Kind.CULTURE])
+    assert set(halls.values_list("requires_approval", flat=True)) == {True}
+    others = ukiha.exclude(pk__in=halls)
+    assert set(others.values_list("requires_approval", flat=True)) == {False}
