@@ -4,6 +4,7 @@ cancellation go through a preview."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 import pytest
 
@@ -27,6 +28,43 @@ def test_booking_needs_a_log_in(client, ukiha):
     response = client.get(f"/ukiha/reserve/{whole.pk}/?date=2026-06-16")
     assert response.status_code == 302
     assert response["Location"].startswith("/ukiha/login/")
+
+
+def test_after_logging_in_the_visitor_comes_back_to_the_chosen_date(client, ukiha):
+    _, whole, *_ = hall(ukiha)
+    person = registrant(ukiha)
+    wanted = f"/ukiha/reserve/{whole.pk}/?date=2026-06-16"
+    login_page = client.get(wanted, follow=True)
+    assert login_page.redirect_chain[-1][0].startswith("/ukiha/login/")
+    next_value = login_page.context["request"].GET["next"]
+    assert next_value == wanted
+    response = client.post(
+        f"/ukiha/login/?next={quote(next_value)}",
+        {
+            "user_number": person.user_number,
+            "password": person.birth_date.strftime("%Y%m%d"),
+            "next": next_value,
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == wanted
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "2026年6月16日" in page.content.decode()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
+def test_the_log_in_never_sends_a_person_to_another_site(client, ukiha, target):
+    person = registrant(ukiha)
+    response = client.post(
+        "/ukiha/login/",
+        {
+            "user_number": person.user_number,
+            "password": person.birth_date.strftime("%Y%m%d"),
+            "next": target,
+        },
+    )
+    assert response["Location"] == "/ukiha/mypage/"
 
 
 def test_confirm_shows_the_fee_and_nothing_is_booked_yet(client, hall_and_person):

@@ -6,6 +6,7 @@ from functools import wraps
 
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages import success
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -36,7 +37,10 @@ def registrant_required(view):
         muni = _municipality(request)
         registrant = selectors.registrant_of(request.user, muni)
         if registrant is None:
-            return redirect(f"{reverse('citizen:login', args=[muni.slug])}?next={request.path}")
+            # The whole address, query included (a chosen date), comes back after the log-in.
+            return redirect_to_login(
+                request.get_full_path(), reverse("citizen:login", args=[muni.slug])
+            )
         request.registrant = registrant
         return view(request, municipality, *args, **kwargs)
 

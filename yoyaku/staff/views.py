@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,7 +37,7 @@ def staff_required(perm: Perm = Perm.CONSOLE):
         def wrapper(request: HttpRequest, *args, **kwargs):
             user = request.user
             if not user.is_authenticated or user.kind != User.Kind.STAFF:
-                return redirect(f"{reverse('staff:login')}?next={request.path}")
+                return redirect_to_login(request.get_full_path(), reverse("staff:login"))
             if not can(user, perm):
                 return render(request, "staff/forbidden.html", status=403)
             request.municipality = user.municipality
