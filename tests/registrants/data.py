@@ -1,11 +1,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+
+from PIL import Image
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 
 NOW = dt.datetime(2026, 6, 1, 10, 0)
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _pdf() -> bytes:
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4, invariant=True)
+    page.drawString(72, 720, "Certificate of employment")
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def _image(fmt: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 220, 240)).save(out, format=fmt)
+    return out.getvalue()
+
+
+# Real files, as a scanner or a word processor makes them: a one-page PDF, PNG, JPEG and GIF.
+PDF = _pdf()
+PNG = _image("PNG")
+JPEG = _image("JPEG")
+GIF = _image("GIF")
 
 
 def form_data(**overrides) -> dict:

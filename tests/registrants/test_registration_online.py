@@ -203,9 +203,15 @@ def test_a_proof_is_recognised_by_content_not_by_name(client, minato):
     )
     response = submit(client, minato, worker_data(), files={"employment_proof": disguised})
     assert "添付できるのはPDF・JPEG・PNG形式のファイルです。" in response.content.decode()
-    png_named_txt = SimpleUploadedFile("scan.txt", PNG, content_type="text/plain")
+    # The type the browser claims is ignored; the extension must agree with the content.
+    png_named_txt = SimpleUploadedFile("scan.txt", PNG, content_type="image/png")
+    response = submit(client, minato, worker_data(), files={"employment_proof": png_named_txt})
+    assert "拡張子がファイルの内容と合いません" in response.content.decode()
+    png_claimed_text = SimpleUploadedFile("scan.PNG", PNG, content_type="text/plain")
     assert (
-        submit(client, minato, worker_data(), files={"employment_proof": png_named_txt}).status_code
+        submit(
+            client, minato, worker_data(), files={"employment_proof": png_claimed_text}
+        ).status_code
         == 302
     )
 

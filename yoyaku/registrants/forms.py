@@ -16,26 +16,9 @@ from django.utils.translation import pgettext_lazy
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality
+from yoyaku.core.uploads import extension_of, sniff_upload
 from yoyaku.registrants import normalize
 from yoyaku.registrants.models import Registrant
-
-MAX_PROOF_BYTES = 5 * 1024 * 1024
-SIGNATURES = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-)
-
-
-def sniff_proof(upload: UploadedFile) -> tuple[str, str]:
-    """(content type, extension) from the file's first bytes — never from its name."""
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, content_type, extension in SIGNATURES:
-        if head.startswith(signature):
-            return content_type, extension
-    raise forms.ValidationError(_("添付できるのはPDF・JPEG・PNG形式のファイルです。"))
 
 
 def text(label, *, max_length=100, help_text="", required=True, **attrs) -> forms.CharField:
@@ -317,9 +300,8 @@ class RegistrationForm(forms.Form):
         upload = self.cleaned_data.get("employment_proof")
         if not upload:
             return None
-        if upload.size > MAX_PROOF_BYTES:
-            raise forms.ValidationError(_("添付ファイルは5MB以下にしてください。"))
-        self.proof_type, self.proof_extension = sniff_proof(upload)
+        self.proof_type = sniff_upload(upload)
+        self.proof_extension = extension_of(self.proof_type)
         return upload
 
     # — checks across fields —

@@ -161,6 +161,8 @@ class ChangeRequest(models.Model):
     )
     changes = models.JSONField(help_text="field name → new value")
     employment_proof = models.FileField(upload_to="proofs/%Y/%m/", blank=True)
+    # The content type found when the proof was checked; the only one it is served with.
+    employment_proof_type = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -582,7 +582,9 @@ def registrant_details_change(
             created_at=clock.now(),
         )
         if proof is not None:
-            request.employment_proof.save(proof.name, proof.file, save=True)
+            request.employment_proof.save(proof.name, proof.file, save=False)
+            request.employment_proof_type = proof.content_type
+            request.save(update_fields=["employment_proof", "employment_proof_type"])
     audit_record(
         action=AuditAction.REGISTRANT_CHANGE,
         actor=registrant.user,
@@ -644,6 +646,7 @@ def change_request_decide(
             setattr(registrant, field, value)
         if request.employment_proof:
             registrant.employment_proof = request.employment_proof
+            registrant.employment_proof_type = request.employment_proof_type
         registrant.save()
     elif not reason.strip():
         raise DomainError("reason_required")
@@ -824,6 +827,7 @@ def anonymize_ended(*, now: dt.datetime | None = None) -> int:
             ):
                 setattr(registrant, field, "")
             registrant.employment_proof = ""
+            registrant.employment_proof_type = ""
             registrant.anonymized_at = now
             registrant.save()
             registrant.possible_duplicates.clear()

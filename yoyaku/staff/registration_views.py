@@ -6,11 +6,9 @@ details, proof or card writes an audit row, as does every decision (in the servi
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib.messages import success
 from django.core.files.base import ContentFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,6 +18,7 @@ from yoyaku.core.models import AuditAction
 from yoyaku.core.params import BadParam, id_param, text_param
 from yoyaku.core.permissions import Perm
 from yoyaku.core.services import audit_record
+from yoyaku.core.uploads import stored_file_response
 from yoyaku.registrants import selectors, services
 from yoyaku.registrants.card import registration_card_pdf
 from yoyaku.registrants.forms import RegistrationForm
@@ -186,12 +185,12 @@ def registration_proof(request: HttpRequest, registrant_id: int) -> HttpResponse
         target=registrant,
         ip_address=client_ip(request),
     )
-    name = source.employment_proof.name
-    content_type = registrant.employment_proof_type or mimetypes.guess_type(name)[0]
-    response = FileResponse(source.employment_proof.open("rb"), content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="proof-{registrant.user_number}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    # Each file with the type checked when it was stored: a change request's proof has its own.
+    return stored_file_response(
+        source.employment_proof,
+        content_type=source.employment_proof_type,
+        filename=f"proof-{registrant.user_number}",
+    )
 
 
 @staff_required(Perm.REGISTRATIONS)
@@ -378,8 +377,6 @@ def reduction_proof(request: HttpRequest, grant_id: int) -> HttpResponse:
         target=grant.registrant,
         ip_address=client_ip(request),
     )
-    response = FileResponse(
-        grant.proof.open("rb"), content_type=grant.proof_type or "application/octet-stream"
+    return stored_file_response(
+        grant.proof, content_type=grant.proof_type, filename=f"reduction-proof-{grant.pk}"
     )
-    response["Cache-Control"] = "no-store"
-    return response
