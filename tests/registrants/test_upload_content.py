@@ -185,7 +185,8 @@ def test_an_accepted_file_is_shown_to_staff_with_the_type_found(
     served = ctx.staff.get(stored(ctx))
     assert served.status_code == 200
     assert served["Content-Type"] == content_type
-    assert served["Content-Disposition"].startswith("inline;")
+    shown = "attachment;" if content_type == "application/pdf" else "inline;"
+    assert served["Content-Disposition"].startswith(shown)
     assert served["X-Content-Type-Options"] == "nosniff"
     assert served["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert served["Cache-Control"] == "no-store"

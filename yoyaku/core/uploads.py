@@ -29,8 +29,10 @@ SIGNATURES = (
     (b"\xff\xd8\xff", JPEG),
 )
 EXTENSIONS = {PDF: (".pdf",), PNG: (".png",), JPEG: (".jpg", ".jpeg")}
-# Served inline (shown in the browser); anything else is downloaded.
-INLINE_TYPES = frozenset(EXTENSIONS)
+# Images are shown in the browser under the sandboxing policy. A PDF keeps its type but is
+# downloaded and opened by the viewer: Chromium shows no PDF in a sandboxed document.
+INLINE_TYPES = frozenset({PNG, JPEG})
+SERVED_TYPES = frozenset(EXTENSIONS)
 MARKUP = (
     b"<html",
     b"<script",
@@ -143,12 +145,14 @@ def _check_image_structure(data: bytes, content_type: str) -> None:
 def stored_file_response(file: FieldFile, *, content_type: str, filename: str) -> FileResponse:
     """Send a stored attachment with the content type stored with it, never one guessed.
 
-    PDF, PNG and JPEG are shown inline; any other (or no) stored type is downloaded as
-    ``application/octet-stream``. The browser is told not to sniff, to run nothing in it,
+    PNG and JPEG are shown inline, a PDF is downloaded with its type; any other (or no)
+    stored type is downloaded as ``application/octet-stream``. The browser is told not to sniff, to run nothing in it,
     and to keep no copy.
     """
     if content_type in INLINE_TYPES:
         disposition = f'inline; filename="{filename}.{extension_of(content_type)}"'
+    elif content_type in SERVED_TYPES:
+        disposition = f'attachment; filename="{filename}.{extension_of(content_type)}"'
     else:
         content_type = "application/octet-stream"
         disposition = f'attachment; filename="{filename}"'
