@@ -67,10 +67,13 @@ _warned_untrusted_forwarded_for = False
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address: REMOTE_ADDR, or from X-Forwarded-For behind trusted proxies.
 
-    With ``YOYAKU_TRUSTED_PROXY_COUNT = n > 0`` the address is the n-th entry from the right of
-    X-Forwarded-For (each trusted proxy appends the address it was connected from; whatever is
-    further left was sent by the client and may be forged). Without the setting the header is
-    ignored, so a client cannot choose its own address to dodge the throttle.
+    The header is read only when ``YOYAKU_TRUSTED_PROXY_COUNT = n > 0`` and the connection
+    comes from a network of ``YOYAKU_TRUSTED_PROXIES``: a client reaching the site directly
+    cannot choose its own address to dodge the throttle. The header is then walked from the
+    right (each proxy appends the address it was connected from; whatever is further left was
+    sent by the client and may be forged), skipping trusted proxies' addresses, for at most n
+    entries: the first untrusted address is the client; if all n are trusted, the n-th. A
+    malformed entry among them gives REMOTE_ADDR.
     """
     global _warned_untrusted_forwarded_for
     remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
@@ -85,10 +88,34 @@ def client_ip(request: HttpRequest) -> str | None:
                 "if the site runs behind a reverse proxy"
             )
         return remote
+    trusted = _trusted_networks()
+    if remote is None or not _in_networks(remote, trusted):
+        return remote
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     if not hops:
         return remote
-    return _valid_ip(hops[-min(proxies, len(hops))]) or remote
+    walked = None
+    for hop in list(reversed(hops))[:proxies]:
+        walked = _valid_ip(hop)
+        if walked is None:
+            return remote
+        if not _in_networks(walked, trusted):
+            return walked
+    return walked
+
+
+def _trusted_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [
+        ipaddress.ip_network(str(network).strip(), strict=False)
+        for network in getattr(settings, "YOYAKU_TRUSTED_PROXIES", ()) or ()
+    ]
+
+
+def _in_networks(ip: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
 
 
 def _valid_ip(value: str) -> str | None:
