@@ -5,6 +5,7 @@ development-only site on SQLite in ``var/``; production sets at least ``SECRET_K
 ``ALLOWED_HOSTS`` and ``DATABASE_URL``.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -65,6 +66,17 @@ if DEBUG or env_bool("YOYAKU_DEMO"):
 # Reverse proxies in front of the site that append to X-Forwarded-For (0: none, use the
 # connection's address). Log-in throttling counts by the address this yields.
 YOYAKU_TRUSTED_PROXY_COUNT = int(os.environ.get("YOYAKU_TRUSTED_PROXY_COUNT", "0"))
+# The networks those proxies connect from (comma-separated CIDRs). X-Forwarded-For is read only
+# when the connection comes from one of them; a client reaching the site directly cannot forge
+# its address. Default: loopback and private networks.
+YOYAKU_TRUSTED_PROXIES = tuple(
+    ipaddress.ip_network(cidr.strip(), strict=False)
+    for cidr in os.environ.get(
+        "YOYAKU_TRUSTED_PROXIES",
+        "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+    ).split(",")
+    if cidr.strip()
+)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from yoyaku.notifications.tasks import send_email
 
@@ -16,6 +21,46 @@ def email_queue(*, to: list[str], subject: str, body: str, html: str | None = No
     )
 
 
+# A URL ends at white space, a non-ASCII character or anything that could close an attribute.
+_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
+
+
+def _own_url(url: str) -> bool:
+    """Only links to this site are made clickable; any other address stays plain text."""
+    site = settings.YOYAKU_SITE_URL.rstrip("/")
+    return url == site or url.startswith(site + "/")
+
+
+def _html_line(line: str) -> SafeString:
+    parts: list[str | SafeString] = []
+    position = 0
+    for match in _URL.finditer(line):
+        url = match.group(0)
+        if not _own_url(url):
+            continue
+        parts.append(escape(line[position : match.start()]))
+        parts.append(format_html('<a href="{}">{}</a>', url, url))
+        position = match.end()
+    parts.append(escape(line[position:]))
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+def _html_paragraph(paragraph: str) -> SafeString:
+    lines = ((_html_line(line),) for line in paragraph.split("\n"))
+    return format_html_join(SafeString("<br>\n"), "{}", lines)
+
+
+def email_html_body(text: str) -> SafeString:
+    """The text part as HTML paragraphs: every character escaped, only our own URLs linked.
+
+    The text comes from a template rendered with autoescape off (it is text/plain), so it is
+    escaped here again from scratch, whatever it is marked as.
+    """
+    text = str.__str__(text).replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = [p for p in re.split(r"\n{2,}", text.strip("\n")) if p.strip()]
+    return format_html_join("\n", "<p>{}</p>", ((_html_paragraph(p),) for p in paragraphs))
+
+
 def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
     """(subject, text, html) of ``notifications/email/<template>``, always in Japanese."""
     with translation.override("ja"):
@@ -23,9 +68,14 @@ def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
             render_to_string(f"notifications/email/{template}_subject.txt", context).split()
         )
         text = render_to_string(f"notifications/email/{template}.txt", context)
-        # One HTML layout for every mail: the text, with line breaks and links.
+        # One HTML layout for every mail: the text, escaped, with line breaks and our links.
         html = render_to_string(
-            "notifications/email/_layout.html", {**context, "subject": subject, "text": text}
+            "notifications/email/_layout.html",
+            {
+                "system_name": context.get("system_name", ""),
+                "subject": subject,
+                "body": email_html_body(text),
+            },
         )
     return subject, text, html
 

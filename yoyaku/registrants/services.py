@@ -276,7 +276,8 @@ def registration_apply(
                     email_template_queue(
                         to=[registrant.email],
                         template="registration_applied",
-                        context=mail_context(registrant),
+                        # The address is not confirmed yet: nothing the applicant typed.
+                        context=mail_context(registrant, name=""),
                     )
                 return registrant
         except IntegrityError:
@@ -694,7 +695,8 @@ def email_change_request(*, registrant: Registrant, new_email: str) -> str:
         email_template_queue(
             to=[new_email],
             template="email_change_confirm",
-            context=mail_context(registrant, token=token),
+            # An address not confirmed yet: nothing the registrant typed.
+            context=mail_context(registrant, name="", token=token),
         )
     return token
 

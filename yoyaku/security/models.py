@@ -20,6 +20,11 @@ class LoginAttempt(models.Model):
     ``throttled`` attempts were refused before the password was checked: they count for the
     staff signals but not towards the delays (else a client retrying while blocked would
     keep extending its own block).
+
+    ``pending`` attempts are on record while their password is being checked: they are not
+    failures (30 people logging in at once from one address are not an attack), but their
+    number is bounded, and one left pending by a request that died counts as a failure after
+    ``yoyaku.security.services.PENDING_TIMEOUT``.
     """
 
     at = models.DateTimeField()
@@ -33,6 +38,7 @@ class LoginAttempt(models.Model):
     user_agent_hash = models.CharField(max_length=64, blank=True)
     succeeded = models.BooleanField()
     throttled = models.BooleanField(default=False)
+    pending = models.BooleanField(default=False)
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -55,7 +61,15 @@ class LoginAttempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        outcome = "ok" if self.succeeded else ("throttled" if self.throttled else "failed")
+        outcome = (
+            "ok"
+            if self.succeeded
+            else "throttled"
+            if self.throttled
+            else "pending"
+            if self.pending
+            else "failed"
+        )
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}:{self.login_id} {self.network} {outcome}"
 
 

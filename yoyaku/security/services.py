@@ -12,6 +12,15 @@ delays are keyed by the client instead:
   then 2^(n − free) seconds, at most ``PAIR_MAX_DELAY``; a successful log-in of the pair
   starts it afresh.
 
+An attempt whose password is still being checked (``pending``) is not a failure: many people
+logging in at once from one address (a school, a community centre behind one NAT) are not
+slowed down. Flood protection stays: while an address (or pair) has fewer failures than its
+free ones, at most ``ADDRESS_MAX_IN_FLIGHT`` (``PAIR_MAX_IN_FLIGHT``) checks run at once, so a
+burst of 10,000 requests checks at most the free failures plus that many passwords; once the
+free failures are used up, every attempt in flight counts as a failure again, so a burst after
+a delay runs out checks one password. An attempt left pending longer than ``PENDING_TIMEOUT``
+(its request died) is a failure.
+
 Both count the failures of the last ``FAILURE_WINDOW``. The window is longer than the largest
 delay on purpose: with a window shorter than the delay (say 15 minutes and 1 hour), the
 failures age out while the client waits and the delay never grows past the window.
@@ -46,6 +55,9 @@ ADDRESS_FREE_FAILURES = 10
 ADDRESS_MAX_DELAY = dt.timedelta(hours=1)
 PAIR_FREE_FAILURES = 5
 PAIR_MAX_DELAY = dt.timedelta(minutes=15)
+ADDRESS_MAX_IN_FLIGHT = 30
+PAIR_MAX_IN_FLIGHT = 5
+PENDING_TIMEOUT = dt.timedelta(minutes=1)
 
 LOGIN_ID_MAX_LENGTH = LoginAttempt._meta.get_field("login_id").max_length
 
@@ -55,10 +67,13 @@ _warned_untrusted_forwarded_for = False
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address: REMOTE_ADDR, or from X-Forwarded-For behind trusted proxies.
 
-    With ``YOYAKU_TRUSTED_PROXY_COUNT = n > 0`` the address is the n-th entry from the right of
-    X-Forwarded-For (each trusted proxy appends the address it was connected from; whatever is
-    further left was sent by the client and may be forged). Without the setting the header is
-    ignored, so a client cannot choose its own address to dodge the throttle.
+    The header is read only when ``YOYAKU_TRUSTED_PROXY_COUNT = n > 0`` and the connection
+    comes from a network of ``YOYAKU_TRUSTED_PROXIES``: a client reaching the site directly
+    cannot choose its own address to dodge the throttle. The header is then walked from the
+    right (each proxy appends the address it was connected from; whatever is further left was
+    sent by the client and may be forged), skipping trusted proxies' addresses, for at most n
+    entries: the first untrusted address is the client; if all n are trusted, the n-th. A
+    malformed entry among them gives REMOTE_ADDR.
     """
     global _warned_untrusted_forwarded_for
     remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
@@ -73,10 +88,34 @@ def client_ip(request: HttpRequest) -> str | None:
                 "if the site runs behind a reverse proxy"
             )
         return remote
+    trusted = _trusted_networks()
+    if remote is None or not _in_networks(remote, trusted):
+        return remote
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     if not hops:
         return remote
-    return _valid_ip(hops[-min(proxies, len(hops))]) or remote
+    walked = None
+    for hop in list(reversed(hops))[:proxies]:
+        walked = _valid_ip(hop)
+        if walked is None:
+            return remote
+        if not _in_networks(walked, trusted):
+            return walked
+    return walked
+
+
+def _trusted_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [
+        ipaddress.ip_network(str(network).strip(), strict=False)
+        for network in getattr(settings, "YOYAKU_TRUSTED_PROXIES", ()) or ()
+    ]
+
+
+def _in_networks(ip: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
 
 
 def _valid_ip(value: str) -> str | None:
@@ -126,6 +165,22 @@ def _wait(latest: dt.datetime | None, delay: dt.timedelta, now: dt.datetime) -> 
     return max(0, math.ceil((latest + delay - now).total_seconds()))
 
 
+def _retry_after(
+    stats: dict, *, free: int, cap: dt.timedelta, max_in_flight: int, now: dt.datetime
+) -> int:
+    """Seconds to wait, from the counted failures and the attempts still being checked."""
+    failures, in_flight = stats["failures"], stats["in_flight"]
+    if failures >= free:
+        # Already delayed: whatever is in flight may fail as well (as if it had).
+        latest = max(
+            (m for m in (stats["latest_failure"], stats["latest_in_flight"]) if m), default=None
+        )
+        return _wait(latest, _delay(failures + in_flight, free, cap), now)
+    if in_flight >= max_in_flight:
+        return 1
+    return 0
+
+
 def login_throttle_check(
     *,
     municipality: Municipality | None,
@@ -143,6 +198,8 @@ def login_throttle_check(
     now = clock.now()
     network = client_network(ip)
     pair = Q(municipality=municipality, kind=kind, login_id=normalize_login_id(login_id))
+    in_flight = Q(pending=True, at__gte=now - PENDING_TIMEOUT)
+    failed = Q(succeeded=False) & ~in_flight
     # Uses index login_attempt_network: the client's counted attempts of the window.
     counted = LoginAttempt.objects.filter(
         network=network, throttled=False, at__gte=now - FAILURE_WINDOW
@@ -150,25 +207,36 @@ def login_throttle_check(
     if before is not None:
         counted = counted.filter(pk__lt=before)
     address = counted.aggregate(
-        failures=Count("pk", filter=Q(succeeded=False)),
-        latest_failure=Max("at", filter=Q(succeeded=False)),
+        failures=Count("pk", filter=failed),
+        latest_failure=Max("at", filter=failed),
+        in_flight=Count("pk", filter=in_flight),
+        latest_in_flight=Max("at", filter=in_flight),
         # By id, not time: attempts within the same instant still come in order.
         pair_last_success=Max("pk", filter=pair & Q(succeeded=True)),
     )
-    pair_failures = counted.filter(pair, succeeded=False)
+    pair_attempts = counted.filter(pair)
     if address["pair_last_success"] is not None:
-        pair_failures = pair_failures.filter(pk__gt=address["pair_last_success"])
-    pair_stats = pair_failures.aggregate(failures=Count("pk"), latest_failure=Max("at"))
+        pair_attempts = pair_attempts.filter(pk__gt=address["pair_last_success"])
+    pair_stats = pair_attempts.aggregate(
+        failures=Count("pk", filter=failed),
+        latest_failure=Max("at", filter=failed),
+        in_flight=Count("pk", filter=in_flight),
+        latest_in_flight=Max("at", filter=in_flight),
+    )
     retry_after = max(
-        _wait(
-            address["latest_failure"],
-            _delay(address["failures"], ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY),
-            now,
+        _retry_after(
+            address,
+            free=ADDRESS_FREE_FAILURES,
+            cap=ADDRESS_MAX_DELAY,
+            max_in_flight=ADDRESS_MAX_IN_FLIGHT,
+            now=now,
         ),
-        _wait(
-            pair_stats["latest_failure"],
-            _delay(pair_stats["failures"], PAIR_FREE_FAILURES, PAIR_MAX_DELAY),
-            now,
+        _retry_after(
+            pair_stats,
+            free=PAIR_FREE_FAILURES,
+            cap=PAIR_MAX_DELAY,
+            max_in_flight=PAIR_MAX_IN_FLIGHT,
+            now=now,
         ),
     )
     return ThrottleDecision(allowed=retry_after == 0, retry_after=retry_after)
@@ -184,6 +252,7 @@ def login_attempt_record(
     user: User | None,
     succeeded: bool,
     throttled: bool = False,
+    pending: bool = False,
 ) -> LoginAttempt:
     """Append one attempt (success, wrong credentials, or refused by the throttle).
 
@@ -199,6 +268,7 @@ def login_attempt_record(
         user_agent_hash=hashlib.sha256((user_agent or "").encode("utf-8")).hexdigest(),
         succeeded=succeeded,
         throttled=throttled,
+        pending=pending,
         user=user if succeeded else None,
     )
 
@@ -224,9 +294,10 @@ def login_authenticate(
     """Check credentials behind the throttle, and record the attempt whatever its outcome.
 
     The one place where the order holds: record, throttle check, then the password check
-    only when allowed. The attempt goes on record first, as a failure until the password
-    proves right, and the check counts only attempts recorded before it: so parallel requests
-    of one client see each other and cannot all slip through while the password hashes run.
+    only when allowed. The attempt goes on record first, as pending until the password check
+    ends, and the check counts only attempts recorded before it: so parallel requests of one
+    client see each other and cannot all slip through while the password hashes run (see
+    the module's notes for how attempts in flight are bounded).
     Does not log the user in (the caller does, or starts a second factor); a right password is
     recorded as a success, which restarts this client's count for this login id.
     """
@@ -239,21 +310,22 @@ def login_authenticate(
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         user=None,
         succeeded=False,
+        pending=True,
     )
     decision = login_throttle_check(
         municipality=municipality, kind=kind, login_id=login_id, ip=ip, before=attempt.pk
     )
     if not decision.allowed:
-        attempt.throttled = True
-        attempt.save(update_fields=["throttled"])
+        attempt.throttled, attempt.pending = True, False
+        attempt.save(update_fields=["throttled", "pending"])
         return LoginOutcome(user=None, decision=decision)
     user = authenticate(
         request, municipality=municipality, kind=kind, login_id=login_id, password=password
     )
-    if user is not None:
-        attempt.succeeded = True
-        attempt.user = user
-        attempt.save(update_fields=["succeeded", "user"])
+    attempt.pending = False
+    attempt.succeeded = user is not None
+    attempt.user = user
+    attempt.save(update_fields=["pending", "succeeded", "user"])
     return LoginOutcome(user=user, decision=decision)
 
 
