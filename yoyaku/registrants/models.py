@@ -102,6 +102,9 @@ class Registrant(models.Model):
     staff_message = models.TextField(blank=True, help_text="審査での依頼・取消の理由（本人に通知）")
     applicant_reply = models.TextField(blank=True)
     deletion_reason = models.CharField(max_length=20, choices=DeletionReason.choices, blank=True)
+    deletion_note = models.TextField(
+        blank=True, help_text="抹消の補足（職員の記録用。本人には知らせない）"
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
     anonymized_at = models.DateTimeField(null=True, blank=True)
     # Duplicate registration (Ukiha art. 11.5): flagged for staff, never silently accepted.

@@ -499,11 +499,13 @@ def registration_delete(
     if reason not in Registrant.DeletionReason.values:
         raise DomainError("deletion_reason_invalid")
     registrant = _locked(registrant, "delete")
-    cancelled = _cancel_everything(registrant, by=by, reason=note or reason)
+    # The note is the staff's record only: the person's mails and pages give the reason.
+    label = str(Registrant.DeletionReason(reason).label)
+    cancelled = _cancel_everything(registrant, by=by, reason=f"利用者登録の抹消（{label}）")
     _end(registrant, S.DELETED)
     registrant.deletion_reason = reason
-    registrant.staff_message = note.strip()
-    registrant.save(update_fields=["deletion_reason", "staff_message"])
+    registrant.deletion_note = note.strip()
+    registrant.save(update_fields=["deletion_reason", "deletion_note"])
     audit_record(
         action=AuditAction.REGISTRATION_DELETE,
         actor=by,
@@ -826,6 +828,7 @@ def anonymize_ended(*, now: dt.datetime | None = None) -> int:
                 "activity",
                 "staff_message",
                 "applicant_reply",
+                "deletion_note",
             ):
                 setattr(registrant, field, "")
             registrant.employment_proof = ""
