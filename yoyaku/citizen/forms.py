@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +34,7 @@ class RegistrantLoginForm(forms.Form):
     def clean_user_number(self) -> str:
         value = to_half_width(self.cleaned_data["user_number"]).replace("-", "")
         digits = self.municipality.user_number_digits
-        if not value.isdigit() or len(value) != digits:
+        if not re.fullmatch(r"[0-9]+", value) or len(value) != digits:
             raise forms.ValidationError(
                 _("利用者番号は%(digits)s桁の数字で入力してください。") % {"digits": digits}
             )

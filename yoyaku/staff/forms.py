@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -93,7 +95,7 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = "".join(to_half_width(self.cleaned_data["code"]).split()).replace("-", "")
-        if not (len(code) == 6 and code.isdigit()):
+        if not re.fullmatch(r"[0-9]{6}", code):
             raise forms.ValidationError(_("確認コードが正しくありません。"), code="invalid")
         return code
 
