@@ -134,7 +134,10 @@ def facility_calendar(request: HttpRequest, municipality: str, facility: str) ->
     if not this_month <= first <= limit:
         return _bad_request(request, _("表示できるのは今月から1年先までです。"))
     unit = units[0]
-    unit_id = params.id_param(request.GET.get("unit"))
+    try:
+        unit_id = params.id_param(request.GET.get("unit"))
+    except params.BadParam:
+        raise params.BadParam(_("室場の指定が正しくありません。")) from None
     if unit_id is not None:
         unit = next((u for u in units if u.pk == unit_id), None)
         if unit is None:

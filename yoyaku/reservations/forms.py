@@ -111,6 +111,19 @@ class BookingForm(forms.Form):
             reduction=data.get("reduction"),
         )
 
+    def clean(self):
+        data = super().clean()
+        counts = ("rooms", "adults", "children", "infants", "party_size")
+        if any(name in self.errors for name in counts):
+            return data
+        # The same rule the booking service applies, shown next to the field it concerns.
+        problems = rules.head_count_problems(
+            self.unit, **{name: data.get(name) or (1 if name == "rooms" else 0) for name in counts}
+        )
+        for name, problem in problems.items():
+            self.add_error(name if name in self.fields else None, problem.message)
+        return data
+
     def clean_slots(self):
         chosen = self.cleaned_data.get("slots") or []
         if not self.unit.is_lodging and not chosen:
