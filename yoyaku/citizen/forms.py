@@ -7,12 +7,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.models import Municipality
+from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.text import to_half_width
 from yoyaku.facilities.models import Purpose
 from yoyaku.facilities.selectors import facility_kinds
 
 
-class RegistrantLoginForm(forms.Form):
+class RegistrantLoginForm(SafeTextMixin, forms.Form):
     user_number = forms.CharField(
         label=_("利用者番号"),
         max_length=20,
@@ -44,7 +45,7 @@ class RegistrantLoginForm(forms.Form):
         return to_half_width(self.cleaned_data["password"])
 
 
-class AvailabilitySearchForm(forms.Form):
+class AvailabilitySearchForm(SafeTextMixin, forms.Form):
     date = forms.DateField(
         label=_("利用日"),
         required=False,

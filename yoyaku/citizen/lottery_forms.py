@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yoyaku.core.params import SafeTextMixin
 from yoyaku.facilities.models import Slot, Unit
 from yoyaku.lottery.models import LotteryRound
 from yoyaku.lottery.services import ChoiceRequest
@@ -19,7 +20,7 @@ RANK_MAX = 3
 PERSONS_MAX = 99
 
 
-class ChoiceForm(forms.Form):
+class ChoiceForm(SafeTextMixin, forms.Form):
     """One ranked choice (第N希望). Empty choices 2 and 3 are simply left out."""
 
     unit = forms.ModelChoiceField(

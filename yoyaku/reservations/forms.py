@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yoyaku.core.params import SafeTextMixin
 from yoyaku.facilities.models import ReductionCategory, Slot, Unit
 from yoyaku.registrants.models import ReductionGrant, Registrant
 from yoyaku.reservations import rules
@@ -24,7 +25,7 @@ def _number(label, *, min_value=0, max_value=999, initial=None) -> forms.Integer
     )
 
 
-class BookingForm(forms.Form):
+class BookingForm(SafeTextMixin, forms.Form):
     """The booking form of one unit on one date; which fields show depends on the unit."""
 
     slots = forms.MultipleChoiceField(
