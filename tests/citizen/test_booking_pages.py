@@ -85,7 +85,9 @@ def test_confirm_shows_the_fee_and_nothing_is_booked_yet(client, hall_and_person
     assert Reservation.objects.get().party_size == 12
 
 
-def test_rule_errors_are_listed_and_the_input_is_kept(client, hall_and_person):
+def test_a_party_over_the_capacity_is_said_next_to_the_field_and_the_input_is_kept(
+    client, hall_and_person
+):
     whole, _ = hall_and_person
     response = client.post(
         f"/ukiha/reserve/{whole.pk}/",
@@ -96,10 +98,10 @@ def test_rule_errors_are_listed_and_the_input_is_kept(client, hall_and_person):
             "party_size": "9999",
         },
     )
-    assert response.status_code == 400
     body = response.content.decode()
-    assert "利用予定人数が定員（30名）を超えています。" in body
+    assert 'id="id_party_size_error">利用予定人数が定員（30名）を超えています。' in body
     assert 'value="9999"' in body
+    assert "予約内容の確認" not in body
 
 
 def test_no_slot_chosen_is_said_next_to_the_field(client, hall_and_person):

@@ -209,8 +209,8 @@ class TestFeedManagement:
         ).exists()
         assert "作成" in signed_in.get("/ukiha/mypage/").content.decode()
 
-    def test_an_unknown_action_is_not_found(self, signed_in):
-        assert manage(signed_in, "steal").status_code == 404
+    def test_an_unknown_action_is_refused(self, signed_in):
+        assert manage(signed_in, "steal").status_code == 400
 
     def test_only_one_feed_per_registrant_is_active_in_the_database(self, person):
         ical.calendar_feed_create(registrant=person, by=person.user)

@@ -458,7 +458,7 @@ def test_proxy_booking__shows_every_rule_error_at_the_top_and_keeps_the_input(
         {
             "channel": "phone",
             "slots": [f.slot(court, "am").pk],
-            "party_size": 100,
+            "party_size": 12,
             "action": "book",
         },
     )
@@ -466,9 +466,17 @@ def test_proxy_booking__shows_every_rule_error_at_the_top_and_keeps_the_input(
     body = response.content.decode()
     assert "この内容では予約できません。" in body
     assert "過去の日付は予約できません。" in body
-    assert "利用予定人数が定員（30名）を超えています。" in body
-    assert 'value="100"' in body
+    assert 'value="12"' in body
     assert re.search(r'<input[^>]*value="phone"[^>]*checked', body)
+    assert not Reservation.objects.exists()
+    # A party over the capacity is said next to its field, with what was typed.
+    response = client.post(
+        proxy_url(registrant, court, USE_DAY),
+        {"channel": "phone", "slots": [f.slot(court, "am").pk], "party_size": 31},
+    )
+    body = response.content.decode()
+    assert 'id="id_party_size_error">利用予定人数が定員（30名）を超えています。' in body
+    assert 'value="31"' in body
     assert not Reservation.objects.exists()
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.text import to_half_width
 from yoyaku.registrants.forms import RegistrationForm
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(SafeTextMixin, forms.Form):
     current = forms.CharField(
         label=_("現在のパスワード"),
         strip=False,
@@ -86,7 +87,7 @@ class DetailsChangeForm(RegistrationForm):
         return data
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(SafeTextMixin, forms.Form):
     reply = forms.CharField(
         label=_("回答"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -96,7 +97,7 @@ class ReplyForm(forms.Form):
         return RegistrationForm.clean_employment_proof(self)
 
 
-class PasswordResetRequestForm(forms.Form):
+class PasswordResetRequestForm(SafeTextMixin, forms.Form):
     user_number = forms.CharField(
         label=_("利用者番号"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"})
     )
@@ -109,14 +110,14 @@ class PasswordResetRequestForm(forms.Form):
         return to_half_width(self.cleaned_data["user_number"])
 
 
-class DeregisterForm(forms.Form):
+class DeregisterForm(SafeTextMixin, forms.Form):
     confirm = forms.BooleanField(
         label=_("利用者登録を廃止します。廃止後はログインできません。"),
         error_messages={"required": _("確認のため、チェックを入れてください。")},
     )
 
 
-class ReductionRequestForm(forms.Form):
+class ReductionRequestForm(SafeTextMixin, forms.Form):
     category = forms.ModelChoiceField(
         label=_("減免の区分"),
         queryset=None,

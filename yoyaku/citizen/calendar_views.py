@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from yoyaku.citizen.account_views import registrant_required
 from yoyaku.citizen.booking_views import _mine
+from yoyaku.core import params
 from yoyaku.core.middleware import changes_data
 from yoyaku.reservations import calendar
 from yoyaku.reservations.models import Reservation
@@ -51,7 +52,7 @@ def reservation_ics(request: HttpRequest, municipality: str, reservation_id: int
 @registrant_required
 def calendar_feed_manage(request: HttpRequest, municipality: str) -> HttpResponse:
     """作成 / 作り直す / 停止 from the my page section 「カレンダー連携」."""
-    action = request.POST.get("action")
+    action = params.action_param(request.POST.get("action"), ["create", "regenerate", "revoke"])
     registrant, user = request.registrant, request.user
     if action == "create":
         calendar.calendar_feed_create(registrant=registrant, by=user)
@@ -59,11 +60,8 @@ def calendar_feed_manage(request: HttpRequest, municipality: str) -> HttpRespons
     elif action == "regenerate":
         calendar.calendar_feed_regenerate(registrant=registrant, by=user)
         success(request, _("カレンダー連携のURLを作り直しました。以前のURLは使えなくなりました。"))
-    elif action == "revoke":
-        if calendar.calendar_feed_revoke(registrant=registrant, by=user) is not None:
-            success(request, _("カレンダー連携を停止しました。"))
-    else:
-        raise Http404
+    elif calendar.calendar_feed_revoke(registrant=registrant, by=user) is not None:
+        success(request, _("カレンダー連携を停止しました。"))
     return redirect(reverse("citizen:mypage", args=[municipality]) + "#calendar-heading")
 
 

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.models import Municipality
+from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.text import to_half_width
 from yoyaku.facilities.models import Purpose
 from yoyaku.facilities.selectors import facility_kinds
 
 
-class RegistrantLoginForm(forms.Form):
+class RegistrantLoginForm(SafeTextMixin, forms.Form):
     user_number = forms.CharField(
         label=_("利用者番号"),
         max_length=20,
@@ -33,7 +35,7 @@ class RegistrantLoginForm(forms.Form):
     def clean_user_number(self) -> str:
         value = to_half_width(self.cleaned_data["user_number"]).replace("-", "")
         digits = self.municipality.user_number_digits
-        if not value.isdigit() or len(value) != digits:
+        if not re.fullmatch(r"[0-9]+", value) or len(value) != digits:
             raise forms.ValidationError(
                 _("利用者番号は%(digits)s桁の数字で入力してください。") % {"digits": digits}
             )
@@ -43,7 +45,7 @@ class RegistrantLoginForm(forms.Form):
         return to_half_width(self.cleaned_data["password"])
 
 
-class AvailabilitySearchForm(forms.Form):
+class AvailabilitySearchForm(SafeTextMixin, forms.Form):
     date = forms.DateField(
         label=_("利用日"),
         required=False,

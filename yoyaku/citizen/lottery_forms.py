@@ -3,17 +3,24 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yoyaku.core.params import SafeTextMixin
 from yoyaku.facilities.models import Slot, Unit
 from yoyaku.lottery.models import LotteryRound
 from yoyaku.lottery.services import ChoiceRequest
+from yoyaku.reservations import rules
 
 NUMBER_ERRORS = {
     "invalid": _("半角数字で入力してください。"),
     "min_value": _("%(limit_value)s以上で入力してください。"),
+    "max_value": _("%(limit_value)s以下で入力してください。"),
 }
+# Ranks 1 to 3 (the rounds' max_choices and the choice table's rank constraint).
+RANK_MAX = 3
+# Guests of one choice: the booking form's limit, far inside the small-integer columns.
+PERSONS_MAX = 99
 
 
-class ChoiceForm(forms.Form):
+class ChoiceForm(SafeTextMixin, forms.Form):
     """One ranked choice (第N希望). Empty choices 2 and 3 are simply left out."""
 
     unit = forms.ModelChoiceField(
@@ -35,7 +42,11 @@ class ChoiceForm(forms.Form):
         empty_label="—",
     )
     party_size = forms.IntegerField(
-        label=_("利用予定人数"), required=False, min_value=1, error_messages=NUMBER_ERRORS
+        label=_("利用予定人数"),
+        required=False,
+        min_value=1,
+        max_value=rules.PARTY_SIZE_MAX,
+        error_messages=NUMBER_ERRORS,
     )
     nights = forms.IntegerField(
         label=_("宿泊数"),
@@ -54,12 +65,18 @@ class ChoiceForm(forms.Form):
         error_messages=NUMBER_ERRORS,
     )
     adults = forms.IntegerField(
-        label=_("大人"), required=False, min_value=0, initial=2, error_messages=NUMBER_ERRORS
+        label=_("大人"),
+        required=False,
+        min_value=0,
+        max_value=PERSONS_MAX,
+        initial=2,
+        error_messages=NUMBER_ERRORS,
     )
     children = forms.IntegerField(
         label=_("子ども（4歳以上）"),
         required=False,
         min_value=0,
+        max_value=PERSONS_MAX,
         initial=0,
         error_messages=NUMBER_ERRORS,
     )
@@ -67,6 +84,7 @@ class ChoiceForm(forms.Form):
         label=_("4歳未満（無料・人数に数えません）"),
         required=False,
         min_value=0,
+        max_value=PERSONS_MAX,
         initial=0,
         error_messages=NUMBER_ERRORS,
     )
@@ -75,6 +93,8 @@ class ChoiceForm(forms.Form):
     LODGING_FIELDS = ("nights", "rooms", "adults", "children", "infants")
 
     def __init__(self, *args, lottery: LotteryRound, rank: int, **kwargs):
+        if not 1 <= rank <= RANK_MAX:
+            raise ValueError(f"rank {rank} outside 1..{RANK_MAX}")
         super().__init__(*args, prefix=f"c{rank}", **kwargs)
         self.rank = rank
         self.lottery = lottery
@@ -115,6 +135,15 @@ class ChoiceForm(forms.Form):
                 self.add_error("slot", _("時間区分を選んでください。"))
             elif data["slot"].schedule_id != unit.slot_schedule_id:
                 self.add_error("slot", _("この室場の時間区分を選んでください。"))
+        counts = ("rooms", "adults", "children", "infants", "party_size")
+        if unit and not any(name in self.errors for name in counts):
+            # The booking rules' head counts, next to the field they concern.
+            defaults = {"rooms": 1, "adults": 0, "children": 0, "infants": 0, "party_size": 0}
+            problems = rules.head_count_problems(
+                unit, **{name: data.get(name) or defaults[name] for name in counts}
+            )
+            for name, problem in problems.items():
+                self.add_error(name if name in self.fields else None, problem.message)
         return data
 
     def choice(self) -> ChoiceRequest | None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yoyaku.citizen.forms import AvailabilitySearchForm, RegistrantLoginForm
-from yoyaku.core import clock
+from yoyaku.core import clock, params
 from yoyaku.core.context_processors import FONT_SIZE_COOKIE, FONT_SIZES
 from yoyaku.core.middleware import changes_data
 from yoyaku.core.models import Municipality, User
@@ -122,35 +122,24 @@ def facility_detail(request: HttpRequest, municipality: str, facility: str) -> H
     )
 
 
-def _parse_month(value: str | None) -> dt.date | None:
-    if not value:
-        return clock.today().replace(day=1)
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        return dt.date(year, month, 1)
-    except ValueError:
-        return None
-
-
 @require_GET
 def facility_calendar(request: HttpRequest, municipality: str, facility: str) -> HttpResponse:
     fac = _facility(request, facility)
     units = facility_selectors.units_of_facility(facility=fac)
     if not units:
         raise Http404(_("この施設には予約できる室場がありません。"))
-    first = _parse_month(request.GET.get("month"))
-    if first is None:
-        return _bad_request(request, _("年月は 2026-12 の形式で指定してください。"))
     this_month = clock.today().replace(day=1)
+    first = params.month_param(request.GET.get("month"), default=this_month)
     limit = (this_month + dt.timedelta(days=31 * MONTHS_AHEAD_SHOWN)).replace(day=1)
     if not this_month <= first <= limit:
         return _bad_request(request, _("表示できるのは今月から1年先までです。"))
-    unit_param = request.GET.get("unit")
     unit = units[0]
-    if unit_param:
-        if not unit_param.isdigit():
-            return _bad_request(request, _("室場の指定が正しくありません。"))
-        unit = next((u for u in units if u.pk == int(unit_param)), None)
+    try:
+        unit_id = params.id_param(request.GET.get("unit"))
+    except params.BadParam:
+        raise params.BadParam(_("室場の指定が正しくありません。")) from None
+    if unit_id is not None:
+        unit = next((u for u in units if u.pk == unit_id), None)
         if unit is None:
             raise Http404(_("指定された室場は見つかりません。"))
     month = availability.unit_month(unit=unit, year=first.year, month=first.month)

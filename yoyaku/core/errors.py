@@ -82,6 +82,8 @@ MESSAGES = {
         "人数が部屋の定員（%(max)s名）を超えています。部屋数を増やしてください。"
     ),
     "too_few_persons": _("1部屋あたりの最少人数に足りません（%(min)s名以上）。"),
+    "infants_exceeded": _("4歳未満の人数が部屋の定員（%(max)s名）を超えています。"),
+    "head_count_negative": _("人数は0以上で入力してください。"),
     "slot_required": _("利用する時間区分を選んでください。"),
     "slot_not_in_schedule": _("この室場の時間区分ではありません。"),
     "slots_overlap": _("重なる時間区分は同時に選べません。"),

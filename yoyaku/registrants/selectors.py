@@ -75,7 +75,7 @@ def registrant_search(*, municipality: Municipality, query: str) -> QuerySet[Reg
     qs = Registrant.objects.filter(municipality=municipality, anonymized_at__isnull=True)
     if not query:
         return qs.none()
-    digits = "".join(ch for ch in query if ch.isdigit())
+    digits = "".join(ch for ch in query if ch in "0123456789")
     condition = (
         Q(name__contains=query) | Q(name_kana__contains=query) | Q(group_name__contains=query)
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yoyaku.core.params import SafeTextMixin
 from yoyaku.facilities.models import ReductionCategory, Slot, Unit
 from yoyaku.registrants.models import ReductionGrant, Registrant
 from yoyaku.reservations import rules
@@ -24,7 +25,7 @@ def _number(label, *, min_value=0, max_value=999, initial=None) -> forms.Integer
     )
 
 
-class BookingForm(forms.Form):
+class BookingForm(SafeTextMixin, forms.Form):
     """The booking form of one unit on one date; which fields show depends on the unit."""
 
     slots = forms.MultipleChoiceField(
@@ -110,6 +111,19 @@ class BookingForm(forms.Form):
             commercial=bool(data.get("commercial")),
             reduction=data.get("reduction"),
         )
+
+    def clean(self):
+        data = super().clean()
+        counts = ("rooms", "adults", "children", "infants", "party_size")
+        if any(name in self.errors for name in counts):
+            return data
+        # The same rule the booking service applies, shown next to the field it concerns.
+        problems = rules.head_count_problems(
+            self.unit, **{name: data.get(name) or (1 if name == "rooms" else 0) for name in counts}
+        )
+        for name, problem in problems.items():
+            self.add_error(name if name in self.fields else None, problem.message)
+        return data
 
     def clean_slots(self):
         chosen = self.cleaned_data.get("slots") or []

@@ -34,6 +34,8 @@ REFUSAL_CODES = {
 
 
 MAX_NIGHTS_EVER = 31
+# A hall or court without a capacity set: the largest party one booking may name.
+PARTY_SIZE_MAX = 999
 
 
 @dataclass
@@ -150,23 +152,16 @@ def check(
             problems.append(
                 DomainError("rooms_limit", max=min(facility.max_rooms, unit.room_count or 0))
             )
-        persons = request.adults + request.children
-        if request.adults < 1:
-            problems.append(DomainError("adult_required"))
-        elif persons > request.rooms * (unit.persons_per_room or 0):
-            problems.append(
-                DomainError("too_many_persons", max=request.rooms * (unit.persons_per_room or 0))
-            )
-        elif persons < request.rooms * (unit.min_persons_per_room or 1):
-            problems.append(
-                DomainError("too_few_persons", min=request.rooms * (unit.min_persons_per_room or 1))
-            )
     else:
         problems += _slot_problems(request, at)
-        if request.party_size < 1:
-            problems.append(DomainError("party_size_required"))
-        elif unit.capacity and request.party_size > unit.capacity:
-            problems.append(DomainError("capacity_exceeded", max=unit.capacity))
+    problems += head_count_problems(
+        unit,
+        rooms=request.rooms,
+        adults=request.adults,
+        children=request.children,
+        infants=request.infants,
+        party_size=request.party_size,
+    ).values()
 
     purposes = list(unit.purposes.all())
     if purposes and request.purpose not in purposes:
@@ -202,6 +197,44 @@ def check(
 
     if check_capacity and not problems:
         problems += capacity_problems(request, family=family, exclude=exclude)
+    return problems
+
+
+def head_count_problems(
+    unit: Unit, *, rooms: int, adults: int, children: int, infants: int, party_size: int
+) -> dict[str, DomainError]:
+    """The head counts of a booking against the unit, by the form field each belongs to.
+
+    A stay: at least one adult, adults and children within the rooms' capacity and above
+    their minimum, infants (not counted as persons) at most the rooms' capacity. A hall or
+    court: a party of at least one, at most the unit's capacity (``PARTY_SIZE_MAX`` when the
+    unit has none set).
+    """
+    problems: dict[str, DomainError] = {}
+    if unit.is_lodging:
+        room_capacity = max(rooms, 1) * (unit.persons_per_room or 0)
+        persons = adults + children
+        if adults < 1:
+            problems["adults"] = DomainError("adult_required")
+        elif children < 0:
+            problems["children"] = DomainError("head_count_negative")
+        elif persons > room_capacity:
+            problems["adults"] = DomainError("too_many_persons", max=room_capacity)
+        elif persons < rooms * (unit.min_persons_per_room or 1):
+            problems["adults"] = DomainError(
+                "too_few_persons", min=rooms * (unit.min_persons_per_room or 1)
+            )
+        infants_max = room_capacity or PARTY_SIZE_MAX
+        if infants < 0:
+            problems["infants"] = DomainError("head_count_negative")
+        elif infants > infants_max:
+            problems["infants"] = DomainError("infants_exceeded", max=infants_max)
+    else:
+        limit = unit.capacity or PARTY_SIZE_MAX
+        if party_size < 1:
+            problems["party_size"] = DomainError("party_size_required")
+        elif party_size > limit:
+            problems["party_size"] = DomainError("capacity_exceeded", max=f"{limit:,}")
     return problems
 
 

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.models import MaintenanceWindow, Municipality
+from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.text import to_half_width
 from yoyaku.lottery import services as lottery_services
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
-class StaffLoginForm(forms.Form):
+class StaffLoginForm(SafeTextMixin, forms.Form):
     municipality = forms.ModelChoiceField(
         label=_("自治体"), queryset=Municipality.objects.all(), empty_label=None
     )
@@ -27,7 +30,7 @@ class StaffLoginForm(forms.Form):
         return to_half_width(self.cleaned_data["login_id"])
 
 
-class NoticeForm(forms.Form):
+class NoticeForm(SafeTextMixin, forms.Form):
     title = forms.CharField(label=_("件名"), max_length=200)
     body = forms.CharField(
         label=_("本文"),
@@ -51,7 +54,7 @@ class NoticeForm(forms.Form):
     is_important = forms.BooleanField(label=_("重要なお知らせ（先頭に表示）"), required=False)
 
 
-class MaintenanceForm(forms.Form):
+class MaintenanceForm(SafeTextMixin, forms.Form):
     starts_at = forms.DateTimeField(
         label=_("開始日時"),
         input_formats=DATETIME_FORMATS,
@@ -73,7 +76,7 @@ class MaintenanceForm(forms.Form):
     )
 
 
-class OneTimeCodeForm(forms.Form):
+class OneTimeCodeForm(SafeTextMixin, forms.Form):
     """The 6-digit code of the staff member's authenticator app (second log-in step)."""
 
     code = forms.CharField(
@@ -93,12 +96,12 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = "".join(to_half_width(self.cleaned_data["code"]).split()).replace("-", "")
-        if not (len(code) == 6 and code.isdigit()):
+        if not re.fullmatch(r"[0-9]{6}", code):
             raise forms.ValidationError(_("確認コードが正しくありません。"), code="invalid")
         return code
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(SafeTextMixin, forms.Form):
     message = forms.CharField(
         label=_("本人への連絡事項・理由"),
         required=False,
@@ -108,7 +111,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class DeletionForm(forms.Form):
+class DeletionForm(SafeTextMixin, forms.Form):
     reason = forms.ChoiceField(label=_("抹消の理由"), choices=())
     note = forms.CharField(
         label=_("補足（記録用）"),
@@ -127,7 +130,7 @@ class DeletionForm(forms.Form):
         ]
 
 
-class MergeForm(forms.Form):
+class MergeForm(SafeTextMixin, forms.Form):
     into = forms.ChoiceField(label=_("統合先（既存の登録）"), choices=())
 
     def __init__(self, *args, candidates=(), **kwargs):
@@ -137,7 +140,7 @@ class MergeForm(forms.Form):
         ]
 
 
-class CounterChannelForm(forms.Form):
+class CounterChannelForm(SafeTextMixin, forms.Form):
     channel = forms.ChoiceField(
         label=_("受付方法"),
         choices=[("counter", _("窓口（申請書）")), ("post", _("郵送（専用はがき）"))],
@@ -179,7 +182,7 @@ def _units_of(facilities):
     )
 
 
-class ReservationFilterForm(forms.Form):
+class ReservationFilterForm(SafeTextMixin, forms.Form):
     facility = forms.ModelChoiceField(
         label=_("施設"), queryset=None, required=False, empty_label=_("すべて")
     )
@@ -211,7 +214,7 @@ class ReservationFilterForm(forms.Form):
         return data
 
 
-class ProxyTargetForm(forms.Form):
+class ProxyTargetForm(SafeTextMixin, forms.Form):
     """代理申請, first step: who (利用者番号), which unit, which date."""
 
     user_number = forms.CharField(
@@ -242,7 +245,7 @@ class ProxyTargetForm(forms.Form):
         return number
 
 
-class ProxyChannelForm(forms.Form):
+class ProxyChannelForm(SafeTextMixin, forms.Form):
     channel = forms.ChoiceField(
         label=_("受付方法"),
         choices=[("counter", _("窓口")), ("phone", _("電話"))],
@@ -251,7 +254,7 @@ class ProxyChannelForm(forms.Form):
     )
 
 
-class UnitBlockForm(forms.Form):
+class UnitBlockForm(SafeTextMixin, forms.Form):
     """利用停止: whole days, or one slot of a time-slot unit, or some rooms of a room type."""
 
     unit = UnitChoiceField(label=_("室場"), queryset=None, empty_label=_("選んでください"))
@@ -329,7 +332,7 @@ class UnitsChoiceField(forms.ModelMultipleChoiceField):
         return obj.display_name
 
 
-class LotterySettingsForm(forms.Form):
+class LotterySettingsForm(SafeTextMixin, forms.Form):
     """The units and rules of a round; shared by a round and a schedule of rounds."""
 
     units = UnitsChoiceField(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from yoyaku.core import clock
+from yoyaku.core import clock, params
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction
 from yoyaku.core.permissions import Perm
@@ -232,7 +232,7 @@ def schedule_active(request: HttpRequest, schedule_id: int) -> HttpResponse:
     ).first()
     if schedule is None:
         raise Http404(_("指定された定期抽選は見つかりません。"))
-    active = request.POST.get("active") == "1"
+    active = params.action_param(request.POST.get("active"), ["0", "1"]) == "1"
     schedules.schedule_set_active(schedule=schedule, by=request.user, is_active=active)
     success(request, _("定期抽選を再開しました。") if active else _("定期抽選を停止しました。"))
     return redirect("staff:lottery_schedules")

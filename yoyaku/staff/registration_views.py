@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction
-from yoyaku.core.params import BadParam, id_param, text_param
+from yoyaku.core.params import BadParam, action_param, date_param, id_param, text_param
 from yoyaku.core.permissions import Perm
 from yoyaku.core.services import audit_record
 from yoyaku.core.uploads import stored_file_response
@@ -101,9 +101,12 @@ def registration_detail(request: HttpRequest, registrant_id: int) -> HttpRespons
 @require_POST
 def registration_decide(request: HttpRequest, registrant_id: int) -> HttpResponse:
     registrant = _registrant(request, registrant_id)
-    action = request.POST.get("action")
+    action = action_param(
+        request.POST.get("action"),
+        ["approve", "reject", "request_info", "not_duplicate", "merge", "delete"],
+    )
     form = DecisionForm(request.POST)
-    message = form.data.get("message", "")
+    message = text_param(form.data.get("message", ""))
     try:
         if action == "approve":
             services.registration_approve(registrant=registrant, by=request.user)
@@ -121,7 +124,7 @@ def registration_decide(request: HttpRequest, registrant_id: int) -> HttpRespons
             success(request, _("重複ではないものとして確認しました。"))
         elif action == "merge":
             target = Registrant.objects.filter(
-                pk=request.POST.get("into") or 0, municipality=request.municipality
+                pk=id_param(request.POST.get("into"), default=0), municipality=request.municipality
             ).first()
             if target is None:
                 raise DomainError("merge_target_invalid")
@@ -282,10 +285,11 @@ def change_decide(request: HttpRequest, change_id: int) -> HttpResponse:
     ).first()
     if change is None:
         raise Http404(_("指定された変更届は見つかりません。"))
-    approve = request.POST.get("action") == "approve"
+    approve = action_param(request.POST.get("action"), ["approve", "reject"]) == "approve"
+    reason = text_param(request.POST.get("reason"))
     try:
         services.change_request_decide(
-            request=change, by=request.user, approve=approve, reason=request.POST.get("reason", "")
+            request=change, by=request.user, approve=approve, reason=reason
         )
     except DomainError as error:
         return render(
@@ -322,28 +326,32 @@ def reduction_list(request: HttpRequest) -> HttpResponse:
         grant = pending.filter(pk=id_param(request.POST.get("grant"), default=0)).first()
         if grant is None:
             raise Http404(_("指定された申請は見つかりません。"))
-        valid_until = None
-        if request.POST.get("valid_until"):
-            try:
-                valid_until = dt.date.fromisoformat(request.POST["valid_until"])
-            except ValueError:
-                # Never approve without an end date because the date was mistyped.
-                return render(
-                    request,
-                    "staff/reduction_list.html",
-                    {
-                        "grants": pending,
-                        "error": _("有効期限は 2027-03-31 の形式で入力してください。"),
-                        "error_for": grant.pk,
-                    },
-                    status=400,
-                )
+        approve = action_param(request.POST.get("action"), ["approve", "reject"]) == "approve"
+        reason = text_param(request.POST.get("reason"))
+        try:
+            valid_until = date_param(
+                request.POST.get("valid_until"),
+                minimum=dt.date(2000, 1, 1),
+                maximum=dt.date(2100, 12, 31),
+            )
+        except BadParam:
+            # Never approve without an end date because the date was mistyped.
+            return render(
+                request,
+                "staff/reduction_list.html",
+                {
+                    "grants": pending,
+                    "error": _("有効期限は 2027-03-31 の形式で入力してください。"),
+                    "error_for": grant.pk,
+                },
+                status=400,
+            )
         try:
             services.reduction_decide(
                 grant=grant,
                 by=request.user,
-                approve=request.POST.get("action") == "approve",
-                reason=request.POST.get("reason", ""),
+                approve=approve,
+                reason=reason,
                 valid_until=valid_until,
             )
         except DomainError as exc:

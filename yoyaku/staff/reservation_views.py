@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from yoyaku.core import clock
+from yoyaku.core import clock, params
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, AuditLog
 from yoyaku.core.permissions import Perm, staff_facilities
@@ -236,8 +236,11 @@ def reservation_detail(request: HttpRequest, reservation_id: int) -> HttpRespons
 def reservation_act(request: HttpRequest, reservation_id: int) -> HttpResponse:
     """承認・不許可・取消・利用済・無断不使用・取消料の受領, from the detail page or the queue."""
     reservation = _reservation(request, reservation_id)
-    action = request.POST.get("action", "")
-    reason = request.POST.get("reason", "")
+    action = params.action_param(
+        request.POST.get("action"),
+        ["approve", "reject", "cancel", "used", "fee_received", "no_show"],
+    )
+    reason = params.text_param(request.POST.get("reason"))
     from_queue = request.POST.get("back") == "queue"
     mailed = _mailed(reservation)
     try:
@@ -302,7 +305,7 @@ def penalty_waive(request: HttpRequest, reservation_id: int, penalty_id: int) ->
     if not states.PENALTY.allows(penalty, "waive"):
         info(request, _("この予約の停止はすでに解除されています。"))
         return redirect("staff:reservation_detail", reservation.pk)
-    reason = request.POST.get("reason", "")
+    reason = params.text_param(request.POST.get("reason"))
     try:
         booking.penalty_waive(penalty=penalty, by=request.user, reason=reason)
     except DomainError as error:
