@@ -136,6 +136,14 @@ def test_address_change_waits_for_staff_review(logged_in, client, person):
     # Staff approve it.
     logged_in.post("/ukiha/logout/")
     staff_login(client, person.municipality)
+    old_street = person.street
+    review = client.get("/staff/changes/").content.decode()
+    # The clerk reads the form's label and the old value next to the new one, not "street".
+    assert re.search(
+        rf"<th scope=\"row\">町村番地</th><td>{re.escape(old_street)}</td><td><strong>浮羽町朝田５８２",
+        review,
+    )
+    assert "street" not in review
     client.post(f"/staff/changes/{change.pk}/decide/", {"action": "approve"})
     person.refresh_from_db()
     assert person.street == "浮羽町朝田５８２"

@@ -2,14 +2,75 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.files.storage import default_storage
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality, User
 from yoyaku.registrants.models import ChangeRequest, Registrant
 
 S = Registrant.Status
+
+# The labels the person saw on the form, for the fields a change request may carry.
+CHANGE_LABELS = {
+    "name": _("氏名漢字"),
+    "name_kana": _("氏名カタカナ"),
+    "category": _("在住・在勤区分"),
+    "postal_code": _("郵便番号"),
+    "prefecture": _("都道府県"),
+    "city": _("市区郡"),
+    "street": _("町村番地"),
+    "workplace_name": _("勤務先名称(在勤の方)"),
+    "workplace_postal_code": _("勤務先の郵便番号"),
+    "workplace_prefecture": _("勤務先の都道府県"),
+    "workplace_city": _("勤務先の市区郡"),
+    "workplace_street": _("勤務先の町村番地"),
+    "workplace_phone": _("勤務先電話番号(在勤の方)"),
+}
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    label: str
+    old: str
+    new: str
+
+
+def _shown(registrant: Registrant, field: str, value: str) -> str:
+    if field == "category" and value in Registrant.Category.values:
+        return str(Registrant.Category(value).label)
+    return value
+
+
+def change_lines(change: ChangeRequest) -> list[ChangeLine]:
+    """What a pending change request changes, as the clerk reads it: label, old → new.
+
+    The old value is the registrant's current one: while a request is pending nothing else
+    changes those fields (one pending request per registrant; staff edits go through it).
+    """
+    registrant = change.registrant
+    lines = []
+    for field, new in change.changes.items():
+        old = str(getattr(registrant, field, "") or "")
+        lines.append(
+            ChangeLine(
+                label=str(CHANGE_LABELS.get(field, field)),
+                old=_shown(registrant, field, old),
+                new=_shown(registrant, field, str(new)),
+            )
+        )
+    return lines
+
+
+def pending_change_reviews(*, municipality: Municipality) -> list[ChangeRequest]:
+    """The review queue of change requests, each with its ``lines`` (see change_lines)."""
+    changes = list(pending_changes(municipality=municipality))
+    for change in changes:
+        change.lines = change_lines(change)
+    return changes
 
 
 def registrant_of(user: User | None, municipality: Municipality) -> Registrant | None:

@@ -273,7 +273,7 @@ def change_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "staff/change_list.html",
-        {"changes": selectors.pending_changes(municipality=request.municipality)},
+        {"changes": selectors.pending_change_reviews(municipality=request.municipality)},
     )
 
 
@@ -296,7 +296,7 @@ def change_decide(request: HttpRequest, change_id: int) -> HttpResponse:
             request,
             "staff/change_list.html",
             {
-                "changes": selectors.pending_changes(municipality=request.municipality),
+                "changes": selectors.pending_change_reviews(municipality=request.municipality),
                 "error": error.message,
                 "error_for": change.pk,
             },
