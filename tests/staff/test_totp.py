@@ -362,3 +362,35 @@ def test_wrong_codes_count_as_failed_log_ins_and_the_address_is_throttled(client
     assert response.status_code == 429
     assert "ログインの試行回数が多すぎます" in response.content.decode()
     assert not logged_in(client)
+
+
+def test_parallel_code_guesses__are_throttled_before_any_code_is_checked(city, monkeypatch):
+    """Codes sent together, each still being checked when the next arrives: the attempts go
+    on record before the throttle is asked, so only a few codes are ever checked."""
+    from django.test import Client
+
+    from yoyaku.staff import views as staff_views
+
+    user = f.staff_user(city)
+    clients = [Client() for _ in range(20)]
+    for each in clients:
+        password_step(each, city)
+    wrong = "000000" if code_at(user) != "000000" else "111111"
+    real = staff_views.core_totp.staff_totp_login
+    checked: list[int] = []
+    statuses: list[int] = []
+    sent = {"next": 1}
+
+    def check(**kwargs):
+        checked.append(1)
+        while sent["next"] < len(clients):  # the rest of the burst arrives meanwhile
+            other = clients[sent["next"]]
+            sent["next"] += 1
+            statuses.append(other.post(OTP_URL, {"code": wrong}).status_code)
+        return real(**kwargs)
+
+    monkeypatch.setattr(staff_views.core_totp, "staff_totp_login", check)
+    statuses.insert(0, clients[0].post(OTP_URL, {"code": wrong}).status_code)
+    assert len(checked) <= 10, len(checked)
+    assert 429 in statuses
+    assert not logged_in(clients[0])

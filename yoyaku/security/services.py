@@ -37,6 +37,7 @@ import hashlib
 import ipaddress
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -291,15 +292,38 @@ def login_authenticate(
     login_id: str,
     password: str,
 ) -> LoginOutcome:
-    """Check credentials behind the throttle, and record the attempt whatever its outcome.
+    """Check a password behind the throttle (see :func:`login_guarded`).
 
-    The one place where the order holds: record, throttle check, then the password check
-    only when allowed. The attempt goes on record first, as pending until the password check
-    ends, and the check counts only attempts recorded before it: so parallel requests of one
-    client see each other and cannot all slip through while the password hashes run (see
-    the module's notes for how attempts in flight are bounded).
     Does not log the user in (the caller does, or starts a second factor); a right password is
     recorded as a success, which restarts this client's count for this login id.
+    """
+    return login_guarded(
+        request=request,
+        municipality=municipality,
+        kind=kind,
+        login_id=login_id,
+        check=lambda: authenticate(
+            request, municipality=municipality, kind=kind, login_id=login_id, password=password
+        ),
+    )
+
+
+def login_guarded(
+    *,
+    request: HttpRequest,
+    municipality: Municipality | None,
+    kind: str,
+    login_id: str,
+    check: Callable[[], User | None],
+) -> LoginOutcome:
+    """Run one credential check (a password, a staff one-time code) behind the throttle, and
+    record the attempt whatever its outcome.
+
+    The one place where the order holds: record, throttle check, then ``check`` only when
+    allowed. The attempt goes on record first, as pending until the check ends, and the
+    throttle counts only attempts recorded before it: so parallel requests of one client see
+    each other and cannot all slip through while the checks run (see the module's notes for
+    how attempts in flight are bounded).
     """
     ip = client_ip(request)
     attempt = login_attempt_record(
@@ -319,9 +343,7 @@ def login_authenticate(
         attempt.throttled, attempt.pending = True, False
         attempt.save(update_fields=["throttled", "pending"])
         return LoginOutcome(user=None, decision=decision)
-    user = authenticate(
-        request, municipality=municipality, kind=kind, login_id=login_id, password=password
-    )
+    user = check()
     attempt.pending = False
     attempt.succeeded = user is not None
     attempt.user = user

@@ -270,33 +270,32 @@ def staff_login_otp(request: HttpRequest) -> HttpResponse:
         return redirect("staff:login_otp_setup")
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST":
-        # Codes are throttled like passwords: a wrong code counts as a failed log-in of this
-        # address, and the per-address counter never resets, so knowing a staff password does
-        # not buy unlimited guesses at the 6-digit code.
-        ip = security_services.client_ip(request)
-        decision = security_services.login_throttle_check(
-            municipality=user.municipality, kind=User.Kind.STAFF, login_id=user.login_id, ip=ip
-        )
-        if not decision.allowed:
-            form.add_error(
-                None,
-                _("ログインの試行回数が多すぎます。%(minutes)s分後にもう一度お試しください。")
-                % {"minutes": decision.retry_after_minutes},
-            )
-            return render(request, "staff/otp.html", {"form": form}, status=429)
-        if form.is_valid() and core_totp.staff_totp_login(
-            user=user, code=form.cleaned_data["code"], ip_address=_ip(request)
-        ):
-            return _second_factor_done(request, user)
-        security_services.login_attempt_record(
+        # Codes are throttled like passwords and in the same order (record, check the
+        # throttle, then the code): a wrong code counts as a failed log-in of this address,
+        # and the per-address counter never resets, so knowing a staff password does not buy
+        # unlimited guesses at the 6-digit code, not even by sending them in parallel.
+        code = form.cleaned_data["code"] if form.is_valid() else None
+        outcome = security_services.login_guarded(
+            request=request,
             municipality=user.municipality,
             kind=User.Kind.STAFF,
             login_id=user.login_id,
-            ip=ip,
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            user=user,
-            succeeded=False,
+            check=lambda: (
+                user
+                if code
+                and core_totp.staff_totp_login(user=user, code=code, ip_address=_ip(request))
+                else None
+            ),
         )
+        if outcome.throttled:
+            form.add_error(
+                None,
+                _("ログインの試行回数が多すぎます。%(minutes)s分後にもう一度お試しください。")
+                % {"minutes": outcome.decision.retry_after_minutes},
+            )
+            return render(request, "staff/otp.html", {"form": form}, status=429)
+        if outcome.user is not None:
+            return _second_factor_done(request, user)
         if _second_factor_failed(request, state, form):
             return redirect("staff:login")
     return render(request, "staff/otp.html", {"form": form})
