@@ -88,6 +88,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "yoyaku.core.middleware.PermissionsPolicyMiddleware",
+    "yoyaku.core.middleware.SessionExpiryMiddleware",
     "yoyaku.core.middleware.ServiceHoursMiddleware",
     "yoyaku.core.middleware.BadParamMiddleware",
 ]
@@ -199,6 +202,42 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every response (django-csp): the pages run no script at all and
+# load styles, images and fonts only from this site; forms post only here. A response that
+# sets its own policy keeps it (stored files: a sandbox). YOYAKU_CSP_FORM_ACTION adds origins a
+# form may be sent to (e.g. a payment provider's hosted page).
+_SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": [_SELF, *env_list("YOYAKU_CSP_FORM_ACTION")],
+    },
+}
+# Browser features no page needs are switched off for this site and anything it embeds.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), "
+    "browsing-topics=()"
+)
+
+# Sessions: a staff session ends 8 hours after its log-in and after 30 minutes without a
+# request; a registrant's after 14 days without one (the cookie is renewed at most hourly).
+SESSION_COOKIE_AGE = int(os.environ.get("YOYAKU_REGISTRANT_SESSION_IDLE_SECONDS", str(14 * 86400)))
+YOYAKU_STAFF_SESSION_MAX_SECONDS = int(
+    os.environ.get("YOYAKU_STAFF_SESSION_MAX_SECONDS", str(8 * 3600))
+)
+YOYAKU_STAFF_SESSION_IDLE_SECONDS = int(
+    os.environ.get("YOYAKU_STAFF_SESSION_IDLE_SECONDS", str(30 * 60))
+)
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
-from yoyaku.core.models import Municipality
+from yoyaku.core import clock
+from yoyaku.core.models import Municipality, User
 from yoyaku.core.selectors import ServiceState, service_status
 
 # Paths that stay reachable whatever the service state: the staff console (staff end a
@@ -91,3 +97,76 @@ class BadParamMiddleware:
         )
         context = {"message": exception.message}
         return render(request, template, context, status=400)
+
+
+class PermissionsPolicyMiddleware:
+    """Switch off browser features no page of the site uses (``settings.PERMISSIONS_POLICY``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+# Session keys: when the log-in happened and when the session was last seen (epoch seconds of
+# the system clock, so tests can travel).
+SESSION_STARTED = "yoyaku_started"
+SESSION_SEEN = "yoyaku_seen"
+# How often "last seen" is written: often enough for the idle limit, rarely enough that an
+# ordinary request does not write the session.
+STAFF_SEEN_EVERY = 60
+REGISTRANT_SEEN_EVERY = 3600
+
+
+@receiver(user_logged_in)
+def _stamp_session(sender, request, user, **kwargs):
+    moment = clock.now().timestamp()
+    request.session[SESSION_STARTED] = moment
+    request.session[SESSION_SEEN] = moment
+    if user.kind == User.Kind.STAFF:
+        request.session.set_expiry(settings.YOYAKU_STAFF_SESSION_MAX_SECONDS)
+
+
+class SessionExpiryMiddleware:
+    """End sessions past their limits, whatever the cookie says.
+
+    Staff: 8 hours after the log-in and 30 minutes without a request
+    (``YOYAKU_STAFF_SESSION_MAX_SECONDS``, ``YOYAKU_STAFF_SESSION_IDLE_SECONDS``).
+    Registrants: ``SESSION_COOKIE_AGE`` (14 days) without a request. The person is logged out
+    and told why; the page then asks for a log-in as for anyone else.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self._check(request, user)
+        return self.get_response(request)
+
+    def _check(self, request, user) -> None:
+        session = request.session
+        now = clock.now().timestamp()
+        staff = user.kind == User.Kind.STAFF
+        idle = settings.YOYAKU_STAFF_SESSION_IDLE_SECONDS if staff else settings.SESSION_COOKIE_AGE
+        longest = settings.YOYAKU_STAFF_SESSION_MAX_SECONDS if staff else None
+        started = session.get(SESSION_STARTED)
+        seen = session.get(SESSION_SEEN)
+        if not isinstance(started, (int, float)) or not isinstance(seen, (int, float)):
+            # A session from before these limits: it starts counting now.
+            started = seen = now
+            session[SESSION_STARTED] = session[SESSION_SEEN] = now
+        expired = now - seen > idle or (longest is not None and now - started > longest)
+        if expired:
+            logout(request)
+            messages.info(
+                request,
+                _("一定時間が過ぎたため、ログアウトしました。もう一度ログインしてください。"),
+            )
+            return
+        if now - seen >= (STAFF_SEEN_EVERY if staff else REGISTRANT_SEEN_EVERY):
+            session[SESSION_SEEN] = now
