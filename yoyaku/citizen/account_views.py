@@ -11,8 +11,8 @@ from django.contrib.messages import success
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -26,9 +26,9 @@ from yoyaku.citizen.account_forms import (
 from yoyaku.citizen.views import _municipality
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
-from yoyaku.notifications.services import email_template_queue
-from yoyaku.registrants import hooks, selectors, services
+from yoyaku.registrants import hooks, password_reset, selectors, services
 from yoyaku.registrants.models import Registrant
+from yoyaku.security.services import client_ip
 
 
 def registrant_required(view):
@@ -206,24 +206,16 @@ def password_reset_request(request: HttpRequest, municipality: str) -> HttpRespo
     muni = _municipality(request)
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        registrant = (
-            Registrant.objects.select_related("user", "municipality")
-            .filter(
+        try:
+            password_reset.password_reset_request(
                 municipality=muni,
                 user_number=form.cleaned_data["user_number"],
-                email__iexact=form.cleaned_data["email"],
-                user__is_active=True,
+                email=form.cleaned_data["email"],
+                ip=client_ip(request),
             )
-            .first()
-        )
-        if registrant is not None:
-            uid = urlsafe_base64_encode(force_bytes(registrant.user.pk))
-            token = default_token_generator.make_token(registrant.user)
-            email_template_queue(
-                to=[registrant.email],
-                template="password_reset",
-                context=services.mail_context(registrant, uid=uid, token=token),
-            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            return render(request, "citizen/password_reset.html", {"form": form}, status=429)
         return render(request, "citizen/password_reset_sent.html")
     return render(request, "citizen/password_reset.html", {"form": form})
 

@@ -363,17 +363,23 @@ def login_attempts_purge(*, now: dt.datetime | None = None) -> int:
 
 
 def action_throttle(
-    *, action: str, ip: str | None, limit: int, window: dt.timedelta
+    *,
+    action: str,
+    ip: str | None,
+    limit: int,
+    window: dt.timedelta,
+    key: str | None = None,
 ) -> ThrottleDecision:
     """Record one attempt of a limited anonymous action, and say whether it may go ahead.
 
-    At most ``limit`` allowed attempts per client (``client_network``) in any ``window``.
+    At most ``limit`` allowed attempts per client (``client_network``) in any ``window``; with
+    ``key`` (e.g. ``"user:42"``), per that key instead, whatever the address.
     As for log-ins, the attempt goes on record first and only the attempts recorded before it
     count, so parallel requests of one client see each other. A refused attempt is marked so
     and does not count; ``retry_after`` is when the oldest counted attempt leaves the window.
     """
     now = clock.now()
-    network = client_network(ip)
+    network = key if key is not None else client_network(ip)
     attempt = ActionAttempt.objects.create(at=now, action=action, network=network)
     # Uses index action_attempt_client.
     counted = ActionAttempt.objects.filter(
