@@ -26,6 +26,17 @@ def test_every_verb__names_its_sources_and_its_target():
     assert table["change"][1] is None  # a change keeps the state
 
 
+def test_awaiting_payment__has_a_way_in_and_ways_out():
+    """支払待ち: entered after approval or a lottery win where payment is required; left by
+    the payment (予約確定), the deadline or a cancellation (取消)."""
+    table = states.RESERVATION.table
+    into = {verb for verb, (_, target) in table.items() if target == R.AWAITING_PAYMENT}
+    assert into == {"approve_to_pay", "confirm_win_to_pay"}
+    assert table["pay"] == (frozenset({R.AWAITING_PAYMENT}), R.CONFIRMED)
+    assert table["expire_unpaid"] == (frozenset({R.AWAITING_PAYMENT}), R.CANCELLED)
+    assert R.AWAITING_PAYMENT in table["cancel"][0]
+
+
 def test_a_refused_verb__changes_nothing_and_writes_no_audit_row(minato):
     _facility, room_type = h.resort(minato)
     person = h.registrant(minato)

@@ -1,9 +1,13 @@
 """The reservation's lifecycle: every verb, the states it starts from, the state it leads to.
 
     book ─┬─> 当選・確認待ち ── confirm_win ──> 予約確定 ── mark_used ──> 使用済み
-          ├─> 審査中 ── approve ──> 予約確定          └── mark_no_show ─> 無断不使用
+          │        ├── confirm_win_to_pay ──> 支払待ち    └── mark_no_show ─> 無断不使用
+          │        └── expire_win ──> 取消
+          ├─> 審査中 ── approve ──> 予約確定
+          │        ├── approve_to_pay ──> 支払待ち
           │        └── reject ──> 不許可
-          ├─> 支払待ち (online payment confirms it)
+          ├─> 支払待ち ── pay ──> 予約確定 (the payment recorded confirms it, Ukiha art. 9.2)
+          │        └── expire_unpaid ──> 取消 (the payment deadline passed)
           └─> 予約確定
     cancel: from any state that holds capacity ──> 取消
     change: nights / party of a booking that holds capacity, the state kept
@@ -30,8 +34,12 @@ RESERVATION: Lifecycle[Reservation] = Lifecycle(
     table=table(
         approve=([R.AWAITING_APPROVAL], R.CONFIRMED),
         reject=([R.AWAITING_APPROVAL], R.REJECTED),
+        approve_to_pay=([R.AWAITING_APPROVAL], R.AWAITING_PAYMENT),
         confirm_win=([R.AWAITING_CONFIRMATION], R.CONFIRMED),
+        confirm_win_to_pay=([R.AWAITING_CONFIRMATION], R.AWAITING_PAYMENT),
         expire_win=([R.AWAITING_CONFIRMATION], R.CANCELLED),
+        pay=([R.AWAITING_PAYMENT], R.CONFIRMED),
+        expire_unpaid=([R.AWAITING_PAYMENT], R.CANCELLED),
         cancel=(HOLDING, R.CANCELLED),
         change=([R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED], None),
         mark_used=([R.CONFIRMED], R.USED),
