@@ -23,11 +23,13 @@ def test_apply_draw_confirm_and_book_what_is_left(page, live_server, travel, min
     person = registrant(minato, birth_date=dt.date(1985, 4, 12))
     base = live_server.url
 
-    page.goto(f"{base}/minato/login/")
-    page.get_by_label("利用者番号").fill(person.user_number)
-    page.get_by_label("パスワード").fill("19850412")
-    page.get_by_role("button", name="ログイン").click()
+    def log_in():
+        page.goto(f"{base}/minato/login/")
+        page.get_by_label("利用者番号").fill(person.user_number)
+        page.get_by_label("パスワード").fill("19850412")
+        page.get_by_role("button", name="ログイン").click()
 
+    log_in()
     page.goto(f"{base}/minato/lottery/")
     page.get_by_role("link", name=lottery.name).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(lottery.name)
@@ -48,6 +50,8 @@ def test_apply_draw_confirm_and_book_what_is_left(page, live_server, travel, min
     travel(dt.datetime(2026, 6, 25, 10, 0))
     assert f"lottery.draw.{lottery.pk}" in scheduler_tick()
 
+    # Three weeks later the session has ended (14 idle days at most): log in again.
+    log_in()
     page.goto(f"{base}/minato/lottery/results/")
     expect(page.locator("main")).to_contain_text("当選")
     axe_check(page)
