@@ -269,6 +269,7 @@ def test_used_and_no_show__are_offered_only_from_the_day_of_use(
         "利用済にする" not in client.get(f"/staff/reservations/{reservation.pk}/").content.decode()
     )
     travel(dt.datetime(2026, 6, 3, 13, 0))
+    login(client, ukiha)  # two days later: the staff session has ended, a new one starts
     assert "利用済にする" in client.get(f"/staff/reservations/{reservation.pk}/").content.decode()
     act(client, reservation, "used")
     reservation.refresh_from_db()
@@ -399,7 +400,7 @@ def test_proxy_booking__books_by_counter_even_outside_service_hours(
 ):
     travel(dt.datetime(2026, 6, 1, 23, 59))
     login(client, ukiha)
-    travel(dt.datetime(2026, 6, 2, 1, 0))
+    travel(dt.datetime(2026, 6, 2, 0, 20))  # within the staff session's 30 idle minutes
     citizen_request = rules.BookingRequest(
         registrant=registrant,
         unit=court,
