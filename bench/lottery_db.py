@@ -517,14 +517,14 @@ def _instrumented(log: QueryLog) -> Iterator[Steps]:
     from yoyaku.lottery import algorithm
     from yoyaku.lottery.models import LotteryRound
     from yoyaku.lottery.services import drawing
-    from yoyaku.reservations import booking, fees
+    from yoyaku.reservations import booking, fees, wins
 
     connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the proxy
     steps = Steps(log)
     steps.wrap(drawing, "_build_input", "input")
     steps.wrap(algorithm, "draw", "draw")
     steps.wrap(drawing, "_write_results", "write")
-    steps.wrap(drawing, "_winner_reservation", "winner")
+    steps.wrap(wins, "_won_reservation", "winner")
     steps.wrap(fees, "fee_quote", "fee_quote")
     steps.wrap(booking, "_take_capacity", "take_capacity")
     steps.wrap(algorithm, "published_document", "publish")

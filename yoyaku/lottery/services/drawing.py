@@ -28,9 +28,9 @@ from yoyaku.lottery.services.winners import full_notices
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context
-from yoyaku.reservations import capacity, fees
+from yoyaku.reservations import wins
 from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
-from yoyaku.reservations.models import Occupancy, Reservation
+from yoyaku.reservations.models import Occupancy
 
 A = LotteryApplication.Status
 
@@ -289,10 +289,10 @@ def _write_results(
     by: User | None,
     fail_after: int | None,
 ) -> None:
-    """Statuses in a handful of UPDATEs, the winners' reservations, slots and occupancy in
-    bulk: a round of 100,000 applications must not cost a query per applicant. This is the
-    lottery application's documented bulk path (``lottery.states``): every application moved
-    gets its own audit row, written in bulk too."""
+    """Statuses in a handful of UPDATEs, the winners' reservations (slots, fees and occupancy)
+    in bulk through the reservations app: a round of 100,000 applications must not cost a query
+    per applicant. This is the lottery application's documented bulk path (``lottery.states``):
+    every application moved gets its own audit row, written in bulk too."""
     now = clock.now()
     won_ids = {data.by_pseudonym[p][0] for p, rank in result.wins.items() if rank}
     all_ids = sorted(a for a, _r in data.by_pseudonym.values())
@@ -326,103 +326,28 @@ def _write_results(
             )
     if not winners:
         return
-    registrants: dict[int, Registrant] = {}
-    for chunk in _chunks(sorted({r for _, r, _ in winners})):
-        registrants.update(
-            Registrant.objects.filter(pk__in=chunk)
-            .only("pk", "user_id", "category", "kind")
-            .in_bulk()
-        )
-    quotes: dict[tuple, fees.FeeQuote] = {}  # many winners book the same thing: quote once
-    reservations = [
-        _winner_reservation(lottery, data, registrants[registrant_id], choice, now, quotes)
-        for _, registrant_id, choice in winners
-    ]
-    Reservation.objects.bulk_create(reservations, batch_size=500)
+    reservations = wins.reservations_create_won(
+        municipality_id=lottery.municipality_id,
+        won=[
+            wins.WonBooking(
+                registrant_id=registrant_id,
+                unit_id=choice.unit_id,
+                use_date=choice.use_date,
+                lottery_choice_id=choice.id,
+                nights=choice.nights,
+                rooms=choice.rooms,
+                adults=choice.adults,
+                children=choice.children,
+                infants=choice.infants,
+                party_size=choice.party_size,
+                slot_ids=choice.slot_ids,
+            )
+            for _, registrant_id, choice in winners
+        ],
+        at=now,
+    )
     if fail_after is not None and len(reservations) >= fail_after:
         raise RuntimeError("simulated crash during the drawing")
-    through = Reservation.slots.through
-    through.objects.bulk_create(
-        [
-            through(reservation_id=reservation.pk, slot_id=slot_id)
-            for reservation, (_, _, choice) in zip(reservations, winners, strict=True)
-            for slot_id in choice.slot_ids
-        ],
-        batch_size=1000,
-    )
-    capacity.take_many(_winner_needs(data, reservations, winners))
-
-
-def _winner_reservation(
-    lottery: LotteryRound,
-    data: _Input,
-    registrant: Registrant,
-    choice: _ChoiceRow,
-    now: dt.datetime,
-    quotes: dict[tuple, fees.FeeQuote],
-) -> Reservation:
-    unit = data.units[choice.unit_id]
-    rate_class = fees.rate_class_for(registrant)
-    key = (
-        unit.pk,
-        choice.use_date,
-        choice.nights,
-        choice.slot_ids,
-        choice.adults,
-        choice.children,
-        rate_class,
-    )
-    quote = quotes.get(key)
-    if quote is None:
-        quote = quotes[key] = fees.fee_quote(
-            unit=unit,
-            use_date=choice.use_date,
-            nights=choice.nights,
-            slots=[data.slots[s] for s in choice.slot_ids],
-            adults=choice.adults,
-            children=choice.children,
-            rate_class=rate_class,
-        )
-    purposes = list(unit.purposes.all())
-    return Reservation(
-        municipality_id=lottery.municipality_id,
-        registrant_id=registrant.pk,
-        unit_id=unit.pk,
-        use_date=choice.use_date,
-        nights=choice.nights if unit.is_lodging else 1,
-        rooms=choice.rooms if unit.is_lodging else 1,
-        adults=choice.adults,
-        children=choice.children,
-        infants=choice.infants,
-        party_size=choice.party_size,
-        purpose=purposes[0] if purposes else None,
-        status=Reservation.Status.AWAITING_CONFIRMATION,
-        channel=Reservation.Channel.LOTTERY,
-        fee_total=quote.total,
-        fee_breakdown=quote.as_json(),
-        created_at=now,
-        created_by_id=registrant.user_id,
-        lottery_choice_id=choice.id,
-    )
-
-
-def _winner_needs(
-    data: _Input, reservations: list[Reservation], winners: list[tuple[int, int, _ChoiceRow]]
-) -> list[tuple[Reservation, capacity.Need]]:
-    """The capacity the algorithm allotted; the capacity module gives rooms the lowest free
-    numbers, and the unique key still refuses any overlap, so a wrong allotment fails loudly."""
-    holders = []
-    for reservation, (_, _, choice) in zip(reservations, winners, strict=True):
-        unit = data.units[choice.unit_id]
-        nights = choice.nights if unit.is_lodging else 1
-        need = capacity.Need(
-            unit=unit,
-            dates=[choice.use_date + dt.timedelta(days=i) for i in range(nights)],
-            rooms=choice.rooms,
-            slots=[data.slots[s] for s in choice.slot_ids],
-        )
-        holders.append((reservation, need))
-    return holders
 
 
 def lottery_draw_due(*, now: dt.datetime | None = None) -> list[int]:

@@ -18,6 +18,7 @@ from yoyaku.reservations import capacity
 from yoyaku.reservations import states as reservation_states
 from yoyaku.reservations.booking import reservations_cancel_expired_win
 from yoyaku.reservations.models import Occupancy, Reservation, UnitBlock
+from yoyaku.reservations.services import unit_block_hold
 
 
 def full_notices(lottery: LotteryRound) -> None:
@@ -109,16 +110,7 @@ def hold_released_capacity(
     )
     if release_at <= clock.now():
         return None
-    block = UnitBlock.objects.create(
-        unit=reservation.unit,
-        start_date=reservation.use_date,
-        end_date=reservation.last_night,
-        reason=reason,
-        created_at=clock.now(),
-        release_at=release_at,
-    )
-    capacity.hold(reservation, block)
-    return block
+    return unit_block_hold(reservation=reservation, release_at=release_at, reason=reason)
 
 
 def lottery_expire_unconfirmed(*, now: dt.datetime | None = None) -> int:
