@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from yoyaku.facilities.models import Slot, Unit
+from yoyaku.facilities.models import FeeRule, Slot, Unit
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import capacity, fees
 from yoyaku.reservations.models import Reservation
@@ -77,10 +77,20 @@ def reservations_create_won(
             .only("pk", "user_id", "category", "kind")
             .in_bulk()
         )
-    quotes: dict[tuple, fees.FeeQuote] = {}  # many winners book the same thing: quote once
+    # The fee table is read once for every unit (not once per winner), and many winners book
+    # the same thing: each distinct booking is quoted once.
+    tables = fees.fee_tables(units.values())
+    quotes: dict[tuple, fees.FeeQuote] = {}
     reservations = [
         _won_reservation(
-            municipality_id, booking, units, slots, registrants[booking.registrant_id], at, quotes
+            municipality_id,
+            booking,
+            units,
+            slots,
+            registrants[booking.registrant_id],
+            at,
+            quotes,
+            tables,
         )
         for booking in won
     ]
@@ -121,6 +131,7 @@ def _won_reservation(
     registrant: Registrant,
     at: dt.datetime,
     quotes: dict[tuple, fees.FeeQuote],
+    tables: dict[tuple[int, str], list[FeeRule]],
 ) -> Reservation:
     unit = units[booking.unit_id]
     rate_class = fees.rate_class_for(registrant)
@@ -143,6 +154,7 @@ def _won_reservation(
             adults=booking.adults,
             children=booking.children,
             rate_class=rate_class,
+            rules=tables.get((unit.pk, rate_class), []),
         )
     purposes = list(unit.purposes.all())
     return Reservation(
