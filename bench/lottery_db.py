@@ -514,21 +514,22 @@ class Steps:
 def _instrumented(log: QueryLog) -> Iterator[Steps]:
     from django.db import DEFAULT_DB_ALIAS, connections
 
-    from yoyaku.lottery import algorithm, services
+    from yoyaku.lottery import algorithm
     from yoyaku.lottery.models import LotteryRound
-    from yoyaku.reservations import booking, fees
+    from yoyaku.lottery.services import drawing
+    from yoyaku.reservations import booking, fees, wins
 
     connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the proxy
     steps = Steps(log)
-    steps.wrap(services, "_build_input", "input")
+    steps.wrap(drawing, "_build_input", "input")
     steps.wrap(algorithm, "draw", "draw")
-    steps.wrap(services, "_write_results", "write")
-    steps.wrap(services, "_winner_reservation", "winner")
+    steps.wrap(drawing, "_write_results", "write")
+    steps.wrap(wins, "_won_reservation", "winner")
     steps.wrap(fees, "fee_quote", "fee_quote")
     steps.wrap(booking, "_take_capacity", "take_capacity")
     steps.wrap(algorithm, "published_document", "publish")
     steps.wrap(LotteryRound, "save", "save")
-    steps.wrap(services, "_full_notices", "notices")
+    steps.wrap(drawing, "full_notices", "notices")
     steps.wrap(connection, "commit", "commit")
     try:
         with connection.execute_wrapper(log):
@@ -727,7 +728,7 @@ def _run(options: argparse.Namespace) -> None:
         ("  statuses (bulk_update)", bulk),
         ("published_document", s["publish"]),
         ("save round (published JSON)", s["save"]),
-        ("full notices (_full_notices)", s["notices"]),
+        ("full notices (full_notices)", s["notices"]),
         ("commit", s["commit"]),
         ("other (lock, audit, on_commit)", other),
         ("lottery_draw, whole transaction", Step(1, total, log.count)),

@@ -403,7 +403,9 @@ class TestPages:
         assert response.status_code == 302
         application = LotteryApplication.objects.get()
         assert (
-            client.post(f"/minato/lottery/applications/{application.pk}/withdraw/").status_code
+            client.post(
+                f"/minato/lottery/applications/{application.pk}/withdraw/", {"confirm": "yes"}
+            ).status_code
             == 302
         )
         application.refresh_from_db()

@@ -15,6 +15,7 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
 from yoyaku.lottery import services
+from yoyaku.lottery import states as lottery_states
 from yoyaku.lottery.models import LotteryApplication, LotteryRound
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.reservations.models import Reservation
@@ -121,21 +122,43 @@ def lottery_applications(request: HttpRequest, municipality: str) -> HttpRespons
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @changes_data
 @registrant_required
 def lottery_withdraw(request: HttpRequest, municipality: str, application_id: int) -> HttpResponse:
-    application = LotteryApplication.objects.filter(
-        pk=application_id, registrant=request.registrant
-    ).first()
+    """取下げ: the page shows what will be withdrawn and asks once; only a POST that carries
+    the confirmation withdraws, any other POST shows the page again."""
+    application = (
+        LotteryApplication.objects.filter(pk=application_id, registrant=request.registrant)
+        .select_related("round")
+        .prefetch_related("choices__unit__facility", "choices__slots")
+        .first()
+    )
     if application is None:
         raise Http404(_("指定された申込みは見つかりません。"))
-    try:
-        services.lottery_withdraw(application=application, by=request.user)
-    except DomainError as error:
-        return render(request, "citizen/bad_request.html", {"message": error.message}, status=409)
-    success(request, _("抽選の申込みを取り下げました。"))
-    return redirect("citizen:lottery_applications", municipality)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            services.lottery_withdraw(application=application, by=request.user)
+        except DomainError as error:
+            return render(
+                request, "citizen/bad_request.html", {"message": error.message}, status=409
+            )
+        success(request, _("抽選の申込みを取り下げました。"))
+        return redirect("citizen:lottery_applications", municipality)
+    # The same table and window the service checks decide whether the button is offered.
+    can_withdraw = (
+        lottery_states.APPLICATION.allows(application, "withdraw")
+        and services.phase(application.round) == "open"
+    )
+    return render(
+        request,
+        "citizen/lottery_withdraw.html",
+        {
+            "application": application,
+            "can_withdraw": can_withdraw,
+            "refusal": "" if can_withdraw else DomainError("lottery_not_open").message,
+        },
+    )
 
 
 @require_GET

@@ -245,6 +245,21 @@ def _rules_for(unit: Unit, rate_class: str) -> list[FeeRule]:
     )
 
 
+def fee_tables(units: Iterable[Unit]) -> dict[tuple[int, str], list[FeeRule]]:
+    """The candidate rules of many units in one query, by (unit id, rate class), in the order
+    :func:`fee_quote` expects: for callers that price many bookings at once (the lottery's
+    winners), which pass each one's list to ``fee_quote(rules=…)``."""
+    basis = {
+        u.pk: FeeRule.Basis.PER_PERSON_NIGHT if u.is_lodging else FeeRule.Basis.PER_SLOT
+        for u in units
+    }
+    tables: dict[tuple[int, str], list[FeeRule]] = {}
+    for rule in FeeRule.objects.filter(unit_id__in=basis).order_by("-effective_from", "-id"):
+        if rule.basis == basis[rule.unit_id]:
+            tables.setdefault((rule.unit_id, rule.rate_class), []).append(rule)
+    return tables
+
+
 def _pick_rule(
     rules: list[FeeRule],
     *,
@@ -377,6 +392,7 @@ def fee_quote(
     reduction: ReductionCategory | None = None,
     reduced_nights_available: int | Mapping[int, int] | None = None,
     on: dt.date | None = None,
+    rules: list[FeeRule] | None = None,
 ) -> FeeQuote:
     """Price a booking of ``unit`` from the fee table.
 
@@ -388,7 +404,8 @@ def fee_quote(
 
     Raises ``DomainError("reduction_not_for_commercial")`` when both are asked for, and
     ``DomainError("fee_not_set")`` when the table has no price for some part of the booking.
-    Reads the fee table (one query) and, for a commercial use, the facility.
+    Reads the fee table (one query) and, for a commercial use, the facility; ``rules`` (the
+    unit's list for ``rate_class`` from :func:`fee_tables`) spares the query.
     """
     # Checked before any lookup: the combination is refused whatever the prices are.
     if commercial and reduction is not None:
@@ -396,7 +413,8 @@ def fee_quote(
     if rate_class not in FeeRule.RateClass.values:
         raise ValueError(f"unknown rate class {rate_class!r}")
     slots = list(slots)
-    rules = _rules_for(unit, rate_class)
+    if rules is None:
+        rules = _rules_for(unit, rate_class)
     night_bases: list[tuple[dt.date, int]] = []
     if unit.is_lodging:
         if slots:

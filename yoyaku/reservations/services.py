@@ -90,6 +90,27 @@ def unit_block_remove(*, block: UnitBlock, by: User | None) -> None:
 
 
 @transaction.atomic
+def unit_block_hold(*, reservation: Reservation, release_at: dt.datetime, reason: str) -> UnitBlock:
+    """Keep a cancelled reservation's capacity held by a block until ``release_at``, when the
+    release job removes the block (a cancelled lottery win, held until first-come opens).
+
+    The reservation's occupancy rows are handed to the block, so the capacity never becomes
+    free in between. Runs inside the caller's transaction (the cancellation's); no audit row of
+    its own: the cancellation records it.
+    """
+    block = UnitBlock.objects.create(
+        unit=reservation.unit,
+        start_date=reservation.use_date,
+        end_date=reservation.last_night,
+        reason=reason,
+        created_at=clock.now(),
+        release_at=release_at,
+    )
+    capacity.hold(reservation, block)
+    return block
+
+
+@transaction.atomic
 def reservation_record_fee_received(*, reservation: Reservation, by: User) -> Reservation:
     """Staff received the cancellation fee at the counter (until online payment exists).
 

@@ -1,0 +1,67 @@
+"""Lottery rounds: create, apply, change, withdraw, draw, confirm, expire, release.
+
+The writes live in one module per theme; this package re-exports them, so callers keep
+writing ``from yoyaku.lottery import services`` and ``services.lottery_draw(...)``:
+
+* ``rounds`` — a round's settings, checked and created, and its phase;
+* ``applications`` — apply, change, withdraw, and who may apply with which choices;
+* ``drawing`` — the drawing, its publication, and the results mailed afterwards;
+* ``winners`` — confirming a win, expiring unconfirmed ones, holding a cancelled win's
+  capacity until its release time, and the 満室 notice.
+"""
+
+from __future__ import annotations
+
+from yoyaku.lottery.services.applications import (
+    NOT_FOR_LOTTERY,
+    ChoiceRequest,
+    lottery_apply,
+    lottery_change,
+    lottery_withdraw,
+    lottery_withdraw_for_registrant,
+)
+from yoyaku.lottery.services.drawing import (
+    AFTER_DRAWING,
+    _build_input,
+    lottery_draw,
+    lottery_draw_due,
+    lottery_results_mail,
+)
+from yoyaku.lottery.services.rounds import (
+    ROUND_NUMBERS,
+    ROUND_TIMES,
+    phase,
+    round_create,
+    round_problems,
+)
+from yoyaku.lottery.services.winners import (
+    hold_cancelled_win,
+    hold_released_capacity,
+    lottery_confirm_win,
+    lottery_expire_unconfirmed,
+    release_held_blocks,
+)
+
+__all__ = [
+    "AFTER_DRAWING",
+    "NOT_FOR_LOTTERY",
+    "ROUND_NUMBERS",
+    "ROUND_TIMES",
+    "ChoiceRequest",
+    "_build_input",
+    "hold_cancelled_win",
+    "hold_released_capacity",
+    "lottery_apply",
+    "lottery_change",
+    "lottery_confirm_win",
+    "lottery_draw",
+    "lottery_draw_due",
+    "lottery_expire_unconfirmed",
+    "lottery_results_mail",
+    "lottery_withdraw",
+    "lottery_withdraw_for_registrant",
+    "phase",
+    "release_held_blocks",
+    "round_create",
+    "round_problems",
+]
