@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "yoyaku.registrants",
     "yoyaku.reservations",
     "yoyaku.lottery",
+    "yoyaku.payments",
     "yoyaku.notifications",
     "yoyaku.security",
     "yoyaku.scheduling",
@@ -195,6 +196,37 @@ YOYAKU_PENDING_UPLOADS_MAX_BYTES = int(
 YOYAKU_PENDING_UPLOADS_PER_CLIENT_HOUR = int(
     os.environ.get("YOYAKU_PENDING_UPLOADS_PER_CLIENT_HOUR", "10")
 )
+
+# Online payment (yoyaku/payments). The provider new online payments go to; each provider's
+# keys only from the environment. The sandbox ships with the project (make run starts it).
+YOYAKU_PAYMENT_PROVIDER = os.environ.get("YOYAKU_PAYMENT_PROVIDER", "sandbox")
+YOYAKU_SANDBOX_URL = os.environ.get("YOYAKU_SANDBOX_URL", "http://127.0.0.1:8001")
+YOYAKU_PAYMENT_PROVIDERS = {
+    "sandbox": {
+        "class": "yoyaku.payments.providers.sandbox.SandboxProvider",
+        "options": {
+            "base_url": YOYAKU_SANDBOX_URL,
+            "api_key": os.environ.get("YOYAKU_SANDBOX_API_KEY", "sandbox-key"),
+            "webhook_secret": os.environ.get("YOYAKU_SANDBOX_SECRET", "sandbox-secret"),
+        },
+    },
+    "stripe": {
+        "class": "yoyaku.payments.providers.stripe_provider.StripeProvider",
+        "options": {
+            "api_key": os.environ.get("STRIPE_SECRET_KEY", ""),
+            "webhook_secret": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        },
+    },
+    "paypay": {
+        "class": "yoyaku.payments.providers.paypay_provider.PayPayProvider",
+        "options": {
+            "api_key": os.environ.get("PAYPAY_API_KEY", ""),
+            "api_secret": os.environ.get("PAYPAY_API_SECRET", ""),
+            "merchant_id": os.environ.get("PAYPAY_MERCHANT_ID", ""),
+            "production": env_bool("PAYPAY_PRODUCTION"),
+        },
+    },
+}
 
 # Security: safe defaults whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True

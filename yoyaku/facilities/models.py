@@ -47,6 +47,11 @@ class Facility(LocalizedNameMixin, models.Model):
         # that day and closes on the next day that is neither a holiday nor a closing day.
         SHIFT = "shift", _("休館日が祝日の場合は開館し、翌平日を休館")
 
+    class PaymentMode(models.TextChoices):
+        OFF = "off", _("オンライン決済なし（窓口払い）")
+        OPTIONAL = "optional", _("オンライン決済または窓口払い")
+        REQUIRED = "required", _("オンライン決済で予約確定")
+
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="facilities"
     )
@@ -100,6 +105,21 @@ class Facility(LocalizedNameMixin, models.Model):
     )
     commercial_multiplier_percent = models.PositiveSmallIntegerField(
         default=100, help_text="営利・入場料を徴収する利用の割増（%）"
+    )
+    # Online payment (Ukiha art. 10): off, optional or required per facility (art. 10.2), the
+    # methods it accepts, and when a reservation must be paid: N days after it becomes payable
+    # and at the latest M days before the day of use.
+    payment_mode = models.CharField(
+        max_length=10, choices=PaymentMode.choices, default=PaymentMode.OFF
+    )
+    payment_methods = models.JSONField(
+        default=list, blank=True, help_text="card / konbini / paypay。空はすべて"
+    )
+    payment_due_days = models.PositiveSmallIntegerField(
+        default=7, help_text="支払期限: 予約（許可）からN日後"
+    )
+    payment_due_days_before_use = models.PositiveSmallIntegerField(
+        default=3, help_text="支払期限: 遅くとも利用日のN日前"
     )
 
     class Meta:

@@ -22,7 +22,7 @@ from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
-from yoyaku.reservations import capacity, fees, hooks, limits, rules, states
+from yoyaku.reservations import capacity, fees, hooks, limits, payable, rules, states
 from yoyaku.reservations.models import Penalty, Reservation
 
 R = Reservation.Status
@@ -115,13 +115,18 @@ def reservation_book(
                     purpose=request.purpose,
                     commercial=request.commercial,
                     reduction=request.reduction,
-                    status=R.AWAITING_APPROVAL if facility.requires_approval else R.CONFIRMED,
+                    status=payable.initial_status(facility, quote.total),
                     channel=channel,
                     fee_total=quote.total,
                     fee_breakdown=quote.as_json(),
                     created_at=clock.now(),
                     created_by=by,
                 )
+                if reservation.status == R.AWAITING_PAYMENT:
+                    reservation.payment_due_at = payable.due_at(
+                        facility, reservation.use_date, reservation.created_at
+                    )
+                    reservation.save(update_fields=["payment_due_at"])
                 if request.slots:
                     reservation.slots.set(request.slots)
                 _take_capacity(reservation, request)
@@ -137,6 +142,7 @@ def reservation_book(
                         "status": reservation.status,
                     },
                 )
+                hooks.money_changed(reservation, verb="book", by=by)
                 _notify(reservation, "reservation_booked")
                 return reservation
         except IntegrityError:
@@ -175,18 +181,24 @@ def reservation_mail_context(reservation: Reservation) -> dict[str, Any]:
 
 @transaction.atomic
 def reservation_approve(*, reservation: Reservation, by: User) -> Reservation:
-    """予約の許可 (Ukiha art. 9.2)."""
+    """予約の許可 (Ukiha art. 9.2). Where the facility takes payment online first, the approved
+    reservation waits in 支払待ち until it is paid (art. 10.3)."""
+    facility = reservation.unit.facility
+    to_pay = payable.requires_payment(facility, reservation.fee_total)
+    now = clock.now()
     reservation = states.RESERVATION.transition(
         reservation,
-        "approve",
+        "approve_to_pay" if to_pay else "approve",
         audit={
             "action": AuditAction.RESERVATION_APPROVE,
             "actor": by,
             "municipality": reservation.municipality,
         },
-        decided_at=clock.now(),
+        decided_at=now,
         decided_by=by,
+        payment_due_at=payable.due_at(facility, reservation.use_date, now) if to_pay else None,
     )
+    hooks.money_changed(reservation, verb="approve", by=by)
     _notify(reservation, "reservation_approved")
     return reservation
 
@@ -241,6 +253,7 @@ def _release(
         cancellation_fee=fee,
     )
     hooks.release_capacity(reservation)
+    hooks.money_changed(reservation, verb=verb, by=by)
 
 
 @transaction.atomic
@@ -341,6 +354,7 @@ def _change(
     reservation.save()
     capacity.release(reservation)
     _take_capacity(reservation, request)
+    hooks.money_changed(reservation, verb="change", by=by)
     audit_record(
         action=action,
         actor=by,
@@ -532,6 +546,30 @@ def reservations_cancel_expired_win(*, reservation: Reservation) -> Reservation:
         reservation,
         "reservation_cancelled",
         reason="当選の確認期限が過ぎました",
+        cancellation_fee="0",
+    )
+    return reservation
+
+
+@transaction.atomic
+def reservation_expire_unpaid(*, reservation: Reservation) -> Reservation:
+    """支払待ち past its deadline: cancelled free of charge, the capacity free at once."""
+    reservation = _locked(reservation, "expire_unpaid")
+    _release(
+        reservation,
+        by=None,
+        reason="支払期限切れ",
+        fee=0,
+        verb="expire_unpaid",
+        audit={
+            "action": AuditAction.RESERVATION_PAYMENT_EXPIRE,
+            "municipality": reservation.municipality,
+        },
+    )
+    _notify(
+        reservation,
+        "reservation_cancelled",
+        reason="お支払いの期限が過ぎました",
         cancellation_fee="0",
     )
     return reservation

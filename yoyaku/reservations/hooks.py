@@ -55,3 +55,39 @@ def release_capacity(reservation: Reservation) -> None:
         if handler(reservation):
             return
     capacity.release(reservation)
+
+
+# — money: the payments app keeps the ledger of every reservation —
+
+MoneyHandler = Callable[..., None]
+BookingCheck = Callable[..., list]
+
+_money_handlers: list[MoneyHandler] = []
+_booking_checks: list[BookingCheck] = []
+
+
+def register_money_handler(handler: MoneyHandler) -> MoneyHandler:
+    """``handler(reservation, *, verb, by)`` runs inside the transaction of every change of a
+    reservation's state or fee (booked, approved, paid, changed, cancelled …)."""
+    if handler not in _money_handlers:
+        _money_handlers.append(handler)
+    return handler
+
+
+def money_changed(reservation: Reservation, *, verb: str, by=None) -> None:
+    for handler in _money_handlers:
+        handler(reservation, verb=verb, by=by)
+
+
+def register_booking_check(check: BookingCheck) -> BookingCheck:
+    """``check(*, registrant)`` returns DomainErrors that refuse a new booking (unpaid fees)."""
+    if check not in _booking_checks:
+        _booking_checks.append(check)
+    return check
+
+
+def booking_refusals(*, registrant) -> list:
+    problems: list = []
+    for check in _booking_checks:
+        problems.extend(check(registrant=registrant))
+    return problems

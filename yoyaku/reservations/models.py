@@ -126,6 +126,9 @@ class Reservation(models.Model):
     )
     cancel_reason = models.TextField(blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # 支払待ち: the reservation is cancelled when this passes unpaid (the facility's rule).
+    payment_due_at = models.DateTimeField(null=True, blank=True)
+    payment_reminded_at = models.DateTimeField(null=True, blank=True)
     lottery_choice = models.OneToOneField(
         "lottery.LotteryChoice",
         null=True,

@@ -136,6 +136,9 @@ def check(
         problems.append(problem)
     if not registrant.is_eligible(facility.allowed_categories):
         problems.append(DomainError("category_not_allowed"))
+    if exclude is None:
+        # Fees still owed for past reservations (the payments app's ledger) stop new bookings.
+        problems.extend(hooks.booking_refusals(registrant=registrant))
 
     opens, closes = booking_window(facility, request.use_date)
     if request.use_date < today:

@@ -14,7 +14,7 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, Notice, User
 from yoyaku.facilities.models import Unit
 from yoyaku.lottery.models import LotteryRound
-from yoyaku.reservations import capacity
+from yoyaku.reservations import capacity, hooks, payable
 from yoyaku.reservations import states as reservation_states
 from yoyaku.reservations.booking import reservations_cancel_expired_win
 from yoyaku.reservations.models import Occupancy, Reservation, UnitBlock
@@ -78,16 +78,23 @@ def lottery_confirm_win(*, reservation: Reservation, by: User) -> Reservation:
     lottery = LotteryRound.objects.get(applications__choices__reservation=reservation)
     if lottery.confirm_deadline and clock.now() > lottery.confirm_deadline:
         raise DomainError("lottery_confirm_deadline_passed")
-    return reservation_states.RESERVATION.move(
+    # Where the facility takes payment first, the winner confirms by paying (支払待ち).
+    facility = reservation.unit.facility
+    to_pay = payable.requires_payment(facility, reservation.fee_total)
+    now = clock.now()
+    reservation = reservation_states.RESERVATION.move(
         reservation,
-        "confirm_win",
+        "confirm_win_to_pay" if to_pay else "confirm_win",
         audit={
             "action": AuditAction.RESERVATION_LOTTERY_CONFIRM,
             "actor": by,
             "municipality": reservation.municipality,
         },
-        decided_at=clock.now(),
+        decided_at=now,
+        payment_due_at=payable.due_at(facility, reservation.use_date, now) if to_pay else None,
     )
+    hooks.money_changed(reservation, verb="confirm_win", by=by)
+    return reservation
 
 
 def hold_cancelled_win(reservation: Reservation) -> bool:

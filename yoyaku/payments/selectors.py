@@ -1,0 +1,131 @@
+"""Reading money: balances, what a person must pay, histories and staff reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet, Sum
+
+from yoyaku.payments import ledger
+from yoyaku.payments.models import LedgerEntry, Payment, Refund
+from yoyaku.registrants.models import Registrant
+from yoyaku.reservations.models import Reservation
+
+R = Reservation.Status
+
+
+def reservation_balance(reservation: Reservation) -> int:
+    return ledger.balance(reservation)
+
+
+def registrant_debt(*, registrant: Registrant) -> int:
+    """Yen owed on reservations that are over (cancellation fees, unpaid fees after use,
+    additional charges): what stops a deregistration or a new booking."""
+    total = LedgerEntry.objects.filter(
+        registrant=registrant, reservation__status__in=ledger.ENDED_STATES
+    ).aggregate(total=Sum("amount"))["total"]
+    return max(0, total or 0)
+
+
+@dataclass(frozen=True)
+class Due:
+    reservation: Reservation
+    amount: int
+    open_payment: Payment | None
+
+
+def registrant_dues(*, registrant: Registrant) -> list[Due]:
+    """Every reservation of this person with something to pay, earliest deadline first."""
+    balances = (
+        LedgerEntry.objects.filter(registrant=registrant)
+        .values("reservation")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+    )
+    owed = {row["reservation"]: row["total"] for row in balances}
+    if not owed:
+        return []
+    reservations = Reservation.objects.filter(pk__in=owed).select_related("unit__facility")
+    open_payments = {
+        p.reservation_id: p
+        for p in Payment.objects.filter(reservation__in=owed, status__in=Payment.OPEN)
+    }
+    dues = [Due(r, owed[r.pk], open_payments.get(r.pk)) for r in reservations]
+    return sorted(dues, key=lambda d: (d.reservation.payment_due_at is None, d.reservation.payment_due_at or d.reservation.created_at))
+
+
+def registrant_payments(*, registrant: Registrant) -> QuerySet[Payment]:
+    return (
+        Payment.objects.filter(registrant=registrant)
+        .exclude(status=Payment.Status.CREATED, ref="")
+        .select_related("reservation__unit__facility")
+        .prefetch_related("refunds")
+    )
+
+
+def reservation_entries(reservation: Reservation) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(reservation=reservation).select_related("payment", "refund")
+
+
+def open_payment(reservation: Reservation) -> Payment | None:
+    return Payment.objects.filter(reservation=reservation, status__in=Payment.OPEN).first()
+
+
+def payments_report(
+    *,
+    municipality_id: int,
+    facility_ids: list[int] | None,
+    start: dt.date,
+    end: dt.date,
+) -> QuerySet[Payment]:
+    """Payments received between two dates (inclusive), for the staff report and CSV."""
+    query = Payment.objects.filter(
+        municipality_id=municipality_id,
+        status=Payment.Status.SUCCEEDED,
+        succeeded_at__date__gte=start,
+        succeeded_at__date__lte=end,
+    ).select_related("reservation__unit__facility", "registrant")
+    if facility_ids is not None:
+        query = query.filter(reservation__unit__facility_id__in=facility_ids)
+    return query.order_by("succeeded_at", "id")
+
+
+def unpaid(*, municipality_id: int, facility_ids: list[int] | None) -> list[tuple[Reservation, int]]:
+    """Reservations with money owed: awaiting payment, or owing after use or cancellation."""
+    balances = (
+        LedgerEntry.objects.filter(municipality_id=municipality_id)
+        .values("reservation")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+    )
+    owed = {row["reservation"]: row["total"] for row in balances}
+    query = Reservation.objects.filter(pk__in=owed).select_related(
+        "unit__facility", "registrant"
+    )
+    if facility_ids is not None:
+        query = query.filter(unit__facility_id__in=facility_ids)
+    return [(r, owed[r.pk]) for r in query.order_by("payment_due_at", "use_date", "id")]
+
+
+def refunds_list(*, municipality_id: int, facility_ids: list[int] | None) -> QuerySet[Refund]:
+    query = Refund.objects.filter(payment__municipality_id=municipality_id).select_related(
+        "payment__reservation__unit__facility", "payment__registrant"
+    )
+    if facility_ids is not None:
+        query = query.filter(payment__reservation__unit__facility_id__in=facility_ids)
+    return query
+
+
+def late_or_unknown(*, municipality_id: int) -> QuerySet[Payment]:
+    """Payments staff should look at: arrived late (refunded automatically)."""
+    return Payment.objects.filter(municipality_id=municipality_id, late=True)
+
+
+def books_mismatches(*, municipality_id: int | None = None) -> list:
+    """Reservations whose charges on record do not match their state (should be empty)."""
+    query = Reservation.objects.all()
+    if municipality_id is not None:
+        query = query.filter(municipality_id=municipality_id)
+    touched = query.filter(Q(ledger_entries__isnull=False) | Q(status__in=ledger.CHARGED_STATES) | Q(status=R.CANCELLED, cancellation_fee__gt=0)).distinct()
+    return ledger.mismatches(touched)
