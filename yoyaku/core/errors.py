@@ -24,6 +24,27 @@ MESSAGES = {
         "専用はがき又は窓口でお申し込みください。"
     ),
     "registration_proof_required": _("在勤の方は在勤証明書を添付してください。"),
+    "payment_already_received": _(
+        "お支払いはすでに受け付けています。予約の確認画面で状況をご確認ください。"
+    ),
+    "payment_amount_invalid": _("金額は1円以上で入力してください。"),
+    "payment_in_progress": _(
+        "お支払いの手続きがすでに始まっています。予約の確認画面からお進みください。"
+    ),
+    "payment_method_unavailable": _("この施設では、この方法でのお支払いはできません。"),
+    "payment_more_than_owed": _("お支払いいただく金額（%(owed)s円）を超えています。"),
+    "payment_not_due": _("この予約は、いまお支払いいただくものではありません。"),
+    "payment_nothing_owed": _("お支払いいただく金額はありません。"),
+    "payment_provider_down": _(
+        "ただいま決済サービスに接続できません。しばらくしてから、もう一度お試しください。"
+        "お支払いの手続きは失われていません。"
+    ),
+    "receipt_number_required": _("受付番号（領収書の番号）を入力してください。"),
+    "refund_not_counter": _("この返金は決済サービスを通じて行われます。"),
+    "unpaid_balance": _(
+        "お支払いいただいていない料金（%(amount)s円）があるため、新しい予約はできません。"
+        "マイページの「お支払い」からお支払いください。"
+    ),
     "password_reset_throttled": _(
         "パスワード再設定のお申し込みが短時間に続いたため、ただいま受け付けられません。"
         "%(minutes)s分ほどおいてから、もう一度お試しください。"

@@ -52,7 +52,13 @@ def registrant_dues(*, registrant: Registrant) -> list[Due]:
         for p in Payment.objects.filter(reservation__in=owed, status__in=Payment.OPEN)
     }
     dues = [Due(r, owed[r.pk], open_payments.get(r.pk)) for r in reservations]
-    return sorted(dues, key=lambda d: (d.reservation.payment_due_at is None, d.reservation.payment_due_at or d.reservation.created_at))
+    return sorted(
+        dues,
+        key=lambda d: (
+            d.reservation.payment_due_at is None,
+            d.reservation.payment_due_at or d.reservation.created_at,
+        ),
+    )
 
 
 def registrant_payments(*, registrant: Registrant) -> QuerySet[Payment]:
@@ -91,7 +97,9 @@ def payments_report(
     return query.order_by("succeeded_at", "id")
 
 
-def unpaid(*, municipality_id: int, facility_ids: list[int] | None) -> list[tuple[Reservation, int]]:
+def unpaid(
+    *, municipality_id: int, facility_ids: list[int] | None
+) -> list[tuple[Reservation, int]]:
     """Reservations with money owed: awaiting payment, or owing after use or cancellation."""
     balances = (
         LedgerEntry.objects.filter(municipality_id=municipality_id)
@@ -100,9 +108,7 @@ def unpaid(*, municipality_id: int, facility_ids: list[int] | None) -> list[tupl
         .filter(total__gt=0)
     )
     owed = {row["reservation"]: row["total"] for row in balances}
-    query = Reservation.objects.filter(pk__in=owed).select_related(
-        "unit__facility", "registrant"
-    )
+    query = Reservation.objects.filter(pk__in=owed).select_related("unit__facility", "registrant")
     if facility_ids is not None:
         query = query.filter(unit__facility_id__in=facility_ids)
     return [(r, owed[r.pk]) for r in query.order_by("payment_due_at", "use_date", "id")]
@@ -127,5 +133,9 @@ def books_mismatches(*, municipality_id: int | None = None) -> list:
     query = Reservation.objects.all()
     if municipality_id is not None:
         query = query.filter(municipality_id=municipality_id)
-    touched = query.filter(Q(ledger_entries__isnull=False) | Q(status__in=ledger.CHARGED_STATES) | Q(status=R.CANCELLED, cancellation_fee__gt=0)).distinct()
+    touched = query.filter(
+        Q(ledger_entries__isnull=False)
+        | Q(status__in=ledger.CHARGED_STATES)
+        | Q(status=R.CANCELLED, cancellation_fee__gt=0)
+    ).distinct()
     return ledger.mismatches(touched)

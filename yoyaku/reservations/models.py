@@ -110,9 +110,7 @@ class Reservation(models.Model):
     fee_total = models.PositiveIntegerField(default=0)
     fee_breakdown = models.JSONField(default=dict)
     cancellation_fee = models.PositiveIntegerField(default=0)
-    # Until online payment exists, staff record a cancellation fee paid at the counter;
-    # one owed and not received keeps the registrant from deregistering.
-    cancellation_fee_received_at = models.DateTimeField(null=True, blank=True)
+    # What is owed and paid is in the payments app's ledger, never on this row.
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from yoyaku.core import clock
@@ -213,13 +213,6 @@ def municipality_day(
     return list(by_facility.values())
 
 
-def unpaid_fees(*, registrant: Registrant) -> QuerySet[Reservation]:
-    """Cancellation fees the registrant owes: charged, and not recorded as received."""
-    return Reservation.objects.filter(
-        registrant=registrant, cancellation_fee__gt=0, cancellation_fee_received_at__isnull=True
-    ).order_by("cancelled_at", "id")
-
-
 def registrant_obligations(*, registrant: Registrant) -> list[str]:
     """What of this app keeps a registrant from deregistering (Japanese, for the message)."""
     found = []
@@ -227,7 +220,4 @@ def registrant_obligations(*, registrant: Registrant) -> list[str]:
         registrant=registrant, status__in=Reservation.HOLDS_CAPACITY, use_date__gte=clock.today()
     ).exists():
         found.append(_("今後の予約"))
-    owed = unpaid_fees(registrant=registrant).aggregate(total=Sum("cancellation_fee"))["total"]
-    if owed:
-        found.append(_("未払いの取消料（%(fee)s円）") % {"fee": f"{owed:,}"})
     return found

@@ -108,30 +108,3 @@ def unit_block_hold(*, reservation: Reservation, release_at: dt.datetime, reason
     )
     capacity.hold(reservation, block)
     return block
-
-
-@transaction.atomic
-def reservation_record_fee_received(*, reservation: Reservation, by: User) -> Reservation:
-    """Staff received the cancellation fee at the counter (until online payment exists).
-
-    Refused when no fee is owed or it was already recorded. Side effect: an audit row.
-    """
-    reservation = (
-        Reservation.objects.select_for_update()
-        .select_related("municipality")
-        .get(pk=reservation.pk)
-    )
-    if reservation.cancellation_fee <= 0:
-        raise DomainError("no_fee_owed")
-    if reservation.cancellation_fee_received_at is not None:
-        raise DomainError("fee_already_received")
-    reservation.cancellation_fee_received_at = clock.now()
-    reservation.save(update_fields=["cancellation_fee_received_at"])
-    audit_record(
-        action=AuditAction.RESERVATION_FEE_RECEIVED,
-        actor=by,
-        municipality=reservation.municipality,
-        target=reservation,
-        data={"fee": reservation.cancellation_fee},
-    )
-    return reservation

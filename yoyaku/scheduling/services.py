@@ -55,6 +55,9 @@ REPEATING_JOBS = (
     RepeatingJob(
         "registrants.pending_uploads", 15, "yoyaku.registrants.tasks.registrants_pending_uploads"
     ),
+    # Unpaid reservations past their deadline free their capacity within the minute; payments
+    # no webhook settled are read again; refunds the provider did not confirm are resent.
+    RepeatingJob("payments.minute", 1, "yoyaku.payments.tasks.payments_minute"),
 )
 
 
