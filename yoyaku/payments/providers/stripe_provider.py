@@ -124,7 +124,7 @@ class StripeProvider:
                 "description": request.description,
                 "metadata": metadata,
             },
-            "locale": "ja",
+            "locale": "auto",  # Japanese or English, as the browser asks
             "expires_at": _session_expiry(now=now, deadline=request.expires_at_epoch),
         }
         if request.method == Method.KONBINI:
