@@ -16,10 +16,10 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditLog
 from yoyaku.lottery import services as lottery_services
 from yoyaku.lottery.models import LotteryApplication
+from yoyaku.payments import selectors as payment_selectors
+from yoyaku.payments import services as payment_services
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import booking
-from yoyaku.reservations import selectors as reservation_selectors
-from yoyaku.reservations import services as reservation_services
 
 DAY = dt.date(2026, 6, 16)  # two weeks after "now"
 
@@ -99,10 +99,10 @@ def test_an_unpaid_cancellation_fee_keeps_the_person_registered_until_staff_reco
     booking.reservation_cancel(reservation=reservation, by=person.user)
     client.force_login(person.user)
     page = client.get("/ukiha/mypage/deregister/").content.decode()
-    assert "未払いの取消料（4,600円）" in page
+    assert "未払いの料金（4,600円）" in page
     response = client.post("/ukiha/mypage/deregister/", {"confirm": "on"})
     assert (
-        "未払いの取消料（4,600円）があるため、利用者登録を廃止できません。"
+        "未払いの料金（4,600円）があるため、利用者登録を廃止できません。"
         in response.content.decode()
     )
     person.refresh_from_db()
@@ -112,14 +112,18 @@ def test_an_unpaid_cancellation_fee_keeps_the_person_registered_until_staff_reco
     staff_user = f.staff_user(ukiha)
     staff_login(clerk, ukiha)
     detail = f"/staff/reservations/{reservation.pk}/"
-    assert "取消料の受領を記録する" in clerk.get(detail).content.decode()
-    response = clerk.post(detail + "act/", {"action": "fee_received"})
+    assert "4,600円の入金を記録する" in clerk.get(detail).content.decode()
+    payment = {"action": "counter_payment", "amount": "4600", "method": "counter"}
+    response = clerk.post(detail + "act/", {**payment, "receipt_number": "R-0012"})
     assert response.status_code == 302
     page = clerk.get(detail).content.decode()
-    assert "受領済み" in page
-    assert "取消料の受領を記録する" not in page
-    assert AuditLog.objects.filter(action="reservation.fee_received", actor=staff_user).exists()
-    assert clerk.post(detail + "act/", {"action": "fee_received"}).status_code == 400
+    assert "未払いの料金はありません。" in page
+    assert "R-0012" in page
+    assert "入金を記録する" not in page
+    assert AuditLog.objects.filter(action="payment.counter", actor=staff_user).exists()
+    again = clerk.post(detail + "act/", {**payment, "receipt_number": "R-0013"})
+    assert again.status_code == 400
+    assert "お支払いいただく金額（0円）を超えています。" in again.content.decode()
 
     response = client.post("/ukiha/mypage/deregister/", {"confirm": "on"})
     assert "利用者登録を廃止しました" in response.content.decode()
@@ -132,9 +136,13 @@ def test_a_cancellation_without_a_fee_is_owed_nothing(ukiha, travel):
     person = registrant(ukiha)
     reservation = book_slot(person, whole, DAY, "am")
     booking.reservation_cancel(reservation=reservation, by=person.user)  # 15 days before
-    assert list(reservation_selectors.unpaid_fees(registrant=person)) == []
+    assert payment_selectors.registrant_debt(registrant=person) == 0
     with pytest.raises(DomainError) as refused:
-        reservation_services.reservation_record_fee_received(
-            reservation=reservation, by=f.staff_user(ukiha)
+        payment_services.payment_record_counter(
+            reservation=reservation,
+            amount=100,
+            method="counter",
+            receipt_number="R-1",
+            by=f.staff_user(ukiha),
         )
-    assert refused.value.code == "no_fee_owed"
+    assert refused.value.code == "payment_more_than_owed"

@@ -25,6 +25,8 @@ from yoyaku.core.models import AuditAction, AuditLog
 from yoyaku.core.permissions import Perm, staff_facilities
 from yoyaku.core.services import audit_record
 from yoyaku.facilities.models import Unit
+from yoyaku.payments import selectors as money
+from yoyaku.payments import services as payment_services
 from yoyaku.reservations import booking, permit, rules, states
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations import services as capacity
@@ -203,11 +205,16 @@ def _detail_page(
         penalty.waivable = penalty.is_active and penalty.reservation.unit.facility_id in visible
         penalty.form_key = f"waive-{penalty.pk}"
     facility = reservation.unit.facility
+    balance = money.reservation_balance(reservation)
     return render(
         request,
         "staff/reservation_detail.html",
         {
             "reservation": reservation,
+            "balance": balance,
+            "refund_due": -balance,
+            "entries": money.reservation_entries(reservation),
+            "can_record_payment": reservation.status in payment_services.PAYABLE_STATES,
             "registrant": reservation.registrant,
             "history": _history(reservation),
             "penalties": penalties,
@@ -234,11 +241,11 @@ def reservation_detail(request: HttpRequest, reservation_id: int) -> HttpRespons
 @staff_required(Perm.RESERVATIONS)
 @require_POST
 def reservation_act(request: HttpRequest, reservation_id: int) -> HttpResponse:
-    """承認・不許可・取消・利用済・無断不使用・取消料の受領, from the detail page or the queue."""
+    """承認・不許可・取消・利用済・無断不使用・窓口での入金, from the detail page or the queue."""
     reservation = _reservation(request, reservation_id)
     action = params.action_param(
         request.POST.get("action"),
-        ["approve", "reject", "cancel", "used", "fee_received", "no_show"],
+        ["approve", "reject", "cancel", "used", "counter_payment", "no_show"],
     )
     reason = params.text_param(request.POST.get("reason"))
     from_queue = request.POST.get("back") == "queue"
@@ -259,9 +266,17 @@ def reservation_act(request: HttpRequest, reservation_id: int) -> HttpResponse:
         elif action == "used":
             booking.reservation_mark_used(reservation=reservation, by=request.user)
             message, mailed = _("利用済として記録しました。"), False
-        elif action == "fee_received":
-            capacity.reservation_record_fee_received(reservation=reservation, by=request.user)
-            message, mailed = _("取消料の受領を記録しました。"), False
+        elif action == "counter_payment":
+            payment_services.payment_record_counter(
+                reservation=reservation,
+                amount=params.int_param(
+                    request.POST.get("amount"), minimum=1, maximum=10_000_000, default=0
+                ),
+                method=params.action_param(request.POST.get("method"), ["counter", "transfer"]),
+                receipt_number=params.text_param(request.POST.get("receipt_number")),
+                by=request.user,
+            )
+            message, mailed = _("入金を記録しました。"), False
         elif action == "no_show":
             booking.reservation_mark_no_show(reservation=reservation, by=request.user)
             message, mailed = (
