@@ -571,3 +571,25 @@ def test_the_sandbox_imports_nothing_of_yoyaku_but_itself_and_runs_without_djang
         check=True,
     )
     assert loaded.stdout.strip() == "False"
+
+
+def test_every_hosted_page_is_japanese_and_fits_the_content_security_policy(sandbox):
+    card = sandbox.start(key="card")
+    pages = [sandbox.browse("GET", f"/pay/{card.ref}")]
+    pages.append(sandbox.browse("POST", f"/pay/{card.ref}", {"card_number": ""}))
+    sandbox.pay_by_card(card.ref, "4000000000003220")
+    pages.append(sandbox.browse("GET", f"/pay/{card.ref}/3ds"))
+    pages.append(sandbox.browse("POST", f"/pay/{card.ref}/3ds", {"decision": "cancel"}))
+    pages.append(sandbox.browse("GET", f"/pay/{card.ref}"))
+    konbini = sandbox.start(Method.KONBINI, key="konbini")
+    pages.append(sandbox.browse("GET", f"/pay/{konbini.ref}"))
+    pages.append(sandbox.browse("GET", f"/konbini/{konbini.ref}/pay"))
+    pages.append(sandbox.browse("POST", f"/konbini/{konbini.ref}/pay"))
+    pages.append(sandbox.browse("GET", f"/pay/{sandbox.start(Method.PAYPAY, key='pp').ref}"))
+    pages.append(sandbox.browse("GET", "/pay/pay_000000000000000000000000"))
+    assert pages[-1].status == 404
+    for page in pages:
+        assert '<html lang="ja">' in page.text
+        assert 'name="viewport"' in page.text
+        assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+        assert not re.search(r"<script|style=|\son[a-z]+=", page.text)

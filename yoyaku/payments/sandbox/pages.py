@@ -184,8 +184,7 @@ def konbini(payment: Mapping) -> str:
         '<div class="card">'
         + _summary(payment)
         + "<p>お近くのコンビニエンスストアで、次の払込番号をお伝えのうえ、お支払い期限までにお支払いください。</p>"
-        f'<dl class="summary"><dt>払込番号</dt><dd class="code">{escape(grouped)}</dd>'
-        f"<dt>お支払い期限</dt><dd>{jst(payment['expires_at'])}</dd></dl>"
+        f'<dl class="summary"><dt>払込番号</dt><dd class="code">{escape(grouped)}</dd></dl>'
         "<p>お支払いが確認されるまで、予約は確定しません。期限を過ぎると払込番号は使えなくなります。</p>"
         + _back(payment)
         + f'<details><summary>テスト環境での支払い</summary><p><a href="/konbini/{escape(payment["id"])}/pay">'
