@@ -9,6 +9,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -508,13 +509,29 @@ def test_the_api_refuses_a_wrong_key():
         provider.list_payments(since_epoch=0)
 
 
-def test_an_unreachable_sandbox_raises_a_provider_error():
-    def refused(method, url, headers, body):
-        raise ConnectionRefusedError("refused")
+@pytest.mark.parametrize("failure", [ConnectionRefusedError, TimeoutError])
+def test_an_unreachable_or_silent_sandbox_raises_a_provider_error(failure):
+    def broken(method, url, headers, body):
+        raise failure("no answer")
 
-    provider = SandboxProvider(base_url=BASE, webhook_secret=SECRET, transport=refused)
+    provider = SandboxProvider(base_url=BASE, webhook_secret=SECRET, transport=broken)
     with pytest.raises(ProviderError, match="unreachable"):
         provider.fetch("pay_0")
+
+
+def test_the_webhook_report_tells_what_was_tried_and_lost(sandbox):
+    sandbox.receiver.answers = [500]
+    started = sandbox.start()
+    sandbox.pay_by_card(started.ref)
+    sandbox.app.dispatcher.flush()
+    status, _, body = call_wsgi(
+        sandbox.app, "GET", f"{BASE}/_webhooks", {"Authorization": "Bearer sandbox-key"}, b""
+    )
+    report = json.loads(body)
+    assert status == 200
+    assert [e["type"] for e in report["events"]] == ["payment.succeeded"]
+    assert [(a["attempt"], a["status"]) for a in report["attempts"]] == [(1, 500), (2, 200)]
+    assert call_wsgi(sandbox.app, "GET", f"{BASE}/_webhooks", {}, b"")[0] == 401
 
 
 # -- the sandbox as its own program ----------------------------------------------------
@@ -593,3 +610,31 @@ def test_every_hosted_page_is_japanese_and_fits_the_content_security_policy(sand
         assert 'name="viewport"' in page.text
         assert "default-src 'none'" in page.headers["Content-Security-Policy"]
         assert not re.search(r"<script|style=|\son[a-z]+=", page.text)
+
+
+def test_in_the_background_a_refused_webhook_is_delivered_a_second_later():
+    receiver = Receiver(answers=[503])
+    app = make_app(Config(webhook_url=WEBHOOK, secret=SECRET, sender=receiver, background=True))
+    try:
+        provider = SandboxProvider(
+            base_url=BASE, webhook_secret=SECRET, transport=wsgi_transport(app)
+        )
+        started = provider.start(
+            StartRequest(
+                key="k",
+                amount=300,
+                method=Method.PAYPAY,
+                description="テスト",
+                return_url=f"{SITE}/r/",
+                cancel_url=f"{SITE}/c/",
+                expires_at_epoch=int(time.time()) + 600,
+            )
+        )
+        call_wsgi(app, "POST", f"{BASE}/pay/{started.ref}", {}, b"")
+        deadline = time.monotonic() + 5
+        while len(receiver.deliveries) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [a.status for a in app.dispatcher.attempts] == [503, 200]
+        assert app.dispatcher.attempts[1].at - app.dispatcher.attempts[0].at >= 1
+    finally:
+        app.stop()

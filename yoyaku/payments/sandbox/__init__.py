@@ -46,7 +46,8 @@ Deadlines
 Webhooks
     Every change of status (``payment.succeeded``, ``payment.failed``, ``payment.expired``,
     ``payment.canceled``, ``refund.succeeded``) is POSTed to the webhook URL as
-    ``{"id": "evt_…", "type": …, "payment": "pay_…", "created": epoch}`` with the header
+    ``{"id": "evt_…", "type": …, "payment": "pay_…", "created": epoch}`` (a refund's event
+    also names the ``refund``) with the header
     ``X-Sandbox-Signature: t=<epoch>,v1=<hex HMAC-SHA256 of "<t>.<body>">``; see
     :func:`verify_signature`. Until the receiver answers 2xx, it is retried after 1, 2, 4, 8
     and 16 seconds.
@@ -58,7 +59,8 @@ Fault switches (``POST /_switches`` with a JSON object, ``GET /_switches``, or `
     an event is never sent), ``down`` (true: the JSON API answers 503; the pages still work),
     ``timeout_after_commit`` (probability: a payment or refund is created but the answer is a
     504; retrying with the same idempotency key returns the same object). The dice are seeded
-    with ``--seed`` for reproducible runs.
+    with ``--seed`` for reproducible runs. ``GET /_webhooks`` lists the events, every delivery
+    try with the receiver's answer, and the events dropped. Both need the API key.
 """
 
 from .config import Config, Switches

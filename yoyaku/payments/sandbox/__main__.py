@@ -16,8 +16,7 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
 
 def main(argv: list[str] | None = None) -> int:
     config = parse_args(argv)
-    app = make_app(config)
-    app.start()
+    app = make_app(config)  # config.background: the threads are running
     server = make_server(
         config.host,
         config.port,

@@ -101,6 +101,7 @@ class SandboxApp:
             ("GET", re.compile(r"/sandbox\.css"), self.stylesheet),
             ("GET", re.compile(r"/_switches"), self.switches_get),
             ("POST", re.compile(r"/_switches"), self.switches_set),
+            ("GET", re.compile(r"/_webhooks"), self.webhooks_report),
             ("POST", re.compile(r"/v1/payments"), self.api_create),
             ("GET", re.compile(r"/v1/payments"), self.api_list),
             ("GET", re.compile(rf"/v1/payments/{PAYMENT_ID}"), self.api_get),
@@ -149,7 +150,7 @@ class SandboxApp:
 
     def _guard(self, path: str, environ: dict) -> Response | None:
         """Authentication of the API and the ``down`` switch."""
-        if not path.startswith(("/v1/", "/_switches")):
+        if not path.startswith(("/v1/", "/_")):
             return None
         header = environ.get("HTTP_AUTHORIZATION", "")
         scheme, _, key = header.partition(" ")
@@ -171,7 +172,10 @@ class SandboxApp:
     # -- background work ---------------------------------------------------------------
 
     def start(self) -> None:
-        """Start delivering webhooks and expiring payments from threads (the server)."""
+        """Start delivering webhooks and expiring payments from threads (the server);
+        :func:`make_app` calls it when ``config.background`` is on."""
+        if self._ticker is not None:
+            return
         self.dispatcher.start()
         self._ticker = threading.Thread(target=self._tick_loop, name="sandbox-expiry", daemon=True)
         self._ticker.start()
@@ -236,6 +240,9 @@ class SandboxApp:
         except (BadRequest, ValueError) as exc:
             return api_error(400, "invalid_switch", str(exc))
         return json_response(200, self.switches.as_dict())
+
+    def webhooks_report(self, environ: dict) -> Response:
+        return json_response(200, {"events": self.store.events(), **self.dispatcher.report()})
 
     # -- the JSON API ------------------------------------------------------------------
 
@@ -485,5 +492,9 @@ def check_card(form: dict[str, str], today: dt.datetime) -> tuple[str, dict[str,
 
 
 def make_app(config: Config | None = None) -> SandboxApp:
-    """The WSGI application. Call ``start()`` on it to run the background threads."""
-    return SandboxApp(config or Config())
+    """The WSGI application; with ``config.background`` its threads deliver webhooks and
+    expire payments, otherwise the application does both while answering requests."""
+    app = SandboxApp(config or Config())
+    if app.config.background:
+        app.start()
+    return app

@@ -8,6 +8,7 @@ after each request, and :meth:`Dispatcher.flush` sends the rest at once.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import random
@@ -77,8 +78,9 @@ class Dispatcher:
         self._wake = threading.Condition()
         self._stopped = False
         self._thread: threading.Thread | None = None
-        self.attempts: list[Attempt] = []
-        self.dropped: list[str] = []  # ids of events the drop switch swallowed
+        # The latest tries and dropped events (bounded: the server may run for days).
+        self.attempts: collections.deque[Attempt] = collections.deque(maxlen=10_000)
+        self.dropped: collections.deque[str] = collections.deque(maxlen=10_000)
 
     # -- queueing ----------------------------------------------------------------------
 
@@ -106,6 +108,24 @@ class Dispatcher:
     def pending(self) -> int:
         with self._wake:
             return len(self._queue)
+
+    def report(self) -> dict:
+        """What was tried and lost, for the benchmark (``GET /_webhooks``)."""
+        with self._wake:
+            return {
+                "pending": len(self._queue),
+                "dropped": list(self.dropped),
+                "attempts": [
+                    {
+                        "event": a.event_id,
+                        "type": a.type,
+                        "attempt": a.attempt,
+                        "status": a.status,
+                        "at": a.at,
+                    }
+                    for a in self.attempts
+                ],
+            }
 
     # -- sending -----------------------------------------------------------------------
 
@@ -154,6 +174,8 @@ class Dispatcher:
     # -- the background thread ---------------------------------------------------------
 
     def start(self) -> None:
+        if self._thread is not None:
+            return
         self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
         self._thread.start()
 
