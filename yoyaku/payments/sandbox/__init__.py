@@ -10,7 +10,9 @@ standard library only, so it runs as its own process::
 Every option can also come from the environment: ``YOYAKU_SANDBOX_PORT``,
 ``YOYAKU_SANDBOX_WEBHOOK_URL``, ``YOYAKU_SANDBOX_SECRET``, ``YOYAKU_SANDBOX_DATA`` (and
 ``YOYAKU_SANDBOX_HOST``, ``YOYAKU_SANDBOX_PUBLIC_URL``, ``YOYAKU_SANDBOX_API_KEY``,
-``YOYAKU_SANDBOX_SEED``, ``YOYAKU_SANDBOX_SWITCHES``). Tests build the same WSGI application
+``YOYAKU_SANDBOX_SEED``, ``YOYAKU_SANDBOX_SWITCHES``). Without ``--data`` the records live in
+memory and vanish with the process; the webhook secret defaults to ``sandbox-secret`` and
+must be the one the site verifies with. Tests build the same WSGI application
 in-process with :func:`make_app` and call it through :func:`wsgi_transport`, without sockets;
 ``app.dispatcher.flush()`` then delivers the webhooks still waiting.
 
