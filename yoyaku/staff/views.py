@@ -38,9 +38,9 @@ def staff_required(perm: Perm = Perm.CONSOLE):
             user = request.user
             if not user.is_authenticated or user.kind != User.Kind.STAFF:
                 return redirect_to_login(request.get_full_path(), reverse("staff:login"))
+            request.municipality = user.municipality
             if not can(user, perm):
                 return render(request, "staff/forbidden.html", status=403)
-            request.municipality = user.municipality
             return view(request, *args, **kwargs)
 
         return wrapper
