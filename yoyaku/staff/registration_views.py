@@ -355,7 +355,9 @@ def reduction_list(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error, error_for = exc.message, grant.pk
         else:
-            success(request, _("減免の申請を処理しました。"))
+            success(
+                request, _("減免を承認しました。") if approve else _("減免を不承認としました。")
+            )
             return redirect("staff:reduction_list")
     return render(
         request,
