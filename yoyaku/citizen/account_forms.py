@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.text import to_half_width
+from yoyaku.facilities.models import ReductionCategory
 from yoyaku.registrants.forms import RegistrationForm
 
 
@@ -133,8 +134,6 @@ class ReductionRequestForm(SafeTextMixin, forms.Form):
     )
 
     def __init__(self, *args, municipality, **kwargs):
-        from yoyaku.facilities.models import ReductionCategory
-
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = ReductionCategory.objects.filter(
             municipality=municipality

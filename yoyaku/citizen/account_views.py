@@ -21,6 +21,7 @@ from yoyaku.citizen.account_forms import (
     DetailsChangeForm,
     PasswordChangeForm,
     PasswordResetRequestForm,
+    ReductionRequestForm,
     ReplyForm,
 )
 from yoyaku.citizen.views import _municipality
@@ -265,8 +266,6 @@ def password_reset_confirm(
 @registrant_required
 def reductions(request: HttpRequest, municipality: str) -> HttpResponse:
     """減免の申請: choose a category, attach its proof; staff approve it before use."""
-    from yoyaku.citizen.account_forms import ReductionRequestForm
-
     registrant = request.registrant
     form = ReductionRequestForm(
         request.POST if request.method == "POST" else None,

@@ -6,6 +6,8 @@ details, proof or card writes an audit row, as does every decision (in the servi
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.messages import success
 from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,7 +24,7 @@ from yoyaku.core.uploads import stored_file_response
 from yoyaku.registrants import selectors, services
 from yoyaku.registrants.card import registration_card_pdf
 from yoyaku.registrants.forms import RegistrationForm
-from yoyaku.registrants.models import ChangeRequest, Registrant
+from yoyaku.registrants.models import ChangeRequest, ReductionGrant, Registrant
 from yoyaku.security.services import client_ip
 from yoyaku.staff.forms import CounterChannelForm, DecisionForm, DeletionForm, MergeForm
 from yoyaku.staff.views import staff_required
@@ -310,10 +312,6 @@ def change_decide(request: HttpRequest, change_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reduction_list(request: HttpRequest) -> HttpResponse:
     """減免の審査: pending requests with their proof; approve (optionally until a date) or refuse."""
-    import datetime as dt
-
-    from yoyaku.registrants.models import ReductionGrant
-
     pending = (
         ReductionGrant.objects.filter(
             registrant__municipality=request.municipality, status=ReductionGrant.Status.PENDING
@@ -357,7 +355,9 @@ def reduction_list(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error, error_for = exc.message, grant.pk
         else:
-            success(request, _("減免の申請を処理しました。"))
+            success(
+                request, _("減免を承認しました。") if approve else _("減免を不承認としました。")
+            )
             return redirect("staff:reduction_list")
     return render(
         request,
@@ -369,8 +369,6 @@ def reduction_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required(Perm.REDUCTIONS)
 def reduction_proof(request: HttpRequest, grant_id: int) -> HttpResponse:
-    from yoyaku.registrants.models import ReductionGrant
-
     grant = (
         ReductionGrant.objects.filter(pk=grant_id, registrant__municipality=request.municipality)
         .select_related("registrant")
