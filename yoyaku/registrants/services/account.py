@@ -15,11 +15,10 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, User
 from yoyaku.core.services import audit_record
 from yoyaku.notifications.services import email_template_queue
-from yoyaku.registrants import hooks, normalize
+from yoyaku.registrants import hooks, normalize, states
 from yoyaku.registrants.models import ChangeRequest, Registrant
 from yoyaku.registrants.services.common import (
     Proof,
-    S,
     cancel_everything,
     end_registration,
     initial_password,
@@ -51,9 +50,12 @@ def registration_deregister(*, registrant: Registrant) -> Registrant:
     obligations = hooks.open_obligations(registrant=registrant)
     if obligations:
         raise DomainError("deregister_has_obligations", what="、".join(obligations))
-    end_registration(registrant, S.DEREGISTERED)
-    registrant.deletion_reason = Registrant.DeletionReason.DEREGISTRATION
-    registrant.save(update_fields=["deletion_reason"])
+    end_registration(
+        registrant,
+        "deregister",
+        audit=None,
+        deletion_reason=Registrant.DeletionReason.DEREGISTRATION,
+    )
     # Obligations left no future reservation, but open lottery applications must leave
     # their rounds (and the staff demand table) like on any other end of a registration.
     cancelled = cancel_everything(registrant, by=registrant.user, reason="利用者登録の廃止")
@@ -79,10 +81,9 @@ def registration_delete(
     # The note is the staff's record only: the person's mails and pages give the reason.
     label = str(Registrant.DeletionReason(reason).label)
     cancelled = cancel_everything(registrant, by=by, reason=f"利用者登録の抹消（{label}）")
-    end_registration(registrant, S.DELETED)
-    registrant.deletion_reason = reason
-    registrant.deletion_note = note.strip()
-    registrant.save(update_fields=["deletion_reason", "deletion_note"])
+    end_registration(
+        registrant, "delete", audit=None, deletion_reason=reason, deletion_note=note.strip()
+    )
     audit_record(
         action=AuditAction.REGISTRATION_DELETE,
         actor=by,
@@ -215,11 +216,10 @@ def registrant_details_update(
 def change_request_decide(
     *, request: ChangeRequest, by: User, approve: bool, reason: str = ""
 ) -> ChangeRequest:
-    request = (
-        ChangeRequest.objects.select_for_update().select_related("registrant").get(pk=request.pk)
-    )
-    if request.status != ChangeRequest.Status.PENDING:
-        raise DomainError("change_request_decided")
+    """Staff approve (the requested values and proof replace the registered ones) or refuse
+    with a reason; the registrant is told by e-mail. The audit row is the registrant's."""
+    verb = "approve" if approve else "reject"
+    request = states.CHANGE_REQUEST.lock(request, verb)
     registrant = Registrant.objects.select_for_update().get(pk=request.registrant_id)
     if approve:
         for field, value in request.changes.items():
@@ -230,11 +230,11 @@ def change_request_decide(
         registrant.save()
     elif not reason.strip():
         raise DomainError("reason_required")
-    request.status = ChangeRequest.Status.APPROVED if approve else ChangeRequest.Status.REJECTED
-    request.decided_at = clock.now()
-    request.decided_by = by
-    request.reason = reason.strip()
-    request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    # The audit row belongs to the registrant (whose history the console shows), not to the
+    # request: written here rather than by the lifecycle helper.
+    states.CHANGE_REQUEST.move(
+        request, verb, audit=None, decided_at=clock.now(), decided_by=by, reason=reason.strip()
+    )
     audit_record(
         action=AuditAction.REGISTRANT_CHANGE_APPROVE
         if approve

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,13 +74,16 @@ def notify(registrant: Registrant, template: str, **extra: Any) -> None:
         )
 
 
-def end_registration(registrant: Registrant, status: str) -> None:
-    registrant.status = status
-    registrant.ended_at = clock.now()
-    registrant.save(update_fields=["status", "ended_at"])
+def end_registration(
+    registrant: Registrant, verb: str, *, audit: Mapping[str, Any] | None, **assign: Any
+) -> None:
+    """Move a locked registrant along ``verb`` of ``states.REGISTRANT`` to an ended state,
+    with ``assign`` saved alongside; ``audit=None`` when the caller writes the row itself
+    (it needs what the end cancelled)."""
+    states.REGISTRANT.move(registrant, verb, audit=audit, ended_at=clock.now(), **assign)
     user = registrant.user
     # Expired registrants still log in to see their history; every other end closes log-in.
-    if status != S.EXPIRED:
+    if registrant.status != S.EXPIRED:
         user.is_active = False
         user.save(update_fields=["is_active"])
 

@@ -21,7 +21,7 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, Municipality, User
 from yoyaku.core.services import audit_record
 from yoyaku.notifications.services import email_template_queue
-from yoyaku.registrants import normalize
+from yoyaku.registrants import normalize, states
 from yoyaku.registrants.models import PendingUpload, Registrant
 from yoyaku.registrants.services.common import (
     Proof,
@@ -248,15 +248,16 @@ def registration_approve(*, registrant: Registrant, by: User) -> Registrant:
     registrant = locked(registrant, "approve")
     if registrant.duplicate_suspected:
         raise DomainError("registration_duplicate_unresolved")
-    registrant.status = S.ACTIVE
-    registrant.approved_at = clock.now()
-    registrant.staff_message = ""
-    registrant.save(update_fields=["status", "approved_at", "staff_message"])
-    audit_record(
-        action=AuditAction.REGISTRATION_APPROVE,
-        actor=by,
-        municipality=registrant.municipality,
-        target=registrant,
+    states.REGISTRANT.move(
+        registrant,
+        "approve",
+        approved_at=clock.now(),
+        staff_message="",
+        audit={
+            "action": AuditAction.REGISTRATION_APPROVE,
+            "actor": by,
+            "municipality": registrant.municipality,
+        },
     )
     notify(registrant, "registration_approved")
     return registrant
@@ -270,9 +271,7 @@ def registration_reject(*, registrant: Registrant, by: User, reason: str) -> Reg
     if not reason:
         raise DomainError("reason_required")
     registrant = locked(registrant, "reject")
-    end_registration(registrant, S.REJECTED)
-    registrant.staff_message = reason
-    registrant.save(update_fields=["staff_message"])
+    end_registration(registrant, "reject", audit=None, staff_message=reason)
     cancelled = cancel_everything(registrant, by=by, reason=reason)
     audit_record(
         action=AuditAction.REGISTRATION_REJECT,
@@ -291,14 +290,15 @@ def registration_request_info(*, registrant: Registrant, by: User, message: str)
     if not message:
         raise DomainError("reason_required")
     registrant = locked(registrant, "request_info")
-    registrant.status = S.INFO_REQUESTED
-    registrant.staff_message = message
-    registrant.save(update_fields=["status", "staff_message"])
-    audit_record(
-        action=AuditAction.REGISTRATION_REQUEST_INFO,
-        actor=by,
-        municipality=registrant.municipality,
-        target=registrant,
+    states.REGISTRANT.move(
+        registrant,
+        "request_info",
+        staff_message=message,
+        audit={
+            "action": AuditAction.REGISTRATION_REQUEST_INFO,
+            "actor": by,
+            "municipality": registrant.municipality,
+        },
     )
     notify(registrant, "registration_info_requested", message=message)
     return registrant
@@ -313,19 +313,21 @@ def registration_reply(
     reply = reply.strip()
     if not reply and proof is None:
         raise DomainError("reply_required")
-    registrant.applicant_reply = reply
-    registrant.status = S.APPLIED
-    update = ["applicant_reply", "status"]
+    proof_fields: list[str] = []
     if proof is not None:
         registrant.employment_proof.save(proof.name, proof.file, save=False)
         registrant.employment_proof_type = proof.content_type
-        update += ["employment_proof", "employment_proof_type"]
-    registrant.save(update_fields=update)
-    audit_record(
-        action=AuditAction.REGISTRATION_REPLY,
-        actor=registrant.user,
-        municipality=registrant.municipality,
-        target=registrant,
+        proof_fields = ["employment_proof", "employment_proof_type"]
+    states.REGISTRANT.move(
+        registrant,
+        "reply",
+        applicant_reply=reply,
+        fields=proof_fields,
+        audit={
+            "action": AuditAction.REGISTRATION_REPLY,
+            "actor": registrant.user,
+            "municipality": registrant.municipality,
+        },
     )
     return registrant
 
@@ -363,11 +365,8 @@ def registration_merge(*, registrant: Registrant, into: Registrant, by: User) ->
     if into.email:
         into.user.email = into.email
         into.user.save(update_fields=["email"])
-    end_registration(registrant, S.MERGED)
+    end_registration(registrant, "merge", audit=None, merged_into=into, duplicate_suspected=False)
     cancel_everything(registrant, by=by, reason="重複登録のため統合")
-    registrant.merged_into = into
-    registrant.duplicate_suspected = False
-    registrant.save(update_fields=["merged_into", "duplicate_suspected"])
     audit_record(
         action=AuditAction.REGISTRATION_MERGE,
         actor=by,

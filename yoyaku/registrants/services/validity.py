@@ -10,8 +10,10 @@ from django.conf import settings
 from django.db import transaction
 
 from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction
 from yoyaku.core.services import audit_record
+from yoyaku.registrants import states
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services.common import (
     S,
@@ -36,29 +38,40 @@ def validity_daily(*, today: dt.date | None = None) -> dict[str, int]:
     due = Registrant.objects.filter(status=S.ACTIVE, valid_until__lt=today).select_related(
         "municipality", "user"
     )
+    # One transaction per registrant, each moved along the lifecycle table (a failure leaves
+    # the others done); a registrant changed since the query is skipped.
     for registrant in due:
         with transaction.atomic():
-            registrant = Registrant.objects.select_for_update().get(pk=registrant.pk)
-            if registrant.status != S.ACTIVE or registrant.valid_until >= today:
+            try:
+                registrant = states.REGISTRANT.lock(registrant, "expire")
+            except DomainError:
+                continue  # ended in the meantime
+            if registrant.valid_until >= today:
                 continue
             years = registrant.municipality.registration_validity_years
             if _used_within(registrant, years):
-                while registrant.valid_until < today:
-                    registrant.valid_until = years_after(registrant.valid_until, years)
-                registrant.save(update_fields=["valid_until"])
-                audit_record(
-                    action=AuditAction.REGISTRATION_RENEW,
-                    municipality=registrant.municipality,
-                    target=registrant,
-                    data={"valid_until": registrant.valid_until.isoformat()},
+                until = registrant.valid_until
+                while until < today:
+                    until = years_after(until, years)
+                states.REGISTRANT.move(
+                    registrant,
+                    "renew",
+                    valid_until=until,
+                    audit={
+                        "action": AuditAction.REGISTRATION_RENEW,
+                        "municipality": registrant.municipality,
+                        "data": {"valid_until": until.isoformat()},
+                    },
                 )
                 renewed += 1
             else:
-                end_registration(registrant, S.EXPIRED)
-                audit_record(
-                    action=AuditAction.REGISTRATION_EXPIRE,
-                    municipality=registrant.municipality,
-                    target=registrant,
+                end_registration(
+                    registrant,
+                    "expire",
+                    audit={
+                        "action": AuditAction.REGISTRATION_EXPIRE,
+                        "municipality": registrant.municipality,
+                    },
                 )
                 notify(registrant, "registration_expired")
                 expired += 1
