@@ -251,7 +251,7 @@ def registration_counter(request: HttpRequest) -> HttpResponse:
                 ip_address=client_ip(request),
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_service_error(error)
         else:
             success(
                 request,

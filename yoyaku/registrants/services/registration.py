@@ -21,7 +21,7 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, Municipality, User
 from yoyaku.core.services import audit_record
 from yoyaku.notifications.services import email_template_queue
-from yoyaku.registrants import normalize, states
+from yoyaku.registrants import normalize, rules, states
 from yoyaku.registrants.models import PendingUpload, Registrant
 from yoyaku.registrants.services.common import (
     Proof,
@@ -178,14 +178,23 @@ def registration_apply(
 ) -> Registrant:
     """利用者登録の申請: create the registrant and its log-in, and tell the person the number.
 
-    ``data`` has been cleaned by the registration form (normalised values). Online
-    applications need an e-mail address; counter and postal ones get their number by post.
-    Side effects: the user-number e-mail (online, or when an address was given), an audit row.
+    ``data`` holds normalised values (the registration form cleans them). Refused with a
+    ``DomainError`` naming the field, nothing stored: a missing required value, and what
+    ``rules.registration_problems`` finds (category, age, a worker's workplace and proof).
+    Online applications need an e-mail address; counter and postal ones get their number by
+    post. Side effects: the user-number e-mail (online, or when an address was given), an
+    audit row.
     """
     if channel == Registrant.Channel.ONLINE and not data.get("email"):
-        raise DomainError("registration_email_required")
-    if data.get("category") == Registrant.Category.WORKER and proof is None and channel == "online":
-        raise DomainError("registration_proof_required")
+        raise DomainError("registration_email_required", field="email")
+    for name in rules.REQUIRED_FIELDS:
+        if data.get(name) in (None, ""):
+            raise DomainError("required", field=name)
+    problems = rules.registration_problems(
+        municipality=municipality, data=data, channel=channel, has_proof=proof is not None
+    )
+    if problems:
+        raise problems[0]
     now = clock.now()
     fields = {k: v for k, v in data.items() if k in REGISTRANT_FIELDS}
     for _attempt in range(5):
