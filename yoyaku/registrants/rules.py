@@ -53,7 +53,9 @@ def birth_date_problem(*, municipality: Municipality, birth_date: Any) -> Domain
     if not isinstance(birth_date, dt.date) or isinstance(birth_date, dt.datetime):
         return DomainError("birth_date_invalid", field="birth_date")
     today = clock.today()
-    if birth_date >= today or birth_date.year < OLDEST_BIRTH_YEAR:
+    if birth_date > today:
+        return DomainError("birth_date_future", field="birth_date")
+    if birth_date.year < OLDEST_BIRTH_YEAR:
         return DomainError("birth_date_invalid", field="birth_date")
     if age_on(birth_date, today) < municipality.minimum_age:
         return DomainError(
