@@ -151,12 +151,9 @@ class RegistrationForm(SafeTextMixin, forms.Form):
         self.kind = kind
         self.channel = channel
         self.has_proof = has_proof  # a proof kept from an earlier step of the same application
-        labels = {
-            Registrant.Category.RESIDENT: municipality.display_resident_label,
-            Registrant.Category.WORKER: municipality.display_worker_label,
-        }
         self.fields["category"].choices = [
-            (category, labels[category]) for category in rules.allowed_categories(municipality)
+            (category, Registrant.category_label_for(municipality, category))
+            for category in rules.allowed_categories(municipality)
         ]
         # The examples are this municipality's: another's name or area code would mislead.
         self.examples = municipality.form_examples

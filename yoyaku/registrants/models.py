@@ -142,6 +142,19 @@ class Registrant(models.Model):
     def is_ended(self) -> bool:
         return self.status in self.ENDED
 
+    @classmethod
+    def category_label_for(cls, municipality, category: str) -> str:
+        """The municipality's own words for a 在住・在勤区分 (e.g. うきは市内在住の方)."""
+        if category == cls.Category.WORKER:
+            return municipality.display_worker_label
+        if category == cls.Category.OTHER:
+            return municipality.display_non_resident_label
+        return municipality.display_resident_label
+
+    @property
+    def category_label(self) -> str:
+        return self.category_label_for(self.municipality, self.category)
+
     def is_eligible(self, allowed: list[str] | None) -> bool:
         """Whether a facility's or a round's list of allowed categories admits this person:
         an empty list admits everyone; a registered group also passes as ``group``."""

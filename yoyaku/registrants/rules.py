@@ -34,6 +34,8 @@ def allowed_categories(municipality: Municipality) -> list[str]:
         categories.append(Registrant.Category.RESIDENT)
     if municipality.allows_workers:
         categories.append(Registrant.Category.WORKER)
+    if municipality.allows_non_residents:
+        categories.append(Registrant.Category.OTHER)
     return categories
 
 
