@@ -165,7 +165,8 @@ class Registrant(models.Model):
 
 
 class ChangeRequest(models.Model):
-    """登録事項の変更 (Ukiha art. 6) that needs staff review: it affects eligibility."""
+    """登録事項の変更 (Ukiha art. 6) that needs staff review: it affects eligibility, or it
+    changes the name (with a proof of the new name)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("審査中")
@@ -179,6 +180,10 @@ class ChangeRequest(models.Model):
     employment_proof = models.FileField(upload_to="proofs/%Y/%m/", blank=True)
     # The content type found when the proof was checked; the only one it is served with.
     employment_proof_type = models.CharField(max_length=30, blank=True)
+    # A change of name (e.g. after marriage) comes with a document showing it (戸籍抄本 …);
+    # kept with the request only: it is not the registrant's proof of employment.
+    name_proof = models.FileField(upload_to="proofs/%Y/%m/", blank=True)
+    name_proof_type = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -40,6 +40,9 @@ ELIGIBILITY_FIELDS = {
     "workplace_street",
     "workplace_phone",
 }
+# A new name (e.g. after marriage) is checked by staff against the attached document.
+NAME_FIELDS = {"name", "name_kana"}
+REVIEW_FIELDS = ELIGIBILITY_FIELDS | NAME_FIELDS
 SELF_SERVICE_FIELDS = {"phone"}
 
 
@@ -131,18 +134,28 @@ def _set_password(registrant: Registrant, new: str, *, action: str) -> None:
 
 @transaction.atomic
 def registrant_details_change(
-    *, registrant: Registrant, changes: dict[str, Any], proof: Proof | None = None
+    *,
+    registrant: Registrant,
+    changes: dict[str, Any],
+    proof: Proof | None = None,
+    name_proof: Proof | None = None,
 ) -> ChangeRequest | None:
     """登録事項の変更. Phone changes apply at once; changes that affect eligibility (address,
-    category, workplace) wait for staff review; a new e-mail address is confirmed by link.
+    category, workplace) and a new name (氏名・フリガナ) wait for staff review; a new e-mail
+    address is confirmed by link.
 
-    Returns the change request when one was opened for review.
+    ``proof``: a new proof of employment; ``name_proof``: the document showing the new name,
+    required with a change of name (``DomainError`` naming ``name_proof``) and kept with the
+    request only. Returns the change request when one was opened for review.
     """
     registrant = locked(registrant, "change_details")
     changes = {k: v for k, v in changes.items() if getattr(registrant, k) != v}
     changes.pop("email", None)  # goes through email_change_request
     direct = {k: v for k, v in changes.items() if k in SELF_SERVICE_FIELDS}
-    review = {k: v for k, v in changes.items() if k in ELIGIBILITY_FIELDS}
+    review = {k: v for k, v in changes.items() if k in REVIEW_FIELDS}
+    renamed = bool(NAME_FIELDS & set(review))
+    if renamed and name_proof is None:
+        raise DomainError("name_change_proof_required", field="name_proof")
     if not direct and not review and proof is None:
         raise DomainError("nothing_changed")
     for field, value in direct.items():
@@ -166,6 +179,10 @@ def registrant_details_change(
             request.employment_proof.save(proof.name, proof.file, save=False)
             request.employment_proof_type = proof.content_type
             request.save(update_fields=["employment_proof", "employment_proof_type"])
+        if renamed and name_proof is not None:
+            request.name_proof.save(name_proof.name, name_proof.file, save=False)
+            request.name_proof_type = name_proof.content_type
+            request.save(update_fields=["name_proof", "name_proof_type"])
     audit_record(
         action=AuditAction.REGISTRANT_CHANGE,
         actor=registrant.user,
@@ -190,6 +207,7 @@ def registrant_details_update(
     changes: dict[str, Any],
     new_email: str = "",
     proof: Proof | None = None,
+    name_proof: Proof | None = None,
 ) -> DetailsChanged:
     """The whole 変更届 form in one transaction: a new e-mail address gets its confirmation
     link, the other details change or go to review. A refusal of either leaves nothing done
@@ -202,7 +220,9 @@ def registrant_details_update(
     request = None
     other = any(changes.get(k) != getattr(registrant, k) for k in changes) or proof is not None
     if other:
-        request = registrant_details_change(registrant=registrant, changes=changes, proof=proof)
+        request = registrant_details_change(
+            registrant=registrant, changes=changes, proof=proof, name_proof=name_proof
+        )
     if not email_sent and not other:
         raise DomainError("nothing_changed")
     return DetailsChanged(
@@ -228,6 +248,10 @@ def change_request_decide(
             registrant.employment_proof = request.employment_proof
             registrant.employment_proof_type = request.employment_proof_type
         registrant.save()
+        if NAME_FIELDS & set(request.changes):
+            # The log-in's name follows (a group keeps its group name).
+            registrant.user.display_name = registrant.display_name
+            registrant.user.save(update_fields=["display_name"])
     elif not reason.strip():
         raise DomainError("reason_required")
     # The audit row belongs to the registrant (whose history the console shows), not to the

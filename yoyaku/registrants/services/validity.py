@@ -118,8 +118,10 @@ def anonymize_ended(*, now: dt.datetime | None = None) -> int:
             for request in registrant.change_requests.all():
                 if request.employment_proof:
                     request.employment_proof.delete(save=False)
+                if request.name_proof:
+                    request.name_proof.delete(save=False)
                 request.changes = {}
-                request.save(update_fields=["changes", "employment_proof"])
+                request.save(update_fields=["changes", "employment_proof", "name_proof"])
             registrant.name = registrant.name_kana = ANONYMOUS
             registrant.group_name = ANONYMOUS if registrant.group_name else ""
             registrant.group_name_kana = ""
