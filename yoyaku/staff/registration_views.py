@@ -170,7 +170,8 @@ def registration_decide(request: HttpRequest, registrant_id: int) -> HttpRespons
 
 @staff_required(Perm.REGISTRATIONS)
 def registration_proof(request: HttpRequest, registrant_id: int) -> HttpResponse:
-    """The proof of employment, streamed from private storage to authorised staff only."""
+    """The proof of employment (or, with ``?change=…&file=name``, a change request's proof of
+    a new name), streamed from private storage to authorised staff only."""
     registrant = _registrant(request, registrant_id)
     try:
         request_id = id_param(request.GET.get("change"))
@@ -181,7 +182,10 @@ def registration_proof(request: HttpRequest, registrant_id: int) -> HttpResponse
         source = registrant.change_requests.filter(pk=request_id).first()
         if source is None:
             raise Http404(_("指定された変更届は見つかりません。"))
-    if not source.employment_proof:
+    stored, content_type = source.employment_proof, source.employment_proof_type
+    if request_id and request.GET.get("file") == "name":
+        stored, content_type = source.name_proof, source.name_proof_type
+    if not stored:
         raise Http404(_("添付ファイルはありません。"))
     audit_record(
         action=AuditAction.REGISTRANT_PROOF_VIEW,
@@ -192,9 +196,7 @@ def registration_proof(request: HttpRequest, registrant_id: int) -> HttpResponse
     )
     # Each file with the type checked when it was stored: a change request's proof has its own.
     return stored_file_response(
-        source.employment_proof,
-        content_type=source.employment_proof_type,
-        filename=f"proof-{registrant.user_number}",
+        stored, content_type=content_type, filename=f"proof-{registrant.user_number}"
     )
 
 
@@ -253,7 +255,7 @@ def registration_counter(request: HttpRequest) -> HttpResponse:
                 ip_address=client_ip(request),
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_service_error(error)
         else:
             success(
                 request,
