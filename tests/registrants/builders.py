@@ -18,7 +18,8 @@ def apply(municipality: Municipality, **overrides) -> Registrant:
         "category": Registrant.Category.RESIDENT,
         "name_kana": f"ウキハ　{'アイウエオカキクケコサシスセソ'[n % 15]}{'タチツテト'[n % 5]}",
         "name": f"浮羽　太郎{n}",
-        "birth_date": dt.date(1980, 1, 1) + dt.timedelta(days=n * 37),
+        # Distinct dates, all between 1950 and 1999: old enough however many tests ran before.
+        "birth_date": dt.date(1950, 1, 1) + dt.timedelta(days=(n * 37) % 18000),
         "phone": f"0943-75-{n:04d}",
         "email": f"person{n}@example.jp",
         "postal_code": "839-1393",
@@ -26,6 +27,16 @@ def apply(municipality: Municipality, **overrides) -> Registrant:
         "city": "うきは市",
         "street": "吉井町新治３１６",
     }
+    if overrides.get("category") == Registrant.Category.WORKER:
+        # A worker gives the workplace (the registration's rule); tests may override it.
+        data.update(
+            workplace_name="うきは工業株式会社",
+            workplace_postal_code="839-1321",
+            workplace_prefecture="福岡県",
+            workplace_city="うきは市",
+            workplace_street="吉井町１２３",
+            workplace_phone="0943-75-9999",
+        )
     data.update(overrides)
     channel = overrides.pop("channel", Registrant.Channel.ONLINE)
     data.pop("channel", None)

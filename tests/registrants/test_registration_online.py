@@ -144,7 +144,7 @@ def test_the_initial_password_is_the_birth_date(client, minato):
         ({"postal_code": "12-34"}, "郵便番号は7桁の半角数字で入力してください"),
         ({"prefecture": "東京州"}, "都道府県名を正しく入力してください"),
         ({"birth_month": "2", "birth_day": "30"}, "実在する日付を入力してください"),
-        ({"birth_year": "2030"}, "実在する日付を入力してください"),
+        ({"birth_year": "2030"}, "生年月日が未来の日付になっています。"),
         ({"birth_year": "2015"}, "利用者登録は18歳以上の方が対象です。"),
         ({"email_confirm": "tar0@example.jp"}, "メールアドレスが一致しません。"),
         (

@@ -152,3 +152,41 @@ def test_maintenance_end_before_start_is_refused_next_to_the_form(client, city):
     assert response.status_code == 200
     assert "終了日時は開始日時より後にしてください。" in response.content.decode()
     assert MaintenanceWindow.objects.count() == 0
+
+
+CONSOLE_PAGES = [
+    "/staff/",
+    "/staff/notices/",
+    "/staff/maintenance/",
+    "/staff/reservations/",
+    "/staff/reservations/queue/",
+    "/staff/registrations/",
+    "/staff/changes/",
+    "/staff/reductions/",
+    "/staff/lottery/",
+]
+
+
+@pytest.mark.parametrize("path", CONSOLE_PAGES)
+def test_logged_in_staff_see_the_staff_menu_never_the_citizen_menu_or_log_in(client, city, path):
+    f.staff_user(city)
+    login(client, city)
+    response = client.get(path)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'href="/ukiha/login/"' not in body
+    assert "メインメニュー" not in body  # the citizen navigation's label
+    assert 'href="/ukiha/mypage/"' not in body
+    assert 'aria-label="職員メニュー"' in body
+    assert 'action="/staff/logout/"' in body
+    assert "ログイン</a>" not in body
+
+
+def test_a_staff_member_without_the_right_sees_no_citizen_menu_either(client, city):
+    f.staff_user(city, role=User.StaffRole.FACILITY, login_id="bunka")
+    login(client, city, login_id="bunka")
+    response = client.get("/staff/notices/new/")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert 'href="/ukiha/login/"' not in body
+    assert 'action="/staff/logout/"' in body

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.text import to_half_width
+from yoyaku.core.uploads import sniff_upload
+from yoyaku.facilities.models import ReductionCategory
 from yoyaku.registrants.forms import RegistrationForm
 
 
@@ -51,6 +54,9 @@ class DetailsChangeForm(RegistrationForm):
     """登録事項の変更: the same fields and checks as registration, minus what cannot change."""
 
     KEEP = (
+        "name_kana",
+        "name",
+        "name_proof",
         "phone",
         "category",
         "postal_code",
@@ -60,6 +66,16 @@ class DetailsChangeForm(RegistrationForm):
         "email",
         *RegistrationForm.WORKPLACE_FIELDS,
         "employment_proof",
+    )
+    FILES = ("employment_proof", "name_proof")
+
+    name_proof = forms.FileField(
+        label=_("氏名の変更を確認できる書類"),
+        required=False,
+        help_text=_("氏名を変更する方のみ。戸籍抄本など、PDF・JPEG・PNG形式、5MBまで"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+        ),
     )
 
     def __init__(self, *args, registrant, **kwargs):
@@ -71,12 +87,33 @@ class DetailsChangeForm(RegistrationForm):
             has_proof=True,
             **kwargs,
         )
+        self.registrant = registrant
         for name in list(self.fields):
             if name not in self.KEEP:
                 del self.fields[name]
+        # Left blank, the name stays as registered (the form shows it filled in).
+        self.fields["name_kana"].required = False
+        self.fields["name"].required = False
         self.fields["email"].help_text = _(
             "新しいアドレスに確認メールを送ります。リンクを開くと変更が完了します。"
         )
+
+    def clean_name_kana(self) -> str:
+        if not self.cleaned_data["name_kana"].strip():
+            return self.registrant.name_kana
+        return super().clean_name_kana()
+
+    def clean_name(self) -> str:
+        if not self.cleaned_data["name"].strip():
+            return self.registrant.name
+        return super().clean_name()
+
+    def clean_name_proof(self) -> UploadedFile | None:
+        upload = self.cleaned_data.get("name_proof")
+        if not upload:
+            return None
+        self.name_proof_type = sniff_upload(upload)
+        return upload
 
     def clean(self):
         data = forms.Form.clean(self)
@@ -133,8 +170,6 @@ class ReductionRequestForm(SafeTextMixin, forms.Form):
     )
 
     def __init__(self, *args, municipality, **kwargs):
-        from yoyaku.facilities.models import ReductionCategory
-
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = ReductionCategory.objects.filter(
             municipality=municipality

@@ -21,6 +21,7 @@ from yoyaku.citizen.account_forms import (
     DetailsChangeForm,
     PasswordChangeForm,
     PasswordResetRequestForm,
+    ReductionRequestForm,
     ReplyForm,
 )
 from yoyaku.citizen.views import _municipality
@@ -47,11 +48,12 @@ def registrant_required(view):
     return wrapper
 
 
-def _proof(form) -> services.Proof | None:
-    upload = form.cleaned_data.get("employment_proof")
+def _proof(form, field: str = "employment_proof") -> services.Proof | None:
+    upload = form.cleaned_data.get(field)
     if not upload:
         return None
-    return services.Proof(file=upload, content_type=form.proof_type, name=upload.name[:100])
+    content_type = form.name_proof_type if field == "name_proof" else form.proof_type
+    return services.Proof(file=upload, content_type=content_type, name=upload.name[:100])
 
 
 @require_http_methods(["GET"])
@@ -103,7 +105,7 @@ def details_change(request: HttpRequest, municipality: str) -> HttpResponse:
     initial = {
         name: getattr(registrant, name)
         for name in DetailsChangeForm.KEEP
-        if name != "employment_proof"
+        if name not in DetailsChangeForm.FILES
     }
     form = DetailsChangeForm(
         request.POST or None, request.FILES or None, registrant=registrant, initial=initial
@@ -111,15 +113,21 @@ def details_change(request: HttpRequest, municipality: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         changes = {
-            k: v for k, v in data.items() if k in DetailsChangeForm.KEEP and k != "employment_proof"
+            k: v
+            for k, v in data.items()
+            if k in DetailsChangeForm.KEEP and k not in DetailsChangeForm.FILES
         }
         new_email = changes.pop("email", "")
         try:
             done = services.registrant_details_update(
-                registrant=registrant, changes=changes, new_email=new_email, proof=_proof(form)
+                registrant=registrant,
+                changes=changes,
+                new_email=new_email,
+                proof=_proof(form),
+                name_proof=_proof(form, "name_proof"),
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_service_error(error)
         else:
             if done.email_link_sent:
                 success(
@@ -265,8 +273,6 @@ def password_reset_confirm(
 @registrant_required
 def reductions(request: HttpRequest, municipality: str) -> HttpResponse:
     """減免の申請: choose a category, attach its proof; staff approve it before use."""
-    from yoyaku.citizen.account_forms import ReductionRequestForm
-
     registrant = request.registrant
     form = ReductionRequestForm(
         request.POST if request.method == "POST" else None,

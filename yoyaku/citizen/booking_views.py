@@ -20,6 +20,7 @@ from yoyaku.reservations import booking, rules, states
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations.forms import BookingForm
 from yoyaku.reservations.models import Reservation
+from yoyaku.reservations.permit import permit_available, use_permit_pdf
 
 # A sane cap on any head count typed in (a unit without a capacity set included).
 PERSONS_MAX = 999
@@ -270,8 +271,6 @@ def reservation_permit(
     request: HttpRequest, municipality: str, reservation_id: int
 ) -> HttpResponse:
     """使用許可書 of the registrant's own confirmed reservation, to print or show at the door."""
-    from yoyaku.reservations.permit import permit_available, use_permit_pdf
-
     reservation = _mine(request, reservation_id)
     if not permit_available(reservation):
         raise Http404(_("使用許可書は、予約が確定した後に表示できます。"))

@@ -188,9 +188,7 @@ def register_confirm(request: HttpRequest, municipality: str) -> HttpResponse:
 
 
 def _category_label(muni, data) -> str:
-    if data.get("category") == Registrant.Category.WORKER:
-        return muni.display_worker_label
-    return muni.display_resident_label
+    return Registrant.category_label_for(muni, data.get("category", ""))
 
 
 @require_GET

@@ -24,6 +24,7 @@ from yoyaku.reservations import selectors as availability
 from yoyaku.security import services as security_services
 
 MONTHS_AHEAD_SHOWN = 13  # calendars reach a year ahead (plus the current month)
+DAY_VIEW_OPEN_UP_TO = 2  # facilities shown open on the day view; more are folded
 
 
 def _municipality(request: HttpRequest) -> Municipality:
@@ -169,6 +170,9 @@ def availability_day(request: HttpRequest, municipality: str) -> HttpResponse:
     results = availability.municipality_day(
         municipality=muni, day=day, kind=data.get("kind") or None, purpose=data.get("purpose")
     )
+    # Each facility folds (one line on a phone); a short list, or the facility a calendar day
+    # links to (?facility=), is shown open.
+    opened = params.id_param(request.GET.get("facility"))
     return render(
         request,
         "citizen/availability_day.html",
@@ -179,6 +183,8 @@ def availability_day(request: HttpRequest, municipality: str) -> HttpResponse:
             "previous_day": day - dt.timedelta(days=1),
             "next_day": day + dt.timedelta(days=1),
             "query": request.GET.copy(),
+            "open_all": len(results) <= DAY_VIEW_OPEN_UP_TO,
+            "opened": opened,
         },
     )
 

@@ -49,6 +49,15 @@ MESSAGES = {
         "パスワード再設定のお申し込みが短時間に続いたため、ただいま受け付けられません。"
         "%(minutes)s分ほどおいてから、もう一度お試しください。"
     ),
+    "registration_workplace_required": _("在勤の方は入力してください。"),
+    "registration_category_not_allowed": _("この在住・在勤区分では利用者登録ができません。"),
+    "registration_kind_not_allowed": _("この区分（個人・団体）では利用者登録ができません。"),
+    "birth_date_invalid": _("生年月日が正しくありません。実在する日付を入力してください。"),
+    "name_change_proof_required": _(
+        "氏名を変更するときは、新しい氏名が分かる書類（戸籍抄本など）を添付してください。"
+    ),
+    "birth_date_future": _("生年月日が未来の日付になっています。"),
+    "registration_too_young": _("利用者登録は%(age)s歳以上の方が対象です。"),
     "pending_upload_throttled": _(
         "短時間に多くのファイルが添付されたため、ただいまファイルを受け付けられません。"
         "%(minutes)s分ほどおいてから、もう一度お試しください。"

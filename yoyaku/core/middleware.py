@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality, User
+from yoyaku.core.params import BadParam
 from yoyaku.core.selectors import ServiceState, service_status
 
 # Paths that stay reachable whatever the service state: the staff console (staff end a
@@ -86,8 +87,6 @@ class BadParamMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from yoyaku.core.params import BadParam
-
         if not isinstance(exception, BadParam):
             return None
         template = (

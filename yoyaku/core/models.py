@@ -56,10 +56,19 @@ class Municipality(LocalizedNameMixin, models.Model):
     allows_residents = models.BooleanField(default=True)
     allows_workers = models.BooleanField(default=True)
     allows_groups = models.BooleanField(default=True)
+    # 市外 (neither living nor working here) may register: Ukiha lets anyone register and
+    # charges the non-resident rate; Minato's resort facilities are for residents and workers.
+    allows_non_residents = models.BooleanField(
+        default=False, help_text="市外（在住・在勤でない方）も利用者登録できる"
+    )
     resident_label = models.CharField(max_length=50, help_text="例: 港区内在住の方")
     worker_label = models.CharField(max_length=50, help_text="例: 港区内在勤の方")
+    non_resident_label = models.CharField(
+        max_length=50, blank=True, help_text="例: うきは市外の方（空欄: 市外の方）"
+    )
     resident_label_en = models.CharField(max_length=80, blank=True)
     worker_label_en = models.CharField(max_length=80, blank=True)
+    non_resident_label_en = models.CharField(max_length=80, blank=True)
     # Examples shown on this municipality's forms; blank falls back to a neutral example, so
     # that one municipality's name or area code never appears on another's forms.
     example_name_kana = models.CharField(max_length=50, blank=True, help_text="例: ウキハ　タロウ")
@@ -110,6 +119,11 @@ class Municipality(LocalizedNameMixin, models.Model):
     @property
     def display_worker_label(self) -> str:
         return self._localized(self.worker_label, self.worker_label_en)
+
+    @property
+    def display_non_resident_label(self) -> str:
+        label = self._localized(self.non_resident_label, self.non_resident_label_en)
+        return label or str(_("市外の方"))
 
     @property
     def form_examples(self) -> dict[str, str]:

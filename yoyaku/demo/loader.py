@@ -40,7 +40,9 @@ from yoyaku.facilities.models import (
     Unit,
 )
 from yoyaku.registrants.models import Registrant
-from yoyaku.reservations.models import UnitBlock
+from yoyaku.reservations.booking import reservation_book
+from yoyaku.reservations.models import Reservation, UnitBlock
+from yoyaku.reservations.rules import BookingRequest
 from yoyaku.reservations.services import unit_block_create
 
 # ---------------------------------------------------------------------------------------------
@@ -541,10 +543,6 @@ class Loader:
     def reservation(self, registrant_number: str, unit: Unit, by: User, **request: Any) -> None:
         """A demo reservation booked at the counter (so that it works at any hour), once per
         registrant and unit; skipped when the date is not bookable on the day of the run."""
-        from yoyaku.reservations.booking import reservation_book
-        from yoyaku.reservations.models import Reservation
-        from yoyaku.reservations.rules import BookingRequest
-
         registrant = Registrant.objects.get(
             municipality=unit.facility.municipality, user_number=registrant_number
         )

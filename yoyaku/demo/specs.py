@@ -141,6 +141,10 @@ UKIHA: dict[str, Any] = {
     "example_name": "浮羽　太郎",
     "example_phone": "0943-12-3456",
     "allows_groups": True,
+    # Art. 3: any individual or group may register; the fee tables have non-resident rates.
+    "allows_non_residents": True,
+    "non_resident_label": "うきは市外の方",
+    "non_resident_label_en": "I live and work outside Ukiha City",
     "service_open_minute": 8 * 60,
     "service_close_minute": 24 * 60,
     "year_end_start_month": 12,

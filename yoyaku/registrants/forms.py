@@ -14,11 +14,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
 from yoyaku.core.models import Municipality
 from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.uploads import extension_of, sniff_upload
-from yoyaku.registrants import normalize
+from yoyaku.registrants import normalize, rules
 from yoyaku.registrants.models import Registrant
 
 
@@ -135,14 +135,7 @@ class RegistrationForm(SafeTextMixin, forms.Form):
     )
 
     GROUP_FIELDS = ("group_name", "group_name_kana", "member_count", "activity")
-    WORKPLACE_FIELDS = (
-        "workplace_name",
-        "workplace_postal_code",
-        "workplace_prefecture",
-        "workplace_city",
-        "workplace_street",
-        "workplace_phone",
-    )
+    WORKPLACE_FIELDS = rules.WORKPLACE_FIELDS
 
     def __init__(
         self,
@@ -158,12 +151,10 @@ class RegistrationForm(SafeTextMixin, forms.Form):
         self.kind = kind
         self.channel = channel
         self.has_proof = has_proof  # a proof kept from an earlier step of the same application
-        choices = []
-        if municipality.allows_residents:
-            choices.append((Registrant.Category.RESIDENT, municipality.display_resident_label))
-        if municipality.allows_workers:
-            choices.append((Registrant.Category.WORKER, municipality.display_worker_label))
-        self.fields["category"].choices = choices
+        self.fields["category"].choices = [
+            (category, Registrant.category_label_for(municipality, category))
+            for category in rules.allowed_categories(municipality)
+        ]
         # The examples are this municipality's: another's name or area code would mislead.
         self.examples = municipality.form_examples
         name_help = _(
@@ -315,45 +306,40 @@ class RegistrationForm(SafeTextMixin, forms.Form):
             self.add_error(
                 "email_confirm", _("メールアドレスが一致しません。もう一度入力してください。")
             )
-        if data.get("category") == Registrant.Category.WORKER:
-            for name in self.WORKPLACE_FIELDS:
-                if name not in self.errors and not data.get(name):
-                    self.add_error(name, _("在勤の方は入力してください。"))
-            needs_proof = self.channel == Registrant.Channel.ONLINE and not self.has_proof
-            if (
-                needs_proof
-                and not data.get("employment_proof")
-                and "employment_proof" not in self.errors
-            ):
-                self.add_error("employment_proof", _("在勤の方は在勤証明書を添付してください。"))
+        self.add_rule_errors(data)
         return data
 
+    def add_rule_errors(self, data: dict[str, Any]) -> None:
+        """The service's own rules (``rules.registration_problems``), each next to its field."""
+        problems = rules.registration_problems(
+            municipality=self.municipality,
+            data={**data, "kind": self.kind},
+            channel=self.channel,
+            has_proof=self.has_proof or bool(data.get("employment_proof")),
+        )
+        for problem in problems:
+            self.add_service_error(problem)
+        if any(problem.field == "birth_date" for problem in problems):
+            data.pop("birth_date", None)
+
+    def add_service_error(self, error: DomainError) -> None:
+        """A refusal of the registration service, next to the field it names (the birth
+        date's three fields show it at the year), unless that field already has an error."""
+        name = "birth_year" if error.field == "birth_date" else error.field
+        if name not in self.fields:
+            name = None
+        if name is None or name not in self.errors:
+            self.add_error(name, error.message)
+
     def _clean_birth_date(self, data: dict[str, Any]) -> None:
+        """Builds ``birth_date`` from the three fields; :meth:`add_rule_errors` checks it."""
         year, month, day = data.get("birth_year"), data.get("birth_month"), data.get("birth_day")
         if None in (year, month, day):
             return
         try:
-            birth = dt.date(year, month, day)
+            data["birth_date"] = dt.date(year, month, day)
         except (ValueError, OverflowError):
-            self.add_error(
-                "birth_year", _("生年月日が正しくありません。実在する日付を入力してください。")
-            )
-            return
-        today = clock.today()
-        if birth >= today or birth.year < 1900:
-            self.add_error(
-                "birth_year", _("生年月日が正しくありません。実在する日付を入力してください。")
-            )
-            return
-        age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-        if age < self.municipality.minimum_age:
-            self.add_error(
-                "birth_year",
-                _("利用者登録は%(age)s歳以上の方が対象です。")
-                % {"age": self.municipality.minimum_age},
-            )
-            return
-        data["birth_date"] = birth
+            self.add_error("birth_year", DomainError("birth_date_invalid").message)
 
     def registrant_data(self) -> dict[str, Any]:
         """The cleaned values in the shape ``registration_apply`` takes."""

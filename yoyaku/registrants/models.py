@@ -142,6 +142,19 @@ class Registrant(models.Model):
     def is_ended(self) -> bool:
         return self.status in self.ENDED
 
+    @classmethod
+    def category_label_for(cls, municipality, category: str) -> str:
+        """The municipality's own words for a 在住・在勤区分 (e.g. うきは市内在住の方)."""
+        if category == cls.Category.WORKER:
+            return municipality.display_worker_label
+        if category == cls.Category.OTHER:
+            return municipality.display_non_resident_label
+        return municipality.display_resident_label
+
+    @property
+    def category_label(self) -> str:
+        return self.category_label_for(self.municipality, self.category)
+
     def is_eligible(self, allowed: list[str] | None) -> bool:
         """Whether a facility's or a round's list of allowed categories admits this person:
         an empty list admits everyone; a registered group also passes as ``group``."""
@@ -152,7 +165,8 @@ class Registrant(models.Model):
 
 
 class ChangeRequest(models.Model):
-    """登録事項の変更 (Ukiha art. 6) that needs staff review: it affects eligibility."""
+    """登録事項の変更 (Ukiha art. 6) that needs staff review: it affects eligibility, or it
+    changes the name (with a proof of the new name)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("審査中")
@@ -166,6 +180,10 @@ class ChangeRequest(models.Model):
     employment_proof = models.FileField(upload_to="proofs/%Y/%m/", blank=True)
     # The content type found when the proof was checked; the only one it is served with.
     employment_proof_type = models.CharField(max_length=30, blank=True)
+    # A change of name (e.g. after marriage) comes with a document showing it (戸籍抄本 …);
+    # kept with the request only: it is not the registrant's proof of employment.
+    name_proof = models.FileField(upload_to="proofs/%Y/%m/", blank=True)
+    name_proof_type = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)

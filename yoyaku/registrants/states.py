@@ -3,6 +3,7 @@
 Registrant (利用者登録)::
 
     apply ──> 申請中 ─┬─ approve ──> 登録済み ── expire ──> 有効期間満了
+                     │                (renew, by use, keeps it 登録済み)
                      ├─ request_info ──> 照会中 ── reply ──> 申請中
                      ├─ merge ──> 統合 (a duplicate of an existing registration)
                      └─ reject ──> 不承認
@@ -32,6 +33,7 @@ REGISTRANT: Lifecycle[Registrant] = Lifecycle(
         deregister=((*OPEN, S.ACTIVE, S.EXPIRED), S.DEREGISTERED),
         delete=((*OPEN, S.ACTIVE, S.EXPIRED, S.DEREGISTERED, S.REJECTED), S.DELETED),
         expire=([S.ACTIVE], S.EXPIRED),
+        renew=([S.ACTIVE], None),
         change_details=((*OPEN, S.ACTIVE), None),
     ),
     wrong_state="registrant_wrong_state",

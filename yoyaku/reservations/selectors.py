@@ -189,6 +189,11 @@ class FacilityDay:
     facility: Facility
     units: list[UnitDay]
 
+    @property
+    def bookable_count(self) -> int:
+        """How many of its units can still be booked that day (shown on the folded facility)."""
+        return sum(1 for state in self.units if state.is_bookable_view)
+
 
 def municipality_day(
     *,

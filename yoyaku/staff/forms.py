@@ -8,7 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from yoyaku.core.models import MaintenanceWindow, Municipality
 from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.text import to_half_width
+from yoyaku.facilities.models import Facility, Slot, Unit
 from yoyaku.lottery import services as lottery_services
+from yoyaku.lottery.models import LotteryRoundSchedule
+from yoyaku.registrants.models import Registrant
+from yoyaku.reservations.models import Reservation
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -121,8 +125,6 @@ class DeletionForm(SafeTextMixin, forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from yoyaku.registrants.models import Registrant
-
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = [
             ("", _("選んでください")),
@@ -173,8 +175,6 @@ class SlotChoiceField(forms.ModelChoiceField):
 
 
 def _units_of(facilities):
-    from yoyaku.facilities.models import Unit
-
     return (
         Unit.objects.filter(facility__in=facilities, is_active=True, facility__is_active=True)
         .select_related("facility")
@@ -197,8 +197,6 @@ class ReservationFilterForm(SafeTextMixin, forms.Form):
     )
 
     def __init__(self, *args, facilities, **kwargs):
-        from yoyaku.reservations.models import Reservation
-
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = facilities
         self.fields["status"].choices = [("", _("すべて")), *Reservation.Status.choices]
@@ -232,8 +230,6 @@ class ProxyTargetForm(SafeTextMixin, forms.Form):
         self.fields["unit"].queryset = _units_of(facilities)
 
     def clean_user_number(self) -> str:
-        from yoyaku.registrants.models import Registrant
-
         number = to_half_width(self.cleaned_data["user_number"])
         self.registrant = (
             Registrant.objects.select_related("municipality", "user")
@@ -280,8 +276,6 @@ class UnitBlockForm(SafeTextMixin, forms.Form):
     )
 
     def __init__(self, *args, facilities, **kwargs):
-        from yoyaku.facilities.models import Slot
-
         super().__init__(*args, **kwargs)
         units = _units_of(facilities)
         self.fields["unit"].queryset = units
@@ -369,9 +363,6 @@ class LotterySettingsForm(SafeTextMixin, forms.Form):
     )
 
     def __init__(self, *args, municipality, **kwargs):
-        from yoyaku.facilities.models import Facility
-        from yoyaku.registrants.models import Registrant
-
         super().__init__(*args, **kwargs)
         self.municipality = municipality
         self.fields["units"].queryset = _units_of(
@@ -472,8 +463,6 @@ class LotteryScheduleForm(LotterySettingsForm):
     ]
 
     def clean_name_template(self) -> str:
-        from yoyaku.lottery.models import LotteryRoundSchedule
-
         template = self.cleaned_data["name_template"].strip()
         if "{year}" not in template or "{month}" not in template:
             raise forms.ValidationError(

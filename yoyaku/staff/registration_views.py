@@ -6,6 +6,8 @@ details, proof or card writes an audit row, as does every decision (in the servi
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.messages import success
 from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,7 +24,7 @@ from yoyaku.core.uploads import stored_file_response
 from yoyaku.registrants import selectors, services
 from yoyaku.registrants.card import registration_card_pdf
 from yoyaku.registrants.forms import RegistrationForm
-from yoyaku.registrants.models import ChangeRequest, Registrant
+from yoyaku.registrants.models import ChangeRequest, ReductionGrant, Registrant
 from yoyaku.security.services import client_ip
 from yoyaku.staff.forms import CounterChannelForm, DecisionForm, DeletionForm, MergeForm
 from yoyaku.staff.views import staff_required
@@ -168,7 +170,8 @@ def registration_decide(request: HttpRequest, registrant_id: int) -> HttpRespons
 
 @staff_required(Perm.REGISTRATIONS)
 def registration_proof(request: HttpRequest, registrant_id: int) -> HttpResponse:
-    """The proof of employment, streamed from private storage to authorised staff only."""
+    """The proof of employment (or, with ``?change=…&file=name``, a change request's proof of
+    a new name), streamed from private storage to authorised staff only."""
     registrant = _registrant(request, registrant_id)
     try:
         request_id = id_param(request.GET.get("change"))
@@ -179,7 +182,10 @@ def registration_proof(request: HttpRequest, registrant_id: int) -> HttpResponse
         source = registrant.change_requests.filter(pk=request_id).first()
         if source is None:
             raise Http404(_("指定された変更届は見つかりません。"))
-    if not source.employment_proof:
+    stored, content_type = source.employment_proof, source.employment_proof_type
+    if request_id and request.GET.get("file") == "name":
+        stored, content_type = source.name_proof, source.name_proof_type
+    if not stored:
         raise Http404(_("添付ファイルはありません。"))
     audit_record(
         action=AuditAction.REGISTRANT_PROOF_VIEW,
@@ -190,9 +196,7 @@ def registration_proof(request: HttpRequest, registrant_id: int) -> HttpResponse
     )
     # Each file with the type checked when it was stored: a change request's proof has its own.
     return stored_file_response(
-        source.employment_proof,
-        content_type=source.employment_proof_type,
-        filename=f"proof-{registrant.user_number}",
+        stored, content_type=content_type, filename=f"proof-{registrant.user_number}"
     )
 
 
@@ -251,7 +255,7 @@ def registration_counter(request: HttpRequest) -> HttpResponse:
                 ip_address=client_ip(request),
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_service_error(error)
         else:
             success(
                 request,
@@ -310,10 +314,6 @@ def change_decide(request: HttpRequest, change_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reduction_list(request: HttpRequest) -> HttpResponse:
     """減免の審査: pending requests with their proof; approve (optionally until a date) or refuse."""
-    import datetime as dt
-
-    from yoyaku.registrants.models import ReductionGrant
-
     pending = (
         ReductionGrant.objects.filter(
             registrant__municipality=request.municipality, status=ReductionGrant.Status.PENDING
@@ -357,7 +357,9 @@ def reduction_list(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error, error_for = exc.message, grant.pk
         else:
-            success(request, _("減免の申請を処理しました。"))
+            success(
+                request, _("減免を承認しました。") if approve else _("減免を不承認としました。")
+            )
             return redirect("staff:reduction_list")
     return render(
         request,
@@ -369,8 +371,6 @@ def reduction_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required(Perm.REDUCTIONS)
 def reduction_proof(request: HttpRequest, grant_id: int) -> HttpResponse:
-    from yoyaku.registrants.models import ReductionGrant
-
     grant = (
         ReductionGrant.objects.filter(pk=grant_id, registrant__municipality=request.municipality)
         .select_related("registrant")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from functools import wraps
 
 from django.contrib import messages
@@ -38,9 +37,9 @@ def staff_required(perm: Perm = Perm.CONSOLE):
             user = request.user
             if not user.is_authenticated or user.kind != User.Kind.STAFF:
                 return redirect_to_login(request.get_full_path(), reverse("staff:login"))
+            request.municipality = user.municipality
             if not can(user, perm):
                 return render(request, "staff/forbidden.html", status=403)
-            request.municipality = user.municipality
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -117,6 +116,7 @@ def notice_create(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
+            messages.success(request, _("お知らせを登録しました。"))
             return redirect("staff:notice_list")
     return render(request, "staff/notice_form.html", {"form": form})
 
@@ -146,6 +146,7 @@ def notice_edit(request: HttpRequest, notice_id: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
+            messages.success(request, _("お知らせを更新しました。"))
             return redirect("staff:notice_list")
     return render(request, "staff/notice_form.html", {"form": form, "notice": notice})
 
@@ -154,6 +155,7 @@ def notice_edit(request: HttpRequest, notice_id: int) -> HttpResponse:
 @require_POST
 def notice_withdraw(request: HttpRequest, notice_id: int) -> HttpResponse:
     core_services.notice_withdraw(notice=_notice(request, notice_id), by=request.user)
+    messages.success(request, _("お知らせを取り下げました。"))
     return redirect("staff:notice_list")
 
 
@@ -169,6 +171,7 @@ def maintenance_list(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
+            messages.success(request, _("システム休止を登録しました。"))
             return redirect("staff:maintenance_list")
     windows = maintenance_windows_upcoming(municipality=request.municipality)
     return render(
@@ -187,9 +190,20 @@ def maintenance_end(request: HttpRequest, window_id: int) -> HttpResponse:
     ).first()
     if window is None:
         raise Http404(_("指定されたシステム休止は見つかりません。"))
-    # Already over: nothing to end, and the list shows the current state.
-    with contextlib.suppress(DomainError):
+    # A window that has not begun is called off rather than ended (the service deletes it).
+    upcoming = window.starts_at >= clock.now()
+    try:
         core_services.maintenance_end_now(window=window, by=request.user)
+    except DomainError as error:
+        # Already over: nothing to end, and the list shows the current state.
+        messages.info(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("システム休止の予定を取り消しました。")
+            if upcoming
+            else _("システム休止を終了しました。"),
+        )
     return redirect("staff:maintenance_list")
 
 
