@@ -240,6 +240,11 @@ X_FRAME_OPTIONS = "DENY"
 # sets its own policy keeps it (stored files: a sandbox). YOYAKU_CSP_FORM_ACTION adds origins a
 # form may be sent to (e.g. a payment provider's hosted page).
 _SELF = "'self'"
+_PAYMENT_ORIGINS = {
+    "sandbox": [YOYAKU_SANDBOX_URL.rstrip("/")],
+    "stripe": ["https://checkout.stripe.com"],
+    "paypay": ["https://*.paypay.ne.jp"],
+}.get(YOYAKU_PAYMENT_PROVIDER, [])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [_SELF],
@@ -251,7 +256,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
-        "form-action": [_SELF, *env_list("YOYAKU_CSP_FORM_ACTION")],
+        # 支払う posts here and is redirected to the provider's page: browsers apply
+        # form-action to that redirect, so the provider's origin is allowed too.
+        "form-action": [_SELF, *_PAYMENT_ORIGINS, *env_list("YOYAKU_CSP_FORM_ACTION")],
     },
 }
 # Browser features no page needs are switched off for this site and anything it embeds.

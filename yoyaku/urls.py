@@ -6,6 +6,7 @@ from django.urls import include, path
 from yoyaku.citizen import calendar_views
 from yoyaku.citizen import views as citizen_views
 from yoyaku.core import devmail
+from yoyaku.payments import webhook_views
 
 
 def healthz(request):
@@ -19,6 +20,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("yoyaku.staff.urls")),
     path("dev/mail/", devmail.mailbox, name="dev_mail"),
+    # Payment providers' notifications (signed; no session).
+    path("payments/webhook/<slug:provider>/", webhook_views.webhook, name="payment_webhook"),
     # The private iCal feed: outside /<municipality>/ (calendar apps carry no cookie or
     # session); the token alone names the registrant.
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),

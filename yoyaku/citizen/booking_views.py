@@ -16,6 +16,8 @@ from yoyaku.core import clock, params
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
 from yoyaku.facilities.models import Unit
+from yoyaku.payments import selectors as payment_selectors
+from yoyaku.payments import services as payment_services
 from yoyaku.reservations import booking, rules, states
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations.forms import BookingForm
@@ -157,6 +159,9 @@ def reservation_detail(
             "can_cancel": states.allows(reservation, "cancel"),
             "night_choices": range(1, facility.max_nights + 1),
             "terms": rules.booking_terms(reservation.unit, reservation.use_date),
+            "money": payment_selectors.reservation_money(
+                reservation, online_methods=payment_services.online_methods(facility)
+            ),
         },
     )
 

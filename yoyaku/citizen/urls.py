@@ -5,6 +5,7 @@ from yoyaku.citizen import (
     booking_views,
     calendar_views,
     lottery_views,
+    payment_views,
     registration_views,
     views,
 )
@@ -40,6 +41,22 @@ urlpatterns = [
     path(M + "mypage/calendar/", calendar_views.calendar_feed_manage, name="calendar_feed_manage"),
     path(M + "reserve/<int:unit_id>/", booking_views.reserve, name="reserve"),
     path(M + "reservations/", booking_views.reservation_list, name="reservation_list"),
+    path(
+        M + "reservations/<int:reservation_id>/pay/",
+        payment_views.payment_start,
+        name="payment_start",
+    ),
+    path(
+        M + "payments/<int:payment_id>/return/",
+        payment_views.payment_return,
+        name="payment_return",
+    ),
+    path(
+        M + "payments/<int:payment_id>/receipt.pdf",
+        payment_views.payment_receipt,
+        name="payment_receipt",
+    ),
+    path(M + "mypage/payments/", payment_views.payments_page, name="payments"),
     path(
         M + "reservations/<int:reservation_id>/",
         booking_views.reservation_detail,

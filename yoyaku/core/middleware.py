@@ -18,7 +18,15 @@ from yoyaku.core.selectors import ServiceState, service_status
 
 # Paths that stay reachable whatever the service state: the staff console (staff end a
 # maintenance from there), static files, and the language / font-size switches.
-ALWAYS_OPEN_PREFIXES = ("/staff/", "/static/", "/i18n/", "/font-size/", "/healthz")
+# Payment providers notify at any hour: their webhooks are never closed.
+ALWAYS_OPEN_PREFIXES = (
+    "/staff/",
+    "/static/",
+    "/i18n/",
+    "/font-size/",
+    "/healthz",
+    "/payments/webhook/",
+)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 

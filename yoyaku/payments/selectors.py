@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
 
+from yoyaku.facilities.models import Facility
 from yoyaku.payments import ledger
 from yoyaku.payments.models import LedgerEntry, Payment, Refund
 from yoyaku.registrants.models import Registrant
@@ -20,12 +21,26 @@ def reservation_balance(reservation: Reservation) -> int:
 
 
 def registrant_debt(*, registrant: Registrant) -> int:
-    """Yen owed on reservations that are over (cancellation fees, unpaid fees after use,
-    additional charges): what stops a deregistration or a new booking."""
-    total = LedgerEntry.objects.filter(
-        registrant=registrant, reservation__status__in=ledger.ENDED_STATES
-    ).aggregate(total=Sum("amount"))["total"]
-    return max(0, total or 0)
+    """Yen owed on reservations that are over: what stops a deregistration or a new booking.
+
+    Counted: cancellation fees, and fees of used (or not shown) reservations at facilities that
+    take payment through the system. At a facility without online payment the fee is paid at
+    the counter on the day, outside the system, unless staff record it; an unrecorded one is
+    not held against the person.
+    """
+    rows = (
+        LedgerEntry.objects.filter(registrant=registrant)
+        .filter(
+            Q(reservation__status=R.CANCELLED)
+            | (
+                Q(reservation__status__in=[R.USED, R.NO_SHOW])
+                & ~Q(reservation__unit__facility__payment_mode=Facility.PaymentMode.OFF)
+            )
+        )
+        .values("reservation")
+        .annotate(total=Sum("amount"))
+    )
+    return sum(max(0, row["total"]) for row in rows)
 
 
 @dataclass(frozen=True)
@@ -139,3 +154,38 @@ def books_mismatches(*, municipality_id: int | None = None) -> list:
         | Q(status=R.CANCELLED, cancellation_fee__gt=0)
     ).distinct()
     return ledger.mismatches(touched)
+
+
+@dataclass(frozen=True)
+class ReservationMoney:
+    """The money part of a reservation's page."""
+
+    balance: int
+    methods: list[tuple[str, str]]  # online methods offered now: (value, label)
+    open_payment: Payment | None
+    payments: list[Payment]
+
+    @property
+    def refund_due(self) -> int:
+        return max(0, -self.balance)
+
+
+def reservation_money(reservation: Reservation, *, online_methods: list[str]) -> ReservationMoney:
+    balance = ledger.balance(reservation)
+    payable = balance > 0 and reservation.status in (
+        R.AWAITING_PAYMENT,
+        R.CONFIRMED,
+        R.USED,
+        R.NO_SHOW,
+        R.CANCELLED,
+    )
+    return ReservationMoney(
+        balance=balance,
+        methods=[(m, Payment.Method(m).label) for m in online_methods] if payable else [],
+        open_payment=open_payment(reservation),
+        payments=list(
+            reservation.payments.exclude(status=Payment.Status.CREATED, ref="")
+            .prefetch_related("refunds")
+            .order_by("-created_at")
+        ),
+    )

@@ -128,11 +128,11 @@ def _send_start(payment: Payment, reservation: Reservation) -> Payment:
     provider = registry.get(payment.provider)
     back = reverse(
         "citizen:payment_return",
-        kwargs={"municipality": reservation.municipality.slug, "pk": payment.pk},
+        kwargs={"municipality": reservation.municipality.slug, "payment_id": payment.pk},
     )
     detail = reverse(
         "citizen:reservation_detail",
-        kwargs={"municipality": reservation.municipality.slug, "pk": reservation.pk},
+        kwargs={"municipality": reservation.municipality.slug, "reservation_id": reservation.pk},
     )
     try:
         started = provider.start(
@@ -331,6 +331,10 @@ def payment_record_counter(
         return _record_success(payment, amount=amount, via=AuditVia.STAFF, by=by)
 
 
+class WebhookRejected(Exception):
+    """The notification's signature (or shape) did not check out: nothing was recorded."""
+
+
 def webhook_receive(*, provider_name: str, body: bytes, headers) -> str:
     """A provider's notification: verified, recorded once, then the payment is re-read.
 
@@ -338,7 +342,12 @@ def webhook_receive(*, provider_name: str, body: bytes, headers) -> str:
     view answers 400). A payment we do not know is recorded for staff, never dropped.
     """
     provider = registry.get(provider_name)
-    notice = provider.parse_webhook(body=body, headers=headers)
+    try:
+        notice = provider.parse_webhook(body=body, headers=headers)
+    except ProviderError as exc:
+        raise WebhookRejected(str(exc)) from exc
+    if not notice.payment_ref:
+        return "ignored"  # an event about nothing of ours (another kind of object)
     now = clock.now()
     event, created = WebhookEvent.objects.get_or_create(
         provider=provider_name,

@@ -20,6 +20,10 @@ def _build(name: str) -> Provider:
     return cls(**config.get("options", {}))
 
 
+def configured() -> set[str]:
+    return set(settings.YOYAKU_PAYMENT_PROVIDERS) | set(_instances)
+
+
 def get(name: str) -> Provider:
     if name not in _instances:
         _instances[name] = _build(name)
