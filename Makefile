@@ -7,6 +7,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Every process (web server, worker, scheduler, demo loader) links mails to the same address.
 SITE_URL := $(or $(YOYAKU_SITE_URL),http://$(HOST):$(PORT))
+# The payment sandbox (the demo's provider) runs as its own process on its own port.
+SANDBOX_PORT ?= 8001
+SANDBOX_URL := $(or $(YOYAKU_SANDBOX_URL),http://$(HOST):$(SANDBOX_PORT))
+RUN_ENV := DEBUG=1 YOYAKU_SITE_URL=$(SITE_URL) YOYAKU_SANDBOX_URL=$(SANDBOX_URL)
 
 .PHONY: install run test lint format migrate demo messages bench clean
 
@@ -25,14 +29,16 @@ migrate: install
 demo: migrate
 	DEBUG=1 $(BIN)/python manage.py load_demo --base-url $(SITE_URL)
 
-# Web server on http://$(HOST):$(PORT), the background worker and the daily-job scheduler;
-# Ctrl-C stops all three. Mails go to var/mail/, readable at http://$(HOST):$(PORT)/dev/mail/.
+# Web server on http://$(HOST):$(PORT), the background worker, the daily-job scheduler and the
+# payment sandbox on http://$(HOST):$(SANDBOX_PORT); Ctrl-C stops them all. Mails go to
+# var/mail/, readable at http://$(HOST):$(PORT)/dev/mail/.
 run: demo
-	@echo "Starting the worker, the scheduler and the web server on http://$(HOST):$(PORT)/"
-	@DEBUG=1 YOYAKU_SITE_URL=$(SITE_URL) $(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
-	DEBUG=1 YOYAKU_SITE_URL=$(SITE_URL) $(BIN)/python manage.py run_scheduler & scheduler=$$!; \
-	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 YOYAKU_SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Starting the worker, the scheduler, the payment sandbox and the web server on http://$(HOST):$(PORT)/"
+	@$(RUN_ENV) $(BIN)/python -m yoyaku.payments.sandbox --host $(HOST) --port $(SANDBOX_PORT) --webhook-url $(SITE_URL)/payments/webhook/sandbox/ --data var/sandbox.sqlite3 & sandbox=$$!; \
+	$(RUN_ENV) $(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
+	$(RUN_ENV) $(BIN)/python manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler $$sandbox 2>/dev/null' EXIT INT TERM; \
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest

@@ -252,13 +252,12 @@ def test_load_demo_command__prints_the_log_ins(travel):
     assert "already loaded" in again.getvalue()
 
 
-def test_ukiha_top_page__describes_how_bookings_are_confirmed_without_promising_online_payment(
-    demo, client
-):
+def test_ukiha_top_page__says_that_paying_online_confirms_a_booking(demo, client):
     page = client.get("/ukiha/").content.decode()
-    assert "オンライン決済" not in page
-    assert "許可された時点で確定します" in page
-    assert "窓口でお支払いください" in page
+    assert "オンライン決済でお支払いいただいた時点で確定します" in page
+    assert "期限までにお支払いがないと、予約は自動的に取り消されます" in page
+    halls = Facility.objects.filter(municipality__slug="ukiha", kind=Facility.Kind.HALL)
+    assert set(halls.values_list("payment_mode", flat=True)) == {"required"}
     ukiha = Facility.objects.filter(municipality__slug="ukiha")
     halls = ukiha.filter(kind__in=[Facility.Kind.HALL, Facility.Kind.CULTURE])
     assert set(halls.values_list("requires_approval", flat=True)) == {True}

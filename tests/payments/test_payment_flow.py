@@ -45,7 +45,8 @@ def citizen(person):
 
 
 def pay_page(citizen, reservation, method="card"):
-    return citizen.post(f"/ukiha/reservations/{reservation.pk}/pay/", {"method": method})
+    slug = reservation.municipality.slug
+    return citizen.post(f"/{slug}/reservations/{reservation.pk}/pay/", {"method": method})
 
 
 def sandbox_ref(response) -> str:
@@ -201,9 +202,7 @@ def test_cancelling_a_paid_booking__refunds_what_was_paid_less_the_fee_the_same_
     refund = Refund.objects.get()
     assert refund.amount == 1000
     assert refund.status == Refund.Status.SUCCEEDED
-    kinds = list(
-        LedgerEntry.objects.filter(reservation=reservation).values_list("kind", "amount")
-    )
+    kinds = list(LedgerEntry.objects.filter(reservation=reservation).values_list("kind", "amount"))
     assert kinds == [
         ("charge", 2000),
         ("payment", -2000),

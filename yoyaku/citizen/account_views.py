@@ -27,6 +27,7 @@ from yoyaku.citizen.account_forms import (
 from yoyaku.citizen.views import _municipality
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
+from yoyaku.payments import selectors as payment_selectors
 from yoyaku.registrants import hooks, password_reset, selectors, services
 from yoyaku.registrants.models import Registrant
 from yoyaku.security.services import client_ip
@@ -67,6 +68,7 @@ def mypage(request: HttpRequest, municipality: str) -> HttpResponse:
             "registrant": registrant,
             "refusal": selectors.booking_refusal(registrant),
             "pending_change": registrant.change_requests.filter(status="pending").first(),
+            "dues": payment_selectors.registrant_dues(registrant=registrant),
             "reply_form": ReplyForm()
             if registrant.status == Registrant.Status.INFO_REQUESTED
             else None,

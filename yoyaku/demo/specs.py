@@ -159,9 +159,13 @@ UKIHA: dict[str, Any] = {
     "about_text": (
         "★施設の予約には事前の利用者登録が必要です。教育委員会が登録内容を審査し、"
         "登録が完了すると利用者IDをお知らせします。\n"
-        "★ホール・文化施設の予約は、教育委員会の審査を経て許可された時点で確定します。"
-        "そのほかの施設は、空きがあれば申込みの時点で確定します。\n"
-        "★使用料は、利用日までに各施設の窓口でお支払いください。"
+        "★ホールの予約は、教育委員会の審査を経て許可された後、オンライン決済"
+        "（クレジットカード・コンビニ払い・PayPay）でお支払いいただいた時点で確定します。"
+        "体育館・運動施設は、申込みの後、オンライン決済でお支払いいただいた時点で確定します。\n"
+        "★文化施設の予約は、審査を経て許可された時点で確定します。使用料はオンライン決済"
+        "または施設の窓口でお支払いください。\n"
+        "★お支払いの期限は、申込み（許可）から7日後、遅くとも利用日の3日前です。"
+        "期限までにお支払いがないと、予約は自動的に取り消されます。"
     ),
     "order": 2,
 }
@@ -248,6 +252,9 @@ def booking_policy(muni: Municipality, spec: FacilitySpec) -> dict[str, Any]:
             "allowed_categories": ["resident", "worker"],
             "requires_approval": False,
             "cancellation_tiers": TIERS_RESORT,
+            # Paid online ahead or at the reception on arrival.
+            "payment_mode": Facility.PaymentMode.OPTIONAL,
+            "payment_methods": ["card", "konbini"],
         }
     if spec.kind in (Facility.Kind.HALL, Facility.Kind.CULTURE):
         return {
@@ -258,6 +265,11 @@ def booking_policy(muni: Municipality, spec: FacilitySpec) -> dict[str, Any]:
             "requires_approval": True,
             "cancellation_tiers": TIERS_HALL,
             "commercial_multiplier_percent": 200,
+            # Ukiha art. 10: halls are confirmed by paying online after the permission;
+            # culture facilities take either (art. 10.2: not every facility takes it).
+            "payment_mode": Facility.PaymentMode.REQUIRED
+            if spec.kind == Facility.Kind.HALL
+            else Facility.PaymentMode.OPTIONAL,
         }
     return {
         "opens_months_before": 2,
@@ -267,6 +279,7 @@ def booking_policy(muni: Municipality, spec: FacilitySpec) -> dict[str, Any]:
         "requires_approval": False,
         "cancellation_tiers": TIERS_SPORTS,
         "commercial_multiplier_percent": 150,
+        "payment_mode": Facility.PaymentMode.REQUIRED,
     }
 
 
