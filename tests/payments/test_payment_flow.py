@@ -267,3 +267,31 @@ def test_an_unpaid_cancellation_fee__stops_new_bookings_until_paid(
     assert any("お支払いいただいていない料金（2,000円）" in p.message for p in refused.value.all)
     paying.pay_by_card(sandbox_ref(pay_page(citizen, reservation)))
     assert ledger.balance(reservation) == 0
+
+
+def test_choosing_another_method__closes_the_open_payment_first(
+    paying, paid_hall, person, citizen
+):
+    reservation = book_slot(person, paid_hall, DAY, "am")
+    card = sandbox_ref(pay_page(citizen, reservation, method="card"))
+    konbini = sandbox_ref(pay_page(citizen, reservation, method="konbini"))
+    assert card != konbini
+    statuses = dict(Payment.objects.values_list("method", "status"))
+    assert statuses == {"card": Payment.Status.CANCELED, "konbini": Payment.Status.PENDING}
+
+
+def test_choosing_another_method_after_the_card_was_paid__records_the_payment_instead(
+    paying, paid_hall, person, citizen
+):
+    reservation = book_slot(person, paid_hall, DAY, "am")
+    card = sandbox_ref(pay_page(citizen, reservation, method="card"))
+    paying.app.config.switches.drop_webhooks = 1.0  # the notice never comes
+    paying.pay_by_card(card)
+    response = pay_page(citizen, reservation, method="konbini")
+    assert response.status_code == 302
+    page = citizen.get(response["Location"]).content.decode()
+    assert "お支払いはすでに受け付けています" in page
+    reservation.refresh_from_db()
+    assert reservation.status == R.CONFIRMED
+    assert Payment.objects.filter(status=Payment.Status.SUCCEEDED).count() == 1
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.PAYMENT).count() == 1

@@ -13,6 +13,7 @@ import datetime as dt
 from django.db import transaction
 
 from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.payments import refunds, services
 from yoyaku.payments.models import Payment
@@ -51,7 +52,10 @@ def payments_expire_due(*, now: dt.datetime | None = None) -> int:
         reservation.refresh_from_db(fields=["status"])
         if reservation.status != R.AWAITING_PAYMENT:
             continue
-        reservation_expire_unpaid(reservation=reservation)
+        try:
+            reservation_expire_unpaid(reservation=reservation)
+        except DomainError:
+            continue  # paid or cancelled a moment ago
         cancelled += 1
     return cancelled
 

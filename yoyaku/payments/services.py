@@ -66,7 +66,9 @@ def _site(path: str) -> str:
     return f"{settings.YOYAKU_SITE_URL}{path}"
 
 
-def payment_start(*, reservation: Reservation, method: str, by: User) -> Payment:
+def payment_start(
+    *, reservation: Reservation, method: str, by: User, _retry: bool = False
+) -> Payment:
     """支払う: the open payment of this reservation, or a new one for its balance.
 
     Refused (``DomainError``) when the facility takes no online payment or not this method,
@@ -89,9 +91,9 @@ def payment_start(*, reservation: Reservation, method: str, by: User) -> Payment
         if owed <= 0:
             raise DomainError("payment_nothing_owed")
         payment = Payment.objects.filter(reservation=reservation, status__in=Payment.OPEN).first()
-        if payment is not None and (payment.method != method or payment.amount != owed):
-            _close_open(payment, by=by)
-            payment = None
+        stale = (
+            payment if payment and (payment.method != method or payment.amount != owed) else None
+        )
         if payment is None:
             now = clock.now()
             expires = reservation.payment_due_at or now + dt.timedelta(days=DEFAULT_PAYMENT_DAYS)
@@ -119,6 +121,13 @@ def payment_start(*, reservation: Reservation, method: str, by: User) -> Payment
                 target=payment,
                 data={"amount": owed, "method": method, "provider": provider_name},
             )
+    if stale is not None:
+        # Another method or amount was chosen: close the open payment first (outside the
+        # transaction: the provider is called), then start afresh, once.
+        _close_open(stale, by=by)
+        if _retry:
+            raise DomainError("payment_in_progress")
+        return payment_start(reservation=reservation, method=method, by=by, _retry=True)
     if payment.redirect_url or payment.code:
         return payment
     return _send_start(payment, reservation)
@@ -173,7 +182,10 @@ def _close_open(payment: Payment, *, by: User | None) -> None:
     if remote is not None and remote.status == RemoteStatus.SUCCEEDED:
         apply_remote(payment, remote, via=None, by=by)
         raise DomainError("payment_already_received")
-    _set_status(payment, P.CANCELED, by=by)
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status in Payment.OPEN:
+            _set_status(payment, P.CANCELED, by=by)
 
 
 def _set_status(payment: Payment, status: str, *, by: User | None, via: str | None = None) -> None:
