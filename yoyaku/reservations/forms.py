@@ -16,13 +16,7 @@ def _number(label, *, min_value=0, max_value=999, initial=None) -> forms.Integer
         max_value=max_value,
         initial=initial,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={
-            "required": _("入力してください。"),
-            "invalid": _("半角数字で入力してください。"),
-            "min_value": _("%(limit_value)s以上で入力してください。"),
-            "max_value": _("%(limit_value)s以下で入力してください。"),
-        },
-    )
+    )  # messages naming the field: core.forms
 
 
 class BookingForm(SafeTextMixin, forms.Form):
