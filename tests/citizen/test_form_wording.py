@@ -12,6 +12,7 @@ from django import forms
 from django.core import validators
 from django.utils import translation
 
+from tests.citizen.html_checks import assert_errors_are_accessible
 from tests.lottery.test_rounds import make_round
 from tests.reservations.helpers import hall, registrant, resort
 
@@ -47,6 +48,8 @@ def assert_no_django_wording(response) -> None:
     assert "data-error-summary" in body, "the form was refused"
     found = [p.pattern for p in DEFAULTS if p.search(body)]
     assert found == []
+    # And the summary links to each field, each described by its message.
+    assert_errors_are_accessible(response.content.decode())
 
 
 def test_the_check_knows_djangos_japanese_wording():

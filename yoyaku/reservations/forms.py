@@ -71,6 +71,9 @@ class BookingForm(SafeTextMixin, forms.Form):
         if purposes.count() == 1:
             self.fields["purpose"].initial = purposes.first()
         self.fields["purpose"].required = purposes.exists()
+        # Not shown when the unit has no purposes: whatever is sent for it is ignored, so that
+        # no message can stand for a field the person cannot see.
+        self.fields["purpose"].disabled = not purposes.exists()
         self.fields["purpose"].error_messages["required"] = _("利用目的を選んでください。")
         granted = ReductionGrant.objects.filter(
             registrant=registrant, status=ReductionGrant.Status.APPROVED
