@@ -235,7 +235,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Content-Security-Policy on every response (django-csp): the pages run no script at all and
+# Content-Security-Policy on every response (django-csp): the pages run no inline script (the
+# only script is a file of this site that focuses a form's error summary) and
 # load styles, images and fonts only from this site; forms post only here. A response that
 # sets its own policy keeps it (stored files: a sandbox). YOYAKU_CSP_FORM_ACTION adds origins a
 # form may be sent to (e.g. a payment provider's hosted page).

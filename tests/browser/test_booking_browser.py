@@ -127,3 +127,19 @@ def test_a_hall_booking_waits_for_staff_who_approve_it(browser, live_server, tra
     citizen.reload()
     expect(citizen.locator("main")).to_contain_text("予約確定")
     expect(citizen.get_by_role("link", name="使用許可書（PDF）")).to_be_visible()
+
+
+def test_a_booking_sent_with_mistakes_puts_the_focus_on_the_error_summary(page, world, axe_check):
+    base, _municipality, whole, _room_type, person = world
+    log_in(page, base, person)
+    page.goto(f"{base}/ukiha/reserve/{whole.pk}/?date=2026-06-16")
+    page.get_by_label(re.compile("利用予定人数")).fill("0")
+    page.get_by_role("button", name="料金を確認する").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name=re.compile("時間区分"))).to_have_attribute(
+        "href", "#id_slots"
+    )
+    summary.get_by_role("link", name=re.compile("利用予定人数")).click()
+    expect(page.get_by_label(re.compile("利用予定人数"))).to_be_focused()
+    axe_check(page)

@@ -94,3 +94,26 @@ def test_errors_are_announced_next_to_the_fields_and_pass_axe(page, demo, axe_ch
     expect(field(page, "氏名カタカナ")).to_have_value("浮羽太郎")
     expect(page.locator("main")).to_contain_text("全角カタカナで、氏と名の間に全角スペース")
     axe_check(page)
+
+
+def test_enter_in_the_phone_field_goes_on_and_does_not_look_the_address_up(page, demo):
+    page.goto(f"{demo}/minato/register/form/")
+    field(page, "氏名カタカナ").fill("ｼﾊﾞ ﾊﾅｺ")
+    field(page, "氏名漢字").fill("芝 花子")
+    page.get_by_label("港区内在住の方").check()
+    home = page.get_by_role("group", name="ご自宅住所")
+    field(home, "郵便番号").fill("105-8511")
+    field(home, "都道府県").fill("東京都")
+    field(home, "市区郡").fill("港区")
+    field(home, "町村番地").fill("芝公園1-5-25")
+    page.get_by_label("生年月日の年（西暦）").fill("1988")
+    page.get_by_label("生年月日の月").fill("7")
+    page.get_by_label("生年月日の日").fill("3")
+    page.get_by_role("textbox", name=re.compile(r"^メールアドレス\s*（必須）$")).fill(
+        "hanako@example.jp"
+    )
+    field(page, "メールアドレス(確認)").fill("hanako@example.jp")
+    field(page, "電話番号").fill("03-3578-2111")
+    field(page, "電話番号").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("申請内容の確認")
+    expect(page.locator("main")).to_contain_text("芝公園１－５－２５")  # stored full-width

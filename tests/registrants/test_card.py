@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from django.utils import translation
 
 from tests import factories as f
 from yoyaku.core import clock
@@ -142,7 +143,8 @@ def test_card__skips_a_font_file_reportlab_cannot_read(minato, monkeypatch, tmp_
     assert "/HeiseiKakuGo-W5" in font_names(data)
 
 
-def test_japanese_date():
-    assert japanese_date(dt.date(2028, 11, 25)) == "2028年11月25日"
-    assert japanese_date(dt.date(2027, 1, 5)) == "2027年1月5日"
+def test_japanese_date__is_the_one_format_with_the_weekday_even_on_an_english_page():
+    assert japanese_date(dt.date(2028, 11, 25)) == "2028年11月25日（土）"
+    with translation.override("en"):
+        assert japanese_date(dt.date(2027, 1, 5)) == "2027年1月5日（火）"
     assert japanese_date(None) == "―"

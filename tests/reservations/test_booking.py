@@ -303,7 +303,7 @@ class TestChangesAndCancellation:
             book_slot(person, whole, dt.date(2026, 6, 30), "am")
         assert (
             refused.value.message
-            == "直前の取消または無断不使用のため、2026-08-15まで新しい予約はできません。"
+            == "直前の取消または無断不使用のため、2026年8月15日（土）まで新しい予約はできません。"
         )
         booking.penalty_waive(penalty=penalty, by=staff, reason="気象警報の発令")
         book_slot(person, whole, dt.date(2026, 6, 30), "am")

@@ -9,6 +9,7 @@ import pytest
 
 from tests import factories as f
 from yoyaku.core import clock
+from yoyaku.core.dates import japanese_date
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import Municipality, User
 from yoyaku.facilities.models import Facility, FeeRule, ReductionCategory, Unit
@@ -386,7 +387,7 @@ def test_lodging_fee__per_person_per_night_with_the_rate_before_a_day_off(
 
     quote = fee_quote(unit=washitsu, use_date=night, adults=2, children=1, rate_class=RESIDENT)
 
-    date = f"{night.year}年{night.month}月{night.day}日泊"
+    date = f"{japanese_date(night)}泊"
     assert lines_of(quote) == [
         ("base", f"{date} 大人 区域内 {suffix}", adult, 2, 2 * adult),
         ("base", f"{date} 子ども 区域内 {suffix}", child, 1, child),
@@ -402,12 +403,12 @@ def test_lodging_fee__a_stay_prices_every_night_by_its_own_day(washitsu):
     )
 
     assert [(x.description, x.amount) for x in quote.lines] == [
-        ("2026年12月3日泊 大人 区域内 平日", 10000),
-        ("2026年12月3日泊 子ども 区域内", 2500),
-        ("2026年12月4日泊 大人 区域内 休前日", 13000),
-        ("2026年12月4日泊 子ども 区域内", 2500),
-        ("2026年12月5日泊 大人 区域内 休前日", 13000),
-        ("2026年12月5日泊 子ども 区域内", 2500),
+        ("2026年12月3日（木）泊 大人 区域内 平日", 10000),
+        ("2026年12月3日（木）泊 子ども 区域内", 2500),
+        ("2026年12月4日（金）泊 大人 区域内 休前日", 13000),
+        ("2026年12月4日（金）泊 子ども 区域内", 2500),
+        ("2026年12月5日（土）泊 大人 区域内 休前日", 13000),
+        ("2026年12月5日（土）泊 子ども 区域内", 2500),
     ]
     assert quote.total == 43500
 
@@ -417,7 +418,7 @@ def test_lodging_fee__a_party_of_adults_needs_no_child_price(washitsu):
 
     quote = fee_quote(unit=washitsu, use_date=THURSDAY, adults=3, rate_class=RESIDENT)
 
-    assert lines_of(quote) == [("base", "2026年12月3日泊 大人 区域内", 5000, 3, 15000)]
+    assert lines_of(quote) == [("base", "2026年12月3日（木）泊 大人 区域内", 5000, 3, 15000)]
 
 
 # — commercial use —

@@ -219,7 +219,7 @@ def test_no_show__stops_new_bookings_for_sixty_days_until_staff_waive_it(
         book(registrant, court, day=dt.date(2026, 6, 17))
     assert refused.value.code == "penalty_active"
     assert refused.value.message == (
-        "直前の取消または無断不使用のため、2026-08-02まで新しい予約はできません。"
+        "直前の取消または無断不使用のため、2026年8月2日（日）まで新しい予約はできません。"
     )
 
     detail = client.get(f"/staff/reservations/{reservation.pk}/").content.decode()
@@ -257,7 +257,7 @@ def test_no_show__refusal_reaches_the_registrants_booking_page(
         },
     )
     assert response.status_code == 409
-    assert "2026-08-02まで新しい予約はできません。" in response.content.decode()
+    assert "2026年8月2日（日）まで新しい予約はできません。" in response.content.decode()
 
 
 def test_used_and_no_show__are_offered_only_from_the_day_of_use(

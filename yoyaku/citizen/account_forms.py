@@ -34,8 +34,6 @@ class PasswordChangeForm(SafeTextMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if not with_current:
             del self.fields["current"]
-        for field in self.fields.values():
-            field.error_messages["required"] = _("入力してください。")
 
     def clean_new(self) -> str:
         return to_half_width(self.cleaned_data["new"])

@@ -9,11 +9,6 @@ from yoyaku.lottery.models import LotteryRound
 from yoyaku.lottery.services import ChoiceRequest
 from yoyaku.reservations import rules
 
-NUMBER_ERRORS = {
-    "invalid": _("半角数字で入力してください。"),
-    "min_value": _("%(limit_value)s以上で入力してください。"),
-    "max_value": _("%(limit_value)s以下で入力してください。"),
-}
 # Ranks 1 to 3 (the rounds' max_choices and the choice table's rank constraint).
 RANK_MAX = 3
 # Guests of one choice: the booking form's limit, far inside the small-integer columns.
@@ -46,7 +41,6 @@ class ChoiceForm(SafeTextMixin, forms.Form):
         required=False,
         min_value=1,
         max_value=rules.PARTY_SIZE_MAX,
-        error_messages=NUMBER_ERRORS,
     )
     nights = forms.IntegerField(
         label=_("宿泊数"),
@@ -54,7 +48,6 @@ class ChoiceForm(SafeTextMixin, forms.Form):
         min_value=1,
         max_value=7,
         initial=1,
-        error_messages=NUMBER_ERRORS,
     )
     rooms = forms.IntegerField(
         label=_("部屋数"),
@@ -62,7 +55,6 @@ class ChoiceForm(SafeTextMixin, forms.Form):
         min_value=1,
         max_value=5,
         initial=1,
-        error_messages=NUMBER_ERRORS,
     )
     adults = forms.IntegerField(
         label=_("大人"),
@@ -70,7 +62,6 @@ class ChoiceForm(SafeTextMixin, forms.Form):
         min_value=0,
         max_value=PERSONS_MAX,
         initial=2,
-        error_messages=NUMBER_ERRORS,
     )
     children = forms.IntegerField(
         label=_("子ども（4歳以上）"),
@@ -78,7 +69,6 @@ class ChoiceForm(SafeTextMixin, forms.Form):
         min_value=0,
         max_value=PERSONS_MAX,
         initial=0,
-        error_messages=NUMBER_ERRORS,
     )
     infants = forms.IntegerField(
         label=_("4歳未満（無料・人数に数えません）"),
@@ -86,7 +76,6 @@ class ChoiceForm(SafeTextMixin, forms.Form):
         min_value=0,
         max_value=PERSONS_MAX,
         initial=0,
-        error_messages=NUMBER_ERRORS,
     )
 
     SLOT_FIELDS = ("slot", "party_size")

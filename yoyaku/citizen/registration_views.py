@@ -26,16 +26,33 @@ def _kind(request: HttpRequest, municipality) -> str:
     return Registrant.Kind.INDIVIDUAL
 
 
-def address_lookup(post, prefix: str) -> tuple[dict, str | None]:
-    """The 住所検索 button: fill 都道府県・市区郡・町村 from the postal code (works without JS)."""
+ADDRESS_PARTS = ("prefecture", "city", "street")
+
+
+def address_lookup(post, prefix: str) -> tuple[dict, dict]:
+    """The 住所検索 button: fill 都道府県・市区郡・町村 from the postal code (works without JS).
+
+    Only empty parts are filled: what the person typed is never replaced. A typed street that
+    starts with the town found (芝公園1-5-25 for 芝公園) agrees with it. The second value says
+    which parts were filled and which typed parts differ from the postal code's address, for
+    the message next to the address.
+    """
     data = post.copy()
     found = lookup_postal_code(
         reg_forms.normalize.postal_code(post.get(f"{prefix}postal_code", ""))
     )
     if found is None:
-        return data, "not_found"
-    data[f"{prefix}prefecture"], data[f"{prefix}city"], data[f"{prefix}street"] = found
-    return data, None
+        return data, {"problem": "not_found"}
+    filled, kept = [], []
+    for part, value in zip(ADDRESS_PARTS, found, strict=True):
+        typed = (post.get(f"{prefix}{part}") or "").strip()
+        if not typed:
+            data[f"{prefix}{part}"] = value
+            if value:
+                filled.append(part)
+        elif not (typed == value or (part == "street" and typed.startswith(value))):
+            kept.append(part)
+    return data, {"filled": filled, "kept": kept, "found": "".join(found)}
 
 
 def _pending(request: HttpRequest, slug: str) -> dict | None:
@@ -58,19 +75,20 @@ def register_form(request: HttpRequest, municipality: str) -> HttpResponse:
         and pending["data"].get("kind") == kind
         and selectors.pending_upload_exists(previous_proof)
     )
-    lookup_message = None
     lookup_target = request.POST.get("lookup")
     if request.method == "POST" and lookup_target in {"home", "work"}:
         prefix = "workplace_" if lookup_target == "work" else ""
-        data, problem = address_lookup(request.POST, prefix)
-        lookup_message = problem and (lookup_target, problem)
+        data, outcome = address_lookup(request.POST, prefix)
         form = reg_forms.RegistrationForm(
             initial=data.dict(), municipality=muni, kind=kind, has_proof=has_proof
         )
+        lookup = {"target": lookup_target, **outcome}
+        for key in ("filled", "kept"):
+            lookup[key] = [form[f"{prefix}{part}"].label for part in outcome.get(key, ())]
         return render(
             request,
             "citizen/register_form.html",
-            {"form": form, "kind": kind, "lookup_message": lookup_message, "has_proof": has_proof},
+            {"form": form, "kind": kind, "postal_lookup": lookup, "has_proof": has_proof},
         )
     if request.method == "POST":
         form = reg_forms.RegistrationForm(

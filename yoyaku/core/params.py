@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yoyaku.core.forms import DescribedBoundField, name_fields_in_messages
+
 # PostgreSQL integer columns.
 DB_INT_MAX = 2**31 - 1
 _ASCII_DIGITS = re.compile(r"-?[0-9]+")
@@ -135,7 +137,11 @@ def refuse_control_characters(value: object) -> None:
 
 
 class SafeTextMixin:
-    """Forms: every CharField refuses NUL and other control characters."""
+    """The base of every form: every CharField refuses NUL and other control characters, each
+    field's messages name the field (core.forms), and invalid checkbox or radio groups are
+    described by their message."""
+
+    bound_field_class = DescribedBoundField
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -146,3 +152,8 @@ class SafeTextMixin:
                 refuse_control_characters not in field.validators
             ):
                 field.validators.append(refuse_control_characters)
+
+    def full_clean(self) -> None:
+        # Here rather than in __init__: a form's own __init__ may still change labels.
+        name_fields_in_messages(self)
+        super().full_clean()

@@ -24,7 +24,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from yoyaku.core import clock
+from yoyaku.core import clock, dates
 
 # TrueType fonts tried in order; the first one that exists and loads is embedded.
 FONT_CANDIDATES: tuple[str, ...] = (
@@ -50,10 +50,11 @@ KEEP_NOTE = "この登録証は大切に保管してください。"
 
 
 def japanese_date(day: dt.date | None) -> str:
-    """2028年11月25日 (Western year, as the seeds write dates on the web)."""
+    """2028年11月25日（土）: the one date format of every page and mail (core.dates), always in
+    Japanese on paper; ― for no date."""
     if day is None:
         return "―"
-    return f"{day.year}年{day.month}月{day.day}日"
+    return dates.japanese_date(day, lang="ja")
 
 
 def japanese_font() -> str:

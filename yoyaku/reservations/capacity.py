@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from yoyaku.core.dates import japanese_date
 from yoyaku.core.errors import DomainError
 from yoyaku.facilities.models import Slot, Unit
 from yoyaku.facilities.selectors import UnitFamily
@@ -118,7 +119,7 @@ def _rows(
             used = taken[(need.unit.pk, day)]
             rooms = lowest_free_rooms(need.unit.room_count or 0, used, need.rooms)
             if rooms is None:
-                raise DomainError(full_code, date=f"{day:%Y-%m-%d}")
+                raise DomainError(full_code, date=japanese_date(day))
             used.update(rooms)
             rows += [Occupancy(unit_id=need.unit.pk, date=day, atom=n, **holder) for n in rooms]
         return rows
@@ -215,7 +216,7 @@ def problems(
             per_night[day] += 1
         for day in need.dates:
             if (need.unit.room_count or 0) - per_night[day] < need.rooms:
-                return [DomainError("rooms_full", date=f"{day:%Y-%m-%d}")]
+                return [DomainError("rooms_full", date=japanese_date(day))]
         return []
     busy = set(taken.values_list("unit_id", "date", "atom"))
     for (leaf, day), atoms in leaf_atoms(need, family).items():

@@ -30,6 +30,7 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
+from yoyaku.core.dates import japanese_date
 from yoyaku.core.errors import DomainError
 from yoyaku.facilities.models import FeeRule, ReductionCategory, Slot, Unit
 from yoyaku.facilities.selectors import holidays_between
@@ -344,7 +345,7 @@ def _lodging_lines(
                 rules, day=on or night, day_class=day_class, person_class=person_class
             )
             description = (
-                f"{night.year}年{night.month}月{night.day}日泊"
+                f"{japanese_date(night, lang='ja')}泊"
                 f" {_PERSON_LABELS[person_class]} {_RATE_LABELS[rate_class]}"
             )
             if rule.day_class in _NIGHT_DAY_LABELS:

@@ -16,13 +16,7 @@ def _number(label, *, min_value=0, max_value=999, initial=None) -> forms.Integer
         max_value=max_value,
         initial=initial,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={
-            "required": _("入力してください。"),
-            "invalid": _("半角数字で入力してください。"),
-            "min_value": _("%(limit_value)s以上で入力してください。"),
-            "max_value": _("%(limit_value)s以下で入力してください。"),
-        },
-    )
+    )  # messages naming the field: core.forms
 
 
 class BookingForm(SafeTextMixin, forms.Form):
@@ -77,6 +71,9 @@ class BookingForm(SafeTextMixin, forms.Form):
         if purposes.count() == 1:
             self.fields["purpose"].initial = purposes.first()
         self.fields["purpose"].required = purposes.exists()
+        # Not shown when the unit has no purposes: whatever is sent for it is ignored, so that
+        # no message can stand for a field the person cannot see.
+        self.fields["purpose"].disabled = not purposes.exists()
         self.fields["purpose"].error_messages["required"] = _("利用目的を選んでください。")
         granted = ReductionGrant.objects.filter(
             registrant=registrant, status=ReductionGrant.Status.APPROVED

@@ -34,7 +34,6 @@ MARGIN = 20 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 LABEL_WIDTH = 32 * mm
 
-WEEKDAYS = "月火水木金土日"
 
 CONDITIONS = (
     "この許可書を利用当日に施設の窓口へ提示してください。",
@@ -56,7 +55,7 @@ def issuer_of(municipality) -> str:
 
 
 def _date(day) -> str:
-    return f"{japanese_date(day)}（{WEEKDAYS[day.weekday()]}）"
+    return japanese_date(day)
 
 
 def _yen(amount: int) -> str:

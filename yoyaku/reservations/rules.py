@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from yoyaku.core import clock
+from yoyaku.core.dates import japanese_date
 from yoyaku.core.errors import DomainError
 from yoyaku.core.selectors import service_status
 from yoyaku.facilities import policies
@@ -101,7 +102,7 @@ def registrant_problem(registrant: Registrant, *, today: dt.date) -> DomainError
         return DomainError(REFUSAL_CODES[refusal])
     penalty = active_penalty(registrant, today)
     if penalty is not None:
-        return DomainError("penalty_active", until=f"{penalty.ends_on:%Y-%m-%d}")
+        return DomainError("penalty_active", until=japanese_date(penalty.ends_on))
     return None
 
 
@@ -144,9 +145,9 @@ def check(
     if request.use_date < today:
         problems.append(DomainError("date_past"))
     elif today < opens:
-        problems.append(DomainError("window_not_open", opens=f"{opens:%Y-%m-%d}"))
+        problems.append(DomainError("window_not_open", opens=japanese_date(opens)))
     elif today > closes:
-        problems.append(DomainError("window_closed", closes=f"{closes:%Y-%m-%d}"))
+        problems.append(DomainError("window_closed", closes=japanese_date(closes)))
 
     if unit.is_lodging:
         if not 1 <= request.nights <= facility.max_nights:
@@ -187,9 +188,9 @@ def check(
     for day in request.dates:
         reason = closed_reason(facility=facility, day=day, holidays=holidays, closures=closures)
         if reason:
-            problems.append(DomainError("date_closed", date=f"{day:%Y-%m-%d}", reason=reason))
+            problems.append(DomainError("date_closed", date=japanese_date(day), reason=reason))
         elif any((r, day) in held for r in related):
-            problems.append(DomainError("lottery_period", date=f"{day:%Y-%m-%d}"))
+            problems.append(DomainError("lottery_period", date=japanese_date(day)))
 
     # Counted from existing rows: a write calls limits.lock_registrant before this.
     problem = limits.active_reservations_problem(

@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from yoyaku.core import clock
+from yoyaku.core import dates
 from yoyaku.core.services import sanitize_notice_html
 
 register = template.Library()
@@ -33,12 +33,8 @@ def weekday(day: dt.date) -> str:
 
 @register.filter
 def jdate(day: dt.date) -> str:
-    """2026年12月5日（土） in Japanese, Sat 5 Dec 2026 in English."""
-    if not day:
-        return ""
-    if _english():
-        return f"{WEEKDAYS_EN[day.weekday()]} {day.day} {day:%b} {day.year}"
-    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS_JA[day.weekday()]}）"
+    """2026年12月5日（土） in Japanese, Sat 5 Dec 2026 in English (core.dates)."""
+    return dates.japanese_date(day)
 
 
 @register.filter
@@ -50,10 +46,14 @@ def jmonth(day: dt.date) -> str:
 
 @register.filter
 def jdatetime(moment: dt.datetime) -> str:
-    if not moment:
-        return ""
-    local = clock.local(moment)
-    return f"{jdate(local.date())} {local.hour}:{local.minute:02d}"
+    """2026年12月5日（土） 9:30 (core.dates)."""
+    return dates.japanese_datetime(moment)
+
+
+@register.filter
+def deadline(moment: dt.datetime | dt.date) -> str:
+    """An exclusive end said as people say it: 12月11日（金）まで (core.dates)."""
+    return dates.deadline(moment)
 
 
 @register.filter
@@ -68,3 +68,12 @@ def weekday_names(days: list[int]) -> str:
     names = WEEKDAYS_EN if _english() else WEEKDAYS_JA
     sep = ", " if _english() else "・"
     return sep.join(names[d] for d in sorted(days))
+
+
+@register.simple_tag
+def failing_forms(form=None, forms=None) -> dict:
+    """The forms of an error summary that have errors, and how many messages they hold: one
+    form (``form``) or several, like the lottery's ranked choices (``forms``)."""
+    candidates = ([form] if form else []) + list(forms or [])
+    failing = [f for f in candidates if getattr(f, "errors", None)]
+    return {"forms": failing, "count": sum(len(f.errors) for f in failing)}
