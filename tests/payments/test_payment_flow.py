@@ -269,9 +269,7 @@ def test_an_unpaid_cancellation_fee__stops_new_bookings_until_paid(
     assert ledger.balance(reservation) == 0
 
 
-def test_choosing_another_method__closes_the_open_payment_first(
-    paying, paid_hall, person, citizen
-):
+def test_choosing_another_method__closes_the_open_payment_first(paying, paid_hall, person, citizen):
     reservation = book_slot(person, paid_hall, DAY, "am")
     card = sandbox_ref(pay_page(citizen, reservation, method="card"))
     konbini = sandbox_ref(pay_page(citizen, reservation, method="konbini"))
