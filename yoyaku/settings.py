@@ -224,7 +224,12 @@ YOYAKU_PAYMENT_PROVIDERS = {
             "api_secret": os.environ.get("PAYPAY_API_SECRET", ""),
             "merchant_id": os.environ.get("PAYPAY_MERCHANT_ID", ""),
             "production": env_bool("PAYPAY_PRODUCTION"),
+            # PayPay does not sign its notifications: this token, given in the webhook
+            # address registered with PayPay (…/payments/webhook/paypay/?token=…), is checked.
+            "webhook_token": os.environ.get("PAYPAY_WEBHOOK_TOKEN", ""),
         },
+        # PayPay has no list of payments: reconciliation asks about ours.
+        "callbacks": {"known_refs": "yoyaku.payments.selectors.provider_refs_since"},
     },
 }
 

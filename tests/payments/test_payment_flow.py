@@ -293,3 +293,18 @@ def test_choosing_another_method_after_the_card_was_paid__records_the_payment_in
     assert reservation.status == R.CONFIRMED
     assert Payment.objects.filter(status=Payment.Status.SUCCEEDED).count() == 1
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.PAYMENT).count() == 1
+
+
+def test_a_webhook_for_a_provider_without_keys_or_unknown__is_not_found(client):
+    assert (
+        client.post(
+            "/payments/webhook/stripe/", data=b"{}", content_type="application/json"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/payments/webhook/nobody/", data=b"{}", content_type="application/json"
+        ).status_code
+        == 404
+    )

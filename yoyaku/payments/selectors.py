@@ -189,3 +189,14 @@ def reservation_money(reservation: Reservation, *, online_methods: list[str]) ->
             .order_by("-created_at")
         ),
     )
+
+
+def provider_refs_since(since_epoch: int, provider: str = "paypay") -> list[str]:
+    """Our references at a provider for payments started since an instant (PayPay keeps no
+    list of its own that we could read)."""
+    since = dt.datetime.fromtimestamp(since_epoch, tz=dt.UTC)
+    return list(
+        Payment.objects.filter(provider=provider, created_at__gte=since)
+        .exclude(ref="")
+        .values_list("ref", flat=True)
+    )

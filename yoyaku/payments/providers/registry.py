@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from yoyaku.payments.providers.base import Provider
 
@@ -17,7 +18,9 @@ def _build(name: str) -> Provider:
         raise LookupError(f"payment provider {name!r} is not configured")
     module_name, _, class_name = config["class"].rpartition(".")
     cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(**config.get("options", {}))
+    # Functions the adapter calls back (e.g. PayPay asks which payments are ours), by name.
+    callbacks = {key: import_string(path) for key, path in config.get("callbacks", {}).items()}
+    return cls(**config.get("options", {}), **callbacks)
 
 
 def configured() -> set[str]:
