@@ -1,5 +1,6 @@
-"""A new citizen registers on the real form, reads the number from the mail, logs in with the
-birth date and changes the password; axe-core checks every page on the way."""
+"""A new citizen registers on the real form (agreeing to the terms of use), reads the number
+from the mail, logs in with the birth date and changes the password; axe-core checks every
+page on the way."""
 
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ def test_register_confirm_read_the_number_log_in_and_change_the_password(page, d
         "hanako@example.jp"
     )
     field(page, "メールアドレス(確認)").fill("hanako@example.jp")
+    terms = page.get_by_role("region", name="利用規約")
+    expect(terms).to_contain_text("1人1登録")  # the demo's version 1, scrollable on the form
+    page.get_by_label("利用規約に同意します").check()
     page.get_by_role("button", name="確認", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("申請内容の確認")
@@ -93,6 +97,10 @@ def test_errors_are_announced_next_to_the_fields_and_pass_axe(page, demo, axe_ch
     expect(page.get_by_role("alert").first).to_contain_text("入力内容に誤りがあります")
     expect(field(page, "氏名カタカナ")).to_have_value("浮羽太郎")
     expect(page.locator("main")).to_contain_text("全角カタカナで、氏と名の間に全角スペース")
+    # The unticked terms box is refused next to it.
+    expect(page.locator(".terms-agree .error-text")).to_have_text(
+        "利用規約をお読みのうえ、同意する場合はチェックを入れてください。"
+    )
     axe_check(page)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from yoyaku.core.models import Municipality
-from yoyaku.registrants import services
+from yoyaku.registrants import selectors, services
 from yoyaku.registrants.models import Registrant
 
 _counter = iter(range(1, 10_000))
@@ -40,7 +40,16 @@ def apply(municipality: Municipality, **overrides) -> Registrant:
     data.update(overrides)
     channel = overrides.pop("channel", Registrant.Channel.ONLINE)
     data.pop("channel", None)
-    return services.registration_apply(municipality=municipality, data=data, channel=channel)
+    # The person agreed to the terms in force (when the municipality has any), unless the
+    # test names the version.
+    if "terms_version" in data:
+        terms_version = data.pop("terms_version")
+    else:
+        terms = selectors.terms_current(municipality)
+        terms_version = terms.version if terms else None
+    return services.registration_apply(
+        municipality=municipality, data=data, channel=channel, terms_version=terms_version
+    )
 
 
 def active(municipality: Municipality, by, **overrides) -> Registrant:

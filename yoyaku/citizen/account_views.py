@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages import success
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
+from django.utils.http import urlencode, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -24,7 +24,8 @@ from yoyaku.citizen.account_forms import (
     ReductionRequestForm,
     ReplyForm,
 )
-from yoyaku.citizen.views import _municipality
+from yoyaku.citizen.views import TERMS_PENDING_KEY, _municipality, _safe_next
+from yoyaku.core import params
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
 from yoyaku.payments import selectors as payment_selectors
@@ -33,7 +34,7 @@ from yoyaku.registrants.models import Registrant
 from yoyaku.security.services import client_ip
 
 
-def registrant_required(view):
+def _registrant_page(view, *, terms_gate: bool):
     @wraps(view)
     def wrapper(request: HttpRequest, municipality: str, *args, **kwargs):
         muni = _municipality(request)
@@ -43,10 +44,22 @@ def registrant_required(view):
             return redirect_to_login(
                 request.get_full_path(), reverse("citizen:login", args=[muni.slug])
             )
+        if terms_gate and request.session.get(TERMS_PENDING_KEY.format(slug=muni.slug)):
+            # New terms since the last agreement: nothing else until they agree (or log out).
+            agree = reverse("citizen:terms_agree", args=[muni.slug])
+            if request.method == "GET":
+                agree += "?" + urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(agree)
         request.registrant = registrant
         return view(request, municipality, *args, **kwargs)
 
     return wrapper
+
+
+def registrant_required(view):
+    """A page of a logged-in registrant of this municipality who agreed to the terms in force
+    (checked at log-in: see ``views.registrant_login``)."""
+    return _registrant_page(view, terms_gate=True)
 
 
 def _proof(form, field: str = "employment_proof") -> services.Proof | None:
@@ -297,4 +310,44 @@ def reductions(request: HttpRequest, municipality: str) -> HttpResponse:
         request,
         "citizen/reductions.html",
         {"form": form, "grants": registrant.reduction_grants.select_related("category")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@partial(_registrant_page, terms_gate=False)
+def terms_agree(request: HttpRequest, municipality: str) -> HttpResponse:
+    """利用規約の改定: the new text, 同意する or ログアウト (shown after the log-in)."""
+    registrant = request.registrant
+    key = TERMS_PENDING_KEY.format(slug=registrant.municipality.slug)
+    target = _safe_next(request, reverse("citizen:mypage", args=[municipality]))
+    terms = selectors.terms_to_agree(registrant)
+    if terms is None:
+        request.session.pop(key, None)
+        return HttpResponseRedirect(target)
+    error = None
+    if request.method == "POST":
+        try:
+            services.terms_agree(
+                registrant=registrant,
+                version=params.id_param(request.POST.get("version"), default=0),
+                ip_address=client_ip(request),
+            )
+        except DomainError as exc:
+            # A newer version came out while the page was open: show that one.
+            error = exc.message
+            terms = selectors.terms_to_agree(registrant)
+        else:
+            request.session.pop(key, None)
+            success(request, _("利用規約に同意しました。"))
+            return HttpResponseRedirect(target)
+    return render(
+        request,
+        "citizen/terms_agree.html",
+        {
+            "terms": terms,
+            "previous": selectors.terms_agreement_latest(registrant),
+            "next": target,
+            "error": error,
+        },
+        status=400 if error else 200,
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from yoyaku.citizen.views import _municipality
@@ -68,6 +69,7 @@ def _pending_proof_path(pending: dict | None) -> str | None:
 def register_form(request: HttpRequest, municipality: str) -> HttpResponse:
     muni = _municipality(request)
     kind = _kind(request, muni)
+    terms = selectors.terms_current(muni)
     pending = _pending(request, muni.slug)
     previous_proof = _pending_proof_path(pending)
     has_proof = bool(
@@ -80,7 +82,7 @@ def register_form(request: HttpRequest, municipality: str) -> HttpResponse:
         prefix = "workplace_" if lookup_target == "work" else ""
         data, outcome = address_lookup(request.POST, prefix)
         form = reg_forms.RegistrationForm(
-            initial=data.dict(), municipality=muni, kind=kind, has_proof=has_proof
+            initial=data.dict(), municipality=muni, kind=kind, has_proof=has_proof, terms=terms
         )
         lookup = {"target": lookup_target, **outcome}
         for key in ("filled", "kept"):
@@ -88,11 +90,22 @@ def register_form(request: HttpRequest, municipality: str) -> HttpResponse:
         return render(
             request,
             "citizen/register_form.html",
-            {"form": form, "kind": kind, "postal_lookup": lookup, "has_proof": has_proof},
+            {
+                "form": form,
+                "kind": kind,
+                "postal_lookup": lookup,
+                "has_proof": has_proof,
+                "terms": terms,
+            },
         )
     if request.method == "POST":
         form = reg_forms.RegistrationForm(
-            request.POST, request.FILES, municipality=muni, kind=kind, has_proof=has_proof
+            request.POST,
+            request.FILES,
+            municipality=muni,
+            kind=kind,
+            has_proof=has_proof,
+            terms=terms,
         )
         refused = False
         if form.is_valid():
@@ -118,23 +131,32 @@ def register_form(request: HttpRequest, municipality: str) -> HttpResponse:
                 request.session[SESSION_KEY.format(slug=muni.slug)] = {
                     "data": reg_forms.data_to_session(form.registrant_data()),
                     "proof": proof_meta,
+                    "terms_version": form.terms_version,
                 }
                 return redirect("citizen:register_confirm", muni.slug)
         file_dropped = bool(request.FILES.get("employment_proof")) and not refused
         return render(
             request,
             "citizen/register_form.html",
-            {"form": form, "kind": kind, "file_dropped": file_dropped, "has_proof": has_proof},
+            {
+                "form": form,
+                "kind": kind,
+                "file_dropped": file_dropped,
+                "has_proof": has_proof,
+                "terms": terms,
+            },
         )
     initial = {}
     if pending and request.GET.get("edit"):
         initial = reg_forms.form_initial_from_data(pending["data"])
         kind = pending["data"].get("kind", kind)
     form = reg_forms.RegistrationForm(
-        initial=initial, municipality=muni, kind=kind, has_proof=has_proof
+        initial=initial, municipality=muni, kind=kind, has_proof=has_proof, terms=terms
     )
     return render(
-        request, "citizen/register_form.html", {"form": form, "kind": kind, "has_proof": has_proof}
+        request,
+        "citizen/register_form.html",
+        {"form": form, "kind": kind, "has_proof": has_proof, "terms": terms},
     )
 
 
@@ -172,7 +194,11 @@ def register_confirm(request: HttpRequest, municipality: str) -> HttpResponse:
             )
         try:
             registrant = services.registration_apply(
-                municipality=muni, data=data, proof=proof, ip_address=client_ip(request)
+                municipality=muni,
+                data=data,
+                proof=proof,
+                ip_address=client_ip(request),
+                terms_version=pending.get("terms_version"),
             )
         except DomainError as error:
             return render(
@@ -216,3 +242,13 @@ def register_done(request: HttpRequest, municipality: str) -> HttpResponse:
     if email is None:
         return redirect("citizen:register", muni.slug)
     return render(request, "citizen/register_done.html", {"email": email})
+
+
+@require_GET
+def terms_of_use(request: HttpRequest, municipality: str) -> HttpResponse:
+    """利用規約: the version in force, for anyone (linked from the registration form)."""
+    muni = _municipality(request)
+    terms = selectors.terms_current(muni)
+    if terms is None:
+        raise Http404(_("利用規約はまだ公開されていません。"))
+    return render(request, "citizen/terms.html", {"terms": terms})

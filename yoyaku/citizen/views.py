@@ -8,7 +8,7 @@ from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,11 +20,15 @@ from yoyaku.core.models import Municipality, User
 from yoyaku.core.selectors import notices_current
 from yoyaku.facilities import selectors as facility_selectors
 from yoyaku.facilities.models import Facility
+from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.reservations import selectors as availability
 from yoyaku.security import services as security_services
 
 MONTHS_AHEAD_SHOWN = 13  # calendars reach a year ahead (plus the current month)
 DAY_VIEW_OPEN_UP_TO = 2  # facilities shown open on the day view; more are folded
+# Set at log-in when the terms of use changed since the registrant's agreement: every
+# registrant page sends them to the agreement page until they agree (account_views).
+TERMS_PENDING_KEY = "terms_pending:{slug}"
 
 
 def _municipality(request: HttpRequest) -> Municipality:
@@ -204,9 +208,16 @@ def registrant_login(request: HttpRequest, municipality: str) -> HttpResponse:
         )
         if outcome.user is not None:
             login(request, outcome.user)
-            return HttpResponseRedirect(
-                _safe_next(request, reverse("citizen:mypage", args=[muni.slug]))
-            )
+            target = _safe_next(request, reverse("citizen:mypage", args=[muni.slug]))
+            registrant = registrant_selectors.registrant_of(outcome.user, muni)
+            if registrant is not None and registrant_selectors.terms_to_agree(registrant):
+                request.session[TERMS_PENDING_KEY.format(slug=muni.slug)] = True
+                return HttpResponseRedirect(
+                    reverse("citizen:terms_agree", args=[muni.slug])
+                    + "?"
+                    + urlencode({"next": target})
+                )
+            return HttpResponseRedirect(target)
         if outcome.throttled:
             form.add_error(
                 None,

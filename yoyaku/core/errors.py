@@ -161,6 +161,14 @@ MESSAGES = {
     "reduction_proof_required": _("減免の確認に必要な書類を添付してください。"),
     "fee_not_set": _("この利用区分の使用料が設定されていません。施設にお問い合わせください。"),
     "reduction_not_for_commercial": _("営利目的の利用には減免を適用できません。"),
+    "terms_agreement_required": _(
+        "利用規約をお読みのうえ、同意する場合はチェックを入れてください。"
+    ),
+    "terms_not_current": _(
+        "利用規約が改定されました。新しい利用規約をお読みのうえ、もう一度同意してください。"
+    ),
+    "terms_body_required": _("利用規約の本文を入力してください。"),
+    "terms_body_unchanged": _("本文が現在の版と同じです。変更してから公開してください。"),
 }
 
 

@@ -317,6 +317,8 @@ class AuditAction(models.TextChoices):
     STAFF_TOTP_ENROLLED = "staff.totp_enrolled", _("確認コードの登録")
     STAFF_TOTP_FAILED = "staff.totp_failed", _("確認コードの誤り")
     STAFF_TOTP_RESET = "staff.totp_reset", _("確認コードの再設定")
+    TERMS_AGREE = "terms.agree", _("利用規約への同意")
+    TERMS_PUBLISH = "terms.publish", _("利用規約の改定")
     UNIT_BLOCK = "unit.block", _("利用停止")
     UNIT_UNBLOCK = "unit.unblock", _("利用停止の解除")
 

@@ -31,6 +31,7 @@ class Perm(enum.StrEnum):
     NOTICES = "notices"  # お知らせ
     MAINTENANCE = "maintenance"  # maintenance windows
     SECURITY = "security"  # log-in signals
+    TERMS = "terms"  # 利用規約: publishing a new version
 
 
 ROLES: dict[Perm, frozenset[str]] = {
@@ -42,6 +43,7 @@ ROLES: dict[Perm, frozenset[str]] = {
     Perm.NOTICES: frozenset({ADMIN}),
     Perm.MAINTENANCE: frozenset({ADMIN}),
     Perm.SECURITY: frozenset({ADMIN}),
+    Perm.TERMS: frozenset({ADMIN}),
 }
 
 

@@ -53,6 +53,7 @@ def _load_ukiha(loader: Loader) -> None:
     staff = loader.staff(muni)
     # Least privilege: the hall's staff member sees the hall only (add() skips what exists).
     staff["bunka"].facilities.add(facilities["bunka-kaikan"])
+    loader.terms(muni, staff["admin"])
     loader.registrants(muni)
     admin = staff["admin"]
     slots = {
@@ -176,6 +177,7 @@ def _load_minato(loader: Loader) -> None:
     staff = loader.staff(muni)
     # The resort desk looks after all three resorts (add() skips what exists).
     staff["hoyou"].facilities.add(*Facility.objects.filter(municipality=muni))
+    loader.terms(muni, staff["admin"])
     loader.registrants(muni)
     admin = staff["admin"]
 

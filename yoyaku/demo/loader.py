@@ -9,7 +9,7 @@ from typing import Any
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import Municipality, Notice, User
+from yoyaku.core.models import AuditVia, Municipality, Notice, User
 from yoyaku.core.services import notice_publish
 from yoyaku.demo.people import REGISTRANTS, RESIDENT, STAFF
 from yoyaku.demo.specs import (
@@ -29,6 +29,7 @@ from yoyaku.demo.specs import (
     booking_policy,
     non_resident,
 )
+from yoyaku.demo.terms import TERMS
 from yoyaku.facilities.models import (
     Closure,
     Facility,
@@ -39,7 +40,9 @@ from yoyaku.facilities.models import (
     SlotSchedule,
     Unit,
 )
-from yoyaku.registrants.models import Registrant
+from yoyaku.registrants import selectors as registrant_selectors
+from yoyaku.registrants.models import Registrant, TermsAgreement, TermsOfUse
+from yoyaku.registrants.services import terms_agreement_record, terms_publish
 from yoyaku.reservations.booking import reservation_book
 from yoyaku.reservations.models import Reservation, UnitBlock
 from yoyaku.reservations.rules import BookingRequest
@@ -414,7 +417,15 @@ class Loader:
             )
         return users
 
+    def terms(self, muni: Municipality, by: User) -> None:
+        """Version 1 of the terms of use, once; a version staff published later stays."""
+        if TermsOfUse.objects.filter(municipality=muni).exists():
+            return
+        terms_publish(municipality=muni, by=by, body=TERMS[muni.slug])
+        self.summary.created[TermsOfUse._meta.label] += 1
+
     def registrants(self, muni: Municipality) -> None:
+        terms = registrant_selectors.terms_current(muni)
         for spec in REGISTRANTS[muni.slug]:
             display = spec.group_name or spec.name
             user = self.user(
@@ -456,6 +467,16 @@ class Loader:
                     "valid_until": add_years(registered, muni.registration_validity_years),
                 },
             )
+            registrant = Registrant.objects.get(municipality=muni, user_number=spec.user_number)
+            # Demo registrants agreed to version 1 when they registered (once; not again).
+            if (
+                terms is not None
+                and not TermsAgreement.objects.filter(registrant=registrant).exists()
+            ):
+                terms_agreement_record(
+                    registrant=registrant, terms=terms, via=AuditVia.CITIZEN, by=user
+                )
+                self.summary.created[TermsAgreement._meta.label] += 1
             category = "在住" if spec.category == RESIDENT else "在勤"
             category_en = "resident" if spec.category == RESIDENT else "worker"
             if spec.kind == Registrant.Kind.GROUP:

@@ -19,7 +19,7 @@ from yoyaku.core.models import Municipality
 from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.uploads import extension_of, sniff_upload
 from yoyaku.registrants import normalize, rules
-from yoyaku.registrants.models import Registrant
+from yoyaku.registrants.models import Registrant, TermsOfUse
 
 
 def text(label, *, max_length=100, help_text="", required=True, **attrs) -> forms.CharField:
@@ -144,10 +144,12 @@ class RegistrationForm(SafeTextMixin, forms.Form):
         kind: str = Registrant.Kind.INDIVIDUAL,
         channel: str = Registrant.Channel.ONLINE,
         has_proof: bool = False,
+        terms: TermsOfUse | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.municipality = municipality
+        self.terms = terms  # the terms in force, shown with the form; None: no terms to agree
         self.kind = kind
         self.channel = channel
         self.has_proof = has_proof  # a proof kept from an earlier step of the same application
@@ -188,6 +190,28 @@ class RegistrationForm(SafeTextMixin, forms.Form):
         self.fields["email"].error_messages["invalid"] = _(
             "メールアドレスを正しく入力してください。"
         )
+        if terms is not None:
+            # Online the person ticks it; at the counter staff confirm the paper's signature.
+            label = (
+                _("利用規約に同意します")
+                if channel == Registrant.Channel.ONLINE
+                else _("申請書で利用規約への同意を確認した")
+            )
+            missing = (
+                DomainError("terms_agreement_required").message
+                if channel == Registrant.Channel.ONLINE
+                else _("申請書の同意欄を確認してから、チェックを入れてください。")
+            )
+            self.fields["agree_terms"] = forms.BooleanField(
+                label=label, required=True, error_messages={"required": missing}
+            )
+
+    @property
+    def terms_version(self) -> int | None:
+        """The version the person agreed to (``registration_apply``'s ``terms_version``)."""
+        if self.terms is None or not self.cleaned_data.get("agree_terms"):
+            return None
+        return self.terms.version
 
     # — normalisation —
 
@@ -346,7 +370,7 @@ class RegistrationForm(SafeTextMixin, forms.Form):
         data = {
             k: v
             for k, v in self.cleaned_data.items()
-            if k not in {"email_confirm", "employment_proof"}
+            if k not in {"email_confirm", "employment_proof", "agree_terms"}
         }
         for name in ("birth_year", "birth_month", "birth_day"):
             data.pop(name, None)

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yoyaku.core import clock
 from yoyaku.core.models import Municipality, User
 
 
@@ -263,3 +264,92 @@ class PendingUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} ({self.size} bytes)"
+
+
+class TermsOfUse(models.Model):
+    """利用規約: one published version of a municipality's terms of use (plain text).
+
+    Versions only grow: a change is a new row, never an edit, so every agreement points at the
+    very text the person saw. The current version is the latest one published.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="terms_of_use"
+    )
+    version = models.PositiveIntegerField()
+    body = models.TextField(help_text="本文（書式のないテキスト。改行はそのまま表示）")
+    change_summary = models.TextField(
+        blank=True, help_text="前の版からの主な変更点（再同意の画面に表示）"
+    )
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["municipality", "-version"]
+        verbose_name = _("利用規約")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "version"], name="terms_of_use_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="terms_of_use_version_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality.slug} v{self.version}"
+
+    @property
+    def published_on(self):
+        return clock.local(self.published_at).date()
+
+
+class AppendOnly(Exception):
+    """Agreements to the terms are records of what a person said: never changed or deleted."""
+
+
+class TermsAgreementQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("terms agreements cannot be changed")
+
+    def delete(self):
+        raise AppendOnly("terms agreements cannot be deleted")
+
+
+class TermsAgreement(models.Model):
+    """A registrant agreed to one version of the terms, at a time, through a door: online at
+    registration or at a log-in (``citizen``), or on a paper application typed in at the
+    counter (``staff``). Append-only; the registrant's current agreement is the latest row."""
+
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.PROTECT, related_name="terms_agreements"
+    )
+    terms = models.ForeignKey(TermsOfUse, on_delete=models.PROTECT, related_name="agreements")
+    agreed_at = models.DateTimeField()
+    # The codes of core's AuditVia (citizen, staff, api).
+    via = models.CharField(max_length=10)
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TermsAgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-agreed_at", "-id"]
+        verbose_name = _("利用規約への同意")
+        indexes = [
+            models.Index(fields=["registrant", "-agreed_at"], name="terms_agreement_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registrant} agreed v{self.terms.version}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("terms agreements cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("terms agreements cannot be deleted")

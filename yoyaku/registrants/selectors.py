@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality, User
-from yoyaku.registrants.models import ChangeRequest, Registrant
+from yoyaku.registrants.models import ChangeRequest, Registrant, TermsAgreement, TermsOfUse
 
 S = Registrant.Status
 
@@ -158,3 +158,34 @@ def pending_changes(*, municipality: Municipality) -> QuerySet[ChangeRequest]:
 def pending_upload_exists(path: str | None) -> bool:
     """Is this pending proof still kept? (The hourly clean-up deletes it after an hour.)"""
     return bool(path) and default_storage.exists(path)
+
+
+def terms_current(municipality: Municipality) -> TermsOfUse | None:
+    """The municipality's terms of use in force: the latest version published (None: the
+    municipality has published none, and nobody is asked to agree)."""
+    return (
+        TermsOfUse.objects.filter(municipality=municipality, published_at__lte=clock.now())
+        .order_by("-version")
+        .first()
+    )
+
+
+def terms_agreement_latest(registrant: Registrant) -> TermsAgreement | None:
+    return (
+        TermsAgreement.objects.select_related("terms")
+        .filter(registrant=registrant)
+        .order_by("-agreed_at", "-id")
+        .first()
+    )
+
+
+def terms_to_agree(registrant: Registrant) -> TermsOfUse | None:
+    """The current terms when the registrant's latest agreement is to another version, or
+    when there is none (registered before the terms existed); otherwise None."""
+    current = terms_current(registrant.municipality)
+    if current is None:
+        return None
+    latest = terms_agreement_latest(registrant)
+    if latest is not None and latest.terms_id == current.pk:
+        return None
+    return current

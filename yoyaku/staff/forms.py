@@ -58,6 +58,22 @@ class NoticeForm(SafeTextMixin, forms.Form):
     is_important = forms.BooleanField(label=_("重要なお知らせ（先頭に表示）"), required=False)
 
 
+class TermsPublishForm(SafeTextMixin, forms.Form):
+    body = forms.CharField(
+        label=_("新しい版の本文"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 20}),
+        help_text=_("書式のないテキストです。改行はそのまま表示されます。"),
+    )
+    change_summary = forms.CharField(
+        label=_("主な変更点"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("登録者が次にログインしたとき、同意を求める画面に本文とともに表示します。"),
+    )
+
+
 class MaintenanceForm(SafeTextMixin, forms.Form):
     starts_at = forms.DateTimeField(
         label=_("開始日時"),

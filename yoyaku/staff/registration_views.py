@@ -234,7 +234,12 @@ def registration_counter(request: HttpRequest) -> HttpResponse:
     if kind == Registrant.Kind.GROUP and not muni.allows_groups:
         kind = Registrant.Kind.INDIVIDUAL
     form = RegistrationForm(
-        request.POST or None, request.FILES or None, municipality=muni, kind=kind, channel=channel
+        request.POST or None,
+        request.FILES or None,
+        municipality=muni,
+        kind=kind,
+        channel=channel,
+        terms=selectors.terms_current(muni),
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("employment_proof")
@@ -253,6 +258,7 @@ def registration_counter(request: HttpRequest) -> HttpResponse:
                 channel=channel,
                 by=request.user,
                 ip_address=client_ip(request),
+                terms_version=form.terms_version,
             )
         except DomainError as error:
             form.add_service_error(error)

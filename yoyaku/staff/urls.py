@@ -3,7 +3,7 @@ from django.urls import path
 from yoyaku.staff import lottery_views as lot
 from yoyaku.staff import registration_views as reg
 from yoyaku.staff import reservation_views as rsv
-from yoyaku.staff import security_views, views
+from yoyaku.staff import security_views, terms_views, views
 
 app_name = "staff"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("maintenance/", views.maintenance_list, name="maintenance_list"),
     path("maintenance/<int:window_id>/end/", views.maintenance_end, name="maintenance_end"),
     path("security/", security_views.security_overview, name="security"),
+    path("terms/", terms_views.terms_manage, name="terms"),
     path("registrations/", reg.registration_list, name="registration_list"),
     path("registrations/new/", reg.registration_counter, name="registration_counter"),
     path("registrations/<int:registrant_id>/", reg.registration_detail, name="registration_detail"),

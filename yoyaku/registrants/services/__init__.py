@@ -4,7 +4,8 @@
   duplicates and merging;
 - :mod:`.account`: password, 変更届 and its review, the e-mail address, 廃止 and 抹消;
 - :mod:`.validity`: renewal by use, warnings, expiry, anonymisation;
-- :mod:`.reductions`: 減免 grants.
+- :mod:`.reductions`: 減免 grants;
+- :mod:`.terms`: 利用規約 versions and agreements.
 
 Every function is one transaction that writes its audit row; e-mails leave after commit.
 The registrant's status follows ``states.REGISTRANT``; a transition from another state raises
@@ -52,6 +53,12 @@ from yoyaku.registrants.services.registration import (
     registration_reply,
     registration_request_info,
 )
+from yoyaku.registrants.services.terms import (
+    terms_agree,
+    terms_agreement_record,
+    terms_for_version,
+    terms_publish,
+)
 from yoyaku.registrants.services.validity import (
     ANONYMOUS,
     anonymize_ended,
@@ -96,6 +103,10 @@ __all__ = [
     "registration_reject",
     "registration_reply",
     "registration_request_info",
+    "terms_agree",
+    "terms_agreement_record",
+    "terms_for_version",
+    "terms_publish",
     "validate_new_password",
     "validity_daily",
 ]

@@ -18,7 +18,7 @@ from django.db.models import Q, Sum
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
-from yoyaku.core.models import AuditAction, Municipality, User
+from yoyaku.core.models import AuditAction, AuditVia, Municipality, User
 from yoyaku.core.services import audit_record
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants import normalize, rules, states
@@ -34,6 +34,7 @@ from yoyaku.registrants.services.common import (
     notify,
     years_after,
 )
+from yoyaku.registrants.services.terms import terms_agreement_record, terms_for_version
 from yoyaku.security.services import action_throttle
 
 
@@ -175,6 +176,7 @@ def registration_apply(
     channel: str = Registrant.Channel.ONLINE,
     by: User | None = None,
     ip_address: str | None = None,
+    terms_version: int | None = None,
 ) -> Registrant:
     """利用者登録の申請: create the registrant and its log-in, and tell the person the number.
 
@@ -182,8 +184,10 @@ def registration_apply(
     ``DomainError`` naming the field, nothing stored: a missing required value, and what
     ``rules.registration_problems`` finds (category, age, a worker's workplace and proof).
     Online applications need an e-mail address; counter and postal ones get their number by
-    post. Side effects: the user-number e-mail (online, or when an address was given), an
-    audit row.
+    post. ``terms_version``: the version of the terms of use the person agreed to (on the form,
+    or on the paper application as staff confirmed); refused unless it is the current one
+    (when the municipality has terms). Side effects: the agreement row (version and time), the
+    user-number e-mail (online, or when an address was given), an audit row.
     """
     if channel == Registrant.Channel.ONLINE and not data.get("email"):
         raise DomainError("registration_email_required", field="email")
@@ -195,6 +199,8 @@ def registration_apply(
     )
     if problems:
         raise problems[0]
+    terms = terms_for_version(municipality=municipality, version=terms_version)
+    via = AuditVia.STAFF if by is not None and by.kind == User.Kind.STAFF else AuditVia.CITIZEN
     now = clock.now()
     fields = {k: v for k, v in data.items() if k in REGISTRANT_FIELDS}
     for _attempt in range(5):
@@ -230,12 +236,18 @@ def registration_apply(
                     registrant.employment_proof.save(proof.name, proof.file, save=False)
                     registrant.employment_proof_type = proof.content_type
                     registrant.save(update_fields=["employment_proof", "employment_proof_type"])
+                if terms is not None:
+                    terms_agreement_record(registrant=registrant, terms=terms, via=via, by=by)
                 audit_record(
                     action=AuditAction.REGISTRATION_APPLY,
                     actor=by,
                     municipality=municipality,
                     target=registrant,
-                    data={"channel": channel, "duplicate_suspected": bool(duplicates)},
+                    data={
+                        "channel": channel,
+                        "duplicate_suspected": bool(duplicates),
+                        "terms_version": terms.version if terms is not None else None,
+                    },
                     ip_address=ip_address,
                 )
                 if registrant.email:
