@@ -122,6 +122,7 @@ def test_enter_in_the_phone_field_goes_on_and_does_not_look_the_address_up(page,
     )
     field(page, "メールアドレス(確認)").fill("hanako@example.jp")
     field(page, "電話番号").fill("03-3578-2111")
+    page.get_by_label("利用規約に同意します").check()
     field(page, "電話番号").press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("申請内容の確認")
     expect(page.locator("main")).to_contain_text("芝公園１－５－２５")  # stored full-width
