@@ -183,9 +183,8 @@ def reservation_mail_context(reservation: Reservation) -> dict[str, Any]:
 def reservation_approve(*, reservation: Reservation, by: User) -> Reservation:
     """予約の許可 (Ukiha art. 9.2). Where the facility takes payment online first, the approved
     reservation waits in 支払待ち until it is paid (art. 10.3)."""
-    facility = reservation.unit.facility
-    to_pay = payable.requires_payment(facility, reservation.fee_total)
     now = clock.now()
+    to_pay, due = payable.payable_from(reservation, now)
     reservation = states.RESERVATION.transition(
         reservation,
         "approve_to_pay" if to_pay else "approve",
@@ -196,7 +195,7 @@ def reservation_approve(*, reservation: Reservation, by: User) -> Reservation:
         },
         decided_at=now,
         decided_by=by,
-        payment_due_at=payable.due_at(facility, reservation.use_date, now) if to_pay else None,
+        payment_due_at=due,
     )
     hooks.money_changed(reservation, verb="approve", by=by)
     _notify(reservation, "reservation_approved")
@@ -527,49 +526,41 @@ def reservation_change_preview(
     return [], _quote(request, exclude=reservation).total - reservation.fee_total
 
 
-@transaction.atomic
-def reservations_cancel_expired_win(*, reservation: Reservation) -> Reservation:
-    """A lottery win not confirmed by the round's deadline is cancelled, free of charge."""
-    reservation = _locked(reservation, "expire_win")
+def _expire(reservation: Reservation, *, verb: str, reason: str, told: str, action) -> Reservation:
+    """A deadline passed (a win not confirmed, a payment not made): cancelled by the system,
+    free of charge, the capacity given back (or held, for a lottery win), the person told."""
+    reservation = _locked(reservation, verb)
     _release(
         reservation,
         by=None,
-        reason="確認期限切れ",
+        reason=reason,
         fee=0,
-        verb="expire_win",
-        audit={
-            "action": AuditAction.RESERVATION_LOTTERY_EXPIRE,
-            "municipality": reservation.municipality,
-        },
+        verb=verb,
+        audit={"action": action, "municipality": reservation.municipality},
     )
-    _notify(
-        reservation,
-        "reservation_cancelled",
-        reason="当選の確認期限が過ぎました",
-        cancellation_fee="0",
-    )
+    _notify(reservation, "reservation_cancelled", reason=told, cancellation_fee="0")
     return reservation
+
+
+@transaction.atomic
+def reservations_cancel_expired_win(*, reservation: Reservation) -> Reservation:
+    """A lottery win not confirmed by the round's deadline is cancelled, free of charge."""
+    return _expire(
+        reservation,
+        verb="expire_win",
+        reason="確認期限切れ",
+        told="当選の確認期限が過ぎました",
+        action=AuditAction.RESERVATION_LOTTERY_EXPIRE,
+    )
 
 
 @transaction.atomic
 def reservation_expire_unpaid(*, reservation: Reservation) -> Reservation:
     """支払待ち past its deadline: cancelled free of charge, the capacity free at once."""
-    reservation = _locked(reservation, "expire_unpaid")
-    _release(
+    return _expire(
         reservation,
-        by=None,
-        reason="支払期限切れ",
-        fee=0,
         verb="expire_unpaid",
-        audit={
-            "action": AuditAction.RESERVATION_PAYMENT_EXPIRE,
-            "municipality": reservation.municipality,
-        },
+        reason="支払期限切れ",
+        told="お支払いの期限が過ぎました",
+        action=AuditAction.RESERVATION_PAYMENT_EXPIRE,
     )
-    _notify(
-        reservation,
-        "reservation_cancelled",
-        reason="お支払いの期限が過ぎました",
-        cancellation_fee="0",
-    )
-    return reservation

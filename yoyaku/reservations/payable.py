@@ -40,6 +40,15 @@ def due_at(facility: Facility, use_date: dt.date, now: dt.datetime) -> dt.dateti
     return due if due > now else now + LATE_BOOKING_GRACE
 
 
+def payable_from(reservation: Reservation, now: dt.datetime) -> tuple[bool, dt.datetime | None]:
+    """When a reservation becomes permitted (approved, a win confirmed): whether it must first
+    be paid, and by when."""
+    facility = reservation.unit.facility
+    if requires_payment(facility, reservation.fee_total):
+        return True, due_at(facility, reservation.use_date, now)
+    return False, None
+
+
 def initial_status(facility: Facility, fee_total: int) -> str:
     """The state of a new booking: review first, payment first, or confirmed at once."""
     if facility.requires_approval:

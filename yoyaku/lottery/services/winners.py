@@ -79,9 +79,8 @@ def lottery_confirm_win(*, reservation: Reservation, by: User) -> Reservation:
     if lottery.confirm_deadline and clock.now() > lottery.confirm_deadline:
         raise DomainError("lottery_confirm_deadline_passed")
     # Where the facility takes payment first, the winner confirms by paying (支払待ち).
-    facility = reservation.unit.facility
-    to_pay = payable.requires_payment(facility, reservation.fee_total)
     now = clock.now()
+    to_pay, due = payable.payable_from(reservation, now)
     reservation = reservation_states.RESERVATION.move(
         reservation,
         "confirm_win_to_pay" if to_pay else "confirm_win",
@@ -91,7 +90,7 @@ def lottery_confirm_win(*, reservation: Reservation, by: User) -> Reservation:
             "municipality": reservation.municipality,
         },
         decided_at=now,
-        payment_due_at=payable.due_at(facility, reservation.use_date, now) if to_pay else None,
+        payment_due_at=due,
     )
     hooks.money_changed(reservation, verb="confirm_win", by=by)
     return reservation
