@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from tests.reservations.helpers import book_slot, hall, registrant
 from yoyaku.core import clock
 from yoyaku.facilities.models import Facility
+from yoyaku.payments import services
 from yoyaku.payments.providers import registry
 from yoyaku.payments.providers.sandbox import SandboxProvider
 from yoyaku.payments.sandbox import Config, make_app
@@ -241,3 +242,41 @@ def test_a_convenience_store_payment__confirms_the_booking_once_paid_at_the_stor
     page.goto(f"{base}/ukiha/reservations/{reservation.pk}/")
     wait_for(page, "予約確定")
     expect(money(page)).to_contain_text("お支払いは済んでいます")
+
+
+def test_on_a_phone__payment_methods_are_rows_to_tap_and_the_money_tables_become_cards(
+    phone, world, axe_check
+):
+    from tests import factories as f
+
+    base, whole, person = world
+    unpaid = book_slot(person, whole, DAY, "am", "pm")
+    paid = book_slot(person, whole, DAY, "night")
+    clerk = f.staff_user(whole.facility.municipality, login_id="madoguchi")
+    services.payment_record_counter(
+        reservation=paid, amount=2600, method="counter", receipt_number="R-1", by=clerk
+    )
+    log_in(phone, base, person)
+
+    phone.goto(f"{base}/ukiha/reservations/{unpaid.pk}/")
+    for method in ("クレジットカード", "コンビニ払い", "PayPay"):
+        label = money(phone).locator("label", has_text=method)
+        assert label.bounding_box()["height"] >= 44, method  # WCAG 2.5.5: finger-sized
+        label.click()
+        expect(phone.get_by_role("radio", name=method)).to_be_checked()
+    assert_fits(phone)
+
+    phone.goto(f"{base}/ukiha/mypage/payments/")
+    history = phone.get_by_role("region", name="お支払いの履歴")
+    expect(history).to_contain_text("窓口払い")
+    # Each payment is a card; an amount or a date is not broken digit by digit.
+    one_line = history.locator("td", has_text="2,600円").bounding_box()["height"]
+    date = history.locator("td", has_text="2026年6月1日").bounding_box()
+    assert date["width"] > 200 and date["height"] <= 2 * one_line + 2, (date, one_line)
+    assert_fits(phone)
+    axe_check(phone)
+
+
+def assert_fits(page):
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], width  # nothing sticks out sideways
