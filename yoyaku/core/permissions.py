@@ -31,6 +31,7 @@ class Perm(enum.StrEnum):
     NOTICES = "notices"  # お知らせ
     MAINTENANCE = "maintenance"  # maintenance windows
     SECURITY = "security"  # log-in signals
+    PAYMENTS = "payments"  # payments received, unpaid, refunds, reconciliation (scoped)
 
 
 ROLES: dict[Perm, frozenset[str]] = {
@@ -42,6 +43,8 @@ ROLES: dict[Perm, frozenset[str]] = {
     Perm.NOTICES: frozenset({ADMIN}),
     Perm.MAINTENANCE: frozenset({ADMIN}),
     Perm.SECURITY: frozenset({ADMIN}),
+    # Facility staff see the money of their own facilities only (staff_facilities).
+    Perm.PAYMENTS: frozenset({ADMIN, FACILITY}),
 }
 
 

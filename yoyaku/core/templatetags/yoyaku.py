@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yoyaku.core import clock
+from yoyaku.core.permissions import can
 from yoyaku.core.services import sanitize_notice_html
 
 register = template.Library()
@@ -68,3 +69,9 @@ def weekday_names(days: list[int]) -> str:
     names = WEEKDAYS_EN if _english() else WEEKDAYS_JA
     sep = ", " if _english() else "・"
     return sep.join(names[d] for d in sorted(days))
+
+
+@register.filter
+def may(user, verb: str) -> bool:
+    """``{% if user|may:"payments" %}``: the console's menus ask the same rule as its views."""
+    return can(user, verb)
