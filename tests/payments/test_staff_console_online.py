@@ -12,7 +12,7 @@ from tests.payments.test_payment_flow import DAY, pay_page, sandbox_ref
 from tests.reservations.helpers import book_slot, hall, registrant
 from tests.staff.test_console import login
 from yoyaku.core.models import AuditAction, AuditLog
-from yoyaku.facilities.models import Facility
+from yoyaku.facilities.models import Facility, ReductionCategory
 from yoyaku.payments import ledger
 from yoyaku.payments.models import Refund
 from yoyaku.reservations import booking
@@ -93,3 +93,29 @@ def test_the_reconciliation_page__says_when_the_provider_cannot_be_reached(payin
     page = console.get("/staff/payments/reconcile/")
     assert page.status_code == 200
     assert "決済事業者に接続できませんでした" in page.content.decode()
+
+
+def test_a_fee_recalculated_down_after_an_online_payment__is_refunded_through_the_sandbox(
+    ukiha, paying, paid_hall, person, citizen, console
+):
+    half_off = ReductionCategory.objects.create(
+        municipality=ukiha, name="公益団体", percent=50, requires_approval=False
+    )
+    reservation = book_slot(person, paid_hall, DAY, "am")
+    paying.pay_by_card(sandbox_ref(pay_page(citizen, reservation)))
+    done = console.post(
+        f"/staff/reservations/{reservation.pk}/recalculate/",
+        {
+            "recalc-party_size": "10",
+            "recalc-reduction": str(half_off.pk),
+            "recalc-reason": "公益団体の利用と確認",
+            "action": "apply",
+        },
+        follow=True,
+    )
+    assert "使用料を再計算しました（2,000円 → 1,000円）。" in done.content.decode()
+    refund = Refund.objects.get()
+    assert refund.amount == 1000 and refund.status == Refund.Status.SUCCEEDED
+    assert ledger.balance(reservation) == 0
+    remote = paying.provider.fetch(refund.payment.ref)
+    assert remote.refunded == 1000

@@ -161,6 +161,8 @@ MESSAGES = {
     "reduction_proof_required": _("減免の確認に必要な書類を添付してください。"),
     "fee_not_set": _("この利用区分の使用料が設定されていません。施設にお問い合わせください。"),
     "reduction_not_for_commercial": _("営利目的の利用には減免を適用できません。"),
+    "recalculate_forbidden": _("担当外の施設の予約は再計算できません。"),
+    "reduction_unknown": _("この減免の区分は選べません。"),
 }
 
 

@@ -8,7 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.params import SafeTextMixin
+from yoyaku.facilities.models import ReductionCategory
 from yoyaku.payments.models import Payment
+from yoyaku.reservations.models import Reservation
 from yoyaku.staff.forms import DATE_INPUT
 
 # A report longer than this is asked for in pieces: a year of a city's payments is enough.
@@ -76,3 +78,20 @@ class RecalculateForm(SafeTextMixin, forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "reason" and v is not None} | {
             "reduction": self.cleaned_data.get("reduction")
         }
+
+
+def recalculate_form(reservation: Reservation, data=None) -> RecalculateForm:
+    """The form with the reservation's present conditions."""
+    return RecalculateForm(
+        data,
+        reservation=reservation,
+        reductions=ReductionCategory.objects.filter(municipality_id=reservation.municipality_id),
+        initial={
+            "adults": reservation.adults,
+            "children": reservation.children,
+            "party_size": reservation.party_size,
+            "commercial": reservation.commercial,
+            "reduction": reservation.reduction_id,
+        },
+        prefix="recalc",
+    )

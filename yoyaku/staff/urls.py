@@ -2,9 +2,9 @@ from django.urls import path
 
 from yoyaku.staff import lottery_views as lot
 from yoyaku.staff import payment_views as pay
+from yoyaku.staff import recalc_views, security_views, views
 from yoyaku.staff import registration_views as reg
 from yoyaku.staff import reservation_views as rsv
-from yoyaku.staff import security_views, views
 
 app_name = "staff"
 
@@ -45,6 +45,11 @@ urlpatterns = [
     path("reservations/new/", rsv.reservation_proxy, name="reservation_proxy"),
     path("reservations/<int:reservation_id>/", rsv.reservation_detail, name="reservation_detail"),
     path("reservations/<int:reservation_id>/act/", rsv.reservation_act, name="reservation_act"),
+    path(
+        "reservations/<int:reservation_id>/recalculate/",
+        recalc_views.reservation_recalculate,
+        name="reservation_recalculate",
+    ),
     path(
         "reservations/<int:reservation_id>/permit/",
         rsv.reservation_permit,
