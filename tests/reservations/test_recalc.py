@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 
 from tests import factories as f
-from tests.reservations.helpers import book_slot, hall, registrant
+from tests.reservations.helpers import book_slot, book_stay, hall, registrant, resort
 from tests.staff.test_console import login
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, AuditLog, User
@@ -207,3 +207,19 @@ def test_the_console_shows_a_missing_reason_next_to_its_field(ukiha, gym, person
     assert response.status_code == 400
     body = response.content.decode()
     assert 'id="id_recalc-reason_error"' in body
+
+
+def test_a_stay_recalculated_with_the_party_that_came__prices_each_person(ukiha, person, clerk):
+    _facility, room_type = resort(ukiha)
+    stay = book_stay(person, room_type, DAY, nights=2, adults=2)
+    before = stay.fee_total
+    result = recalc.reservation_recalculate(
+        reservation=stay, by=clerk, reason="実際は大人3名・子ども1名", adults=3, children=1
+    )
+    assert result.previous_total == before
+    assert result.difference == 2 * (6000 + 3000)  # one more adult and a child, two nights
+    stay.refresh_from_db()
+    assert (stay.adults, stay.children) == (3, 1)
+    with pytest.raises(DomainError) as too_many:
+        recalc.reservation_recalculate(reservation=stay, by=clerk, reason="x", adults=5)
+    assert too_many.value.code == "too_many_persons" and too_many.value.field == "adults"

@@ -9,7 +9,9 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests import factories as f
 from tests.reservations.helpers import book_slot, hall, registrant
@@ -255,3 +257,24 @@ def test_the_payments_pages_are_in_the_staff_menu_and_closed_to_other_municipali
         assert here.number not in other.get(url).content.decode()
     anonymous = Client().get("/staff/payments/")
     assert anonymous.status_code == 302
+
+
+def test_a_filter_alone__keeps_this_month_as_the_period(ukiha, admin, two_payments):
+    here, there = two_payments
+    page = staff_client(ukiha).get("/staff/payments/", {"method": "counter"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert here.number in body and there.number not in body
+
+
+def test_the_report_reads_a_fixed_number_of_queries_whatever_the_rows(ukiha, admin, halls, person):
+    client = staff_client(ukiha)
+    for code in ("am", "pm"):
+        paid_at_counter(book_slot(person, halls[1], DAY, code), admin)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/staff/payments/")
+    paid_at_counter(book_slot(person, halls[3], DAY, "night"), admin)
+    paid_at_counter(book_slot(person, halls[3], DAY, "am"), admin)
+    with CaptureQueriesContext(connection) as more:
+        client.get("/staff/payments/")
+    assert len(more.captured_queries) == len(few.captured_queries)

@@ -51,7 +51,10 @@ def _audit(request: HttpRequest, page: str, **data) -> None:
 
 def _report(request: HttpRequest) -> tuple[PaymentReportForm, list[Payment] | None]:
     facilities = staff_facilities(request.user)
-    data = request.GET if request.GET else PaymentReportForm.defaults(clock.today())
+    # What is not asked for defaults to this month, every visible facility, every method.
+    data = PaymentReportForm.defaults(clock.today()) | {
+        key: value for key, value in request.GET.items() if value
+    }
     form = PaymentReportForm(data, facilities=facilities)
     if not form.is_valid():
         return form, None
