@@ -169,6 +169,8 @@ MESSAGES = {
     ),
     "terms_body_required": _("利用規約の本文を入力してください。"),
     "terms_body_unchanged": _("本文が現在の版と同じです。変更してから公開してください。"),
+    "recalculate_forbidden": _("担当外の施設の予約は再計算できません。"),
+    "reduction_unknown": _("この減免の区分は選べません。"),
 }
 
 

@@ -291,6 +291,7 @@ class AuditAction(models.TextChoices):
     RESERVATION_CANCEL = "reservation.cancel", _("取消")
     RESERVATION_CHANGE_NIGHTS = "reservation.change_nights", _("宿泊数の変更")
     RESERVATION_CHANGE_PARTY = "reservation.change_party", _("人数の変更")
+    RESERVATION_RECALCULATE = "reservation.recalculate", _("使用料の再計算")
     RESERVATION_LOTTERY_CONFIRM = "reservation.lottery_confirm", _("当選の確認")
     RESERVATION_LOTTERY_EXPIRE = "reservation.lottery_expire", _("確認のない当選の取消し")
     RESERVATION_USED = "reservation.used", _("利用済")

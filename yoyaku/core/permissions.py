@@ -32,6 +32,7 @@ class Perm(enum.StrEnum):
     MAINTENANCE = "maintenance"  # maintenance windows
     SECURITY = "security"  # log-in signals
     TERMS = "terms"  # 利用規約: publishing a new version
+    PAYMENTS = "payments"  # payments received, unpaid, refunds, reconciliation (scoped)
 
 
 ROLES: dict[Perm, frozenset[str]] = {
@@ -44,6 +45,8 @@ ROLES: dict[Perm, frozenset[str]] = {
     Perm.MAINTENANCE: frozenset({ADMIN}),
     Perm.SECURITY: frozenset({ADMIN}),
     Perm.TERMS: frozenset({ADMIN}),
+    # Facility staff see the money of their own facilities only (staff_facilities).
+    Perm.PAYMENTS: frozenset({ADMIN, FACILITY}),
 }
 
 

@@ -35,7 +35,9 @@ def on_money_changed(reservation: Reservation, *, verb: str, by: User | None) ->
         paid_before = Payment.objects.filter(
             reservation=reservation, status=Payment.Status.SUCCEEDED
         ).exists()
-        if paid_before or reservation.status == R.CANCELLED:
+        # A fee recalculated by staff (Ukiha art. 10.4) is always announced: the person did
+        # not ask for the change and may have nothing else telling them to pay.
+        if paid_before or reservation.status == R.CANCELLED or verb == "recalculate":
             _mail_owed(reservation, balance)
 
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
 
+from yoyaku.core import clock
 from yoyaku.facilities.models import Facility
 from yoyaku.payments import ledger
-from yoyaku.payments.models import LedgerEntry, Payment, Refund
+from yoyaku.payments.models import LedgerEntry, Payment, Refund, WebhookEvent
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations.models import Reservation
 
@@ -99,6 +100,7 @@ def payments_report(
     facility_ids: list[int] | None,
     start: dt.date,
     end: dt.date,
+    method: str = "",
 ) -> QuerySet[Payment]:
     """Payments received between two dates (inclusive), for the staff report and CSV."""
     query = Payment.objects.filter(
@@ -109,7 +111,42 @@ def payments_report(
     ).select_related("reservation__unit__facility", "registrant")
     if facility_ids is not None:
         query = query.filter(reservation__unit__facility_id__in=facility_ids)
+    if method:
+        query = query.filter(method=method)
     return query.order_by("succeeded_at", "id")
+
+
+@dataclass(frozen=True)
+class PaymentsSummary:
+    """Totals of a payments report: per method, per facility, per day (yen)."""
+
+    total: int
+    count: int
+    by_method: list[tuple[str, int]]  # (label, yen), in the order of Payment.Method
+    by_facility: list[tuple[str, int]]  # (facility name, yen), by name
+    by_day: list[tuple[dt.date, int]]  # (date, yen), by date
+
+
+def payments_summary(payments: list[Payment]) -> PaymentsSummary:
+    """Totals of the rows of :func:`payments_report` (already fetched for the page)."""
+    methods: dict[str, int] = {}
+    facilities: dict[str, int] = {}
+    days: dict[dt.date, int] = {}
+    for payment in payments:
+        methods[payment.method] = methods.get(payment.method, 0) + payment.amount
+        name = payment.reservation.unit.facility.name
+        facilities[name] = facilities.get(name, 0) + payment.amount
+        day = clock.local(payment.succeeded_at).date()
+        days[day] = days.get(day, 0) + payment.amount
+    return PaymentsSummary(
+        total=sum(p.amount for p in payments),
+        count=len(payments),
+        by_method=[
+            (label, methods[value]) for value, label in Payment.Method.choices if value in methods
+        ],
+        by_facility=sorted(facilities.items()),
+        by_day=sorted(days.items()),
+    )
 
 
 def unpaid(
@@ -138,9 +175,22 @@ def refunds_list(*, municipality_id: int, facility_ids: list[int] | None) -> Que
     return query
 
 
-def late_or_unknown(*, municipality_id: int) -> QuerySet[Payment]:
+def late_or_unknown(
+    *, municipality_id: int, facility_ids: list[int] | None = None
+) -> QuerySet[Payment]:
     """Payments staff should look at: arrived late (refunded automatically)."""
-    return Payment.objects.filter(municipality_id=municipality_id, late=True)
+    query = Payment.objects.filter(municipality_id=municipality_id, late=True).select_related(
+        "reservation__unit__facility", "registrant"
+    )
+    if facility_ids is not None:
+        query = query.filter(reservation__unit__facility_id__in=facility_ids)
+    return query.prefetch_related("refunds")
+
+
+def unknown_payment_events(*, limit: int = 100) -> QuerySet[WebhookEvent]:
+    """Provider events about a payment this system does not know: no municipality can be told
+    from them, so municipality admins look at them."""
+    return WebhookEvent.objects.filter(outcome="unknown payment").order_by("-received_at")[:limit]
 
 
 def books_mismatches(*, municipality_id: int | None = None) -> list:

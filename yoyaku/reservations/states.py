@@ -11,6 +11,7 @@
           └─> 予約確定
     cancel: from any state that holds capacity ──> 取消
     change: nights / party of a booking that holds capacity, the state kept
+    recalculate: staff price the conditions as they turned out, before or after use
 
 Besides the state, some verbs depend on the date: a reservation is cancelled or changed until
 its day of use, and marked used / no-show from that day on. :func:`allows` answers both for the
@@ -42,6 +43,11 @@ RESERVATION: Lifecycle[Reservation] = Lifecycle(
         expire_unpaid=([R.AWAITING_PAYMENT], R.CANCELLED),
         cancel=(HOLDING, R.CANCELLED),
         change=([R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED], None),
+        # 再計算 (Ukiha art. 10.4): staff, before or after the day of use, the state kept.
+        recalculate=(
+            [R.AWAITING_APPROVAL, R.AWAITING_PAYMENT, R.CONFIRMED, R.USED, R.NO_SHOW],
+            None,
+        ),
         mark_used=([R.CONFIRMED], R.USED),
         mark_no_show=([R.CONFIRMED], R.NO_SHOW),
     ),

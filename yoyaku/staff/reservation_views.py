@@ -39,6 +39,7 @@ from yoyaku.staff.forms import (
     ReservationFilterForm,
     UnitBlockForm,
 )
+from yoyaku.staff.payment_forms import recalculate_form
 from yoyaku.staff.views import staff_required
 
 R = Reservation.Status
@@ -225,6 +226,11 @@ def _detail_page(
             "can_mark": states.allows(reservation, "mark_used", today=today),
             "can_print": permit.permit_available(reservation),
             "tiers": facility.tiers(),
+            "recalc_form": (
+                recalculate_form(reservation)
+                if states.RESERVATION.allows(reservation, "recalculate")
+                else None
+            ),
             "error": error,
             "form_for": form_for,
             "reason": reason,

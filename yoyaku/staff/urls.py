@@ -1,9 +1,10 @@
 from django.urls import path
 
 from yoyaku.staff import lottery_views as lot
+from yoyaku.staff import payment_views as pay
+from yoyaku.staff import recalc_views, security_views, terms_views, views
 from yoyaku.staff import registration_views as reg
 from yoyaku.staff import reservation_views as rsv
-from yoyaku.staff import security_views, terms_views, views
 
 app_name = "staff"
 
@@ -46,6 +47,11 @@ urlpatterns = [
     path("reservations/<int:reservation_id>/", rsv.reservation_detail, name="reservation_detail"),
     path("reservations/<int:reservation_id>/act/", rsv.reservation_act, name="reservation_act"),
     path(
+        "reservations/<int:reservation_id>/recalculate/",
+        recalc_views.reservation_recalculate,
+        name="reservation_recalculate",
+    ),
+    path(
         "reservations/<int:reservation_id>/permit/",
         rsv.reservation_permit,
         name="reservation_permit",
@@ -55,6 +61,14 @@ urlpatterns = [
         rsv.penalty_waive,
         name="penalty_waive",
     ),
+    # Money: payments received (and CSV), unpaid, refunds, reconciliation (scoped).
+    path("payments/", pay.payment_report, name="payment_report"),
+    path("payments/payments.csv", pay.payment_report_csv, name="payment_report_csv"),
+    path("payments/unpaid/", pay.payment_unpaid, name="payment_unpaid"),
+    path("payments/refunds/", pay.refund_list, name="refund_list"),
+    path("payments/refunds/<int:refund_id>/counter/", pay.refund_counter, name="refund_counter"),
+    path("payments/refunds/<int:refund_id>/resend/", pay.refund_resend, name="refund_resend"),
+    path("payments/reconcile/", pay.payment_reconcile, name="payment_reconcile"),
     # 利用停止 (unit blocks).
     path("blocks/", rsv.block_list, name="block_list"),
     path("blocks/<int:block_id>/remove/", rsv.block_remove, name="block_remove"),

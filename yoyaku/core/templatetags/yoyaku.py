@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from yoyaku.core import dates
+from yoyaku.core.permissions import can
 from yoyaku.core.services import sanitize_notice_html
 
 register = template.Library()
@@ -77,3 +78,9 @@ def failing_forms(form=None, forms=None) -> dict:
     candidates = ([form] if form else []) + list(forms or [])
     failing = [f for f in candidates if getattr(f, "errors", None)]
     return {"forms": failing, "count": sum(len(f.errors) for f in failing)}
+
+
+@register.filter
+def may(user, verb: str) -> bool:
+    """``{% if user|may:"payments" %}``: the console's menus ask the same rule as its views."""
+    return can(user, verb)
