@@ -24,9 +24,16 @@ def _lottery_db(options: Sequence[str]) -> None:
     lottery_db.main(options)
 
 
+def _payments(options: Sequence[str]) -> None:
+    from bench import payments
+
+    payments.main(options)
+
+
 BENCHES: dict[str, Callable[[Sequence[str]], None]] = {
     "lottery": _lottery,
     "lottery-db": _lottery_db,
+    "payments": _payments,
 }
 
 
