@@ -308,3 +308,15 @@ def test_a_webhook_for_a_provider_without_keys_or_unknown__is_not_found(client):
         ).status_code
         == 404
     )
+
+
+def test_trying_again_right_after_a_declined_card__starts_a_new_payment(
+    paying, paid_hall, person, citizen
+):
+    reservation = book_slot(person, paid_hall, DAY, "am")
+    first = sandbox_ref(pay_page(citizen, reservation))
+    paying.app.config.switches.drop_webhooks = 1.0  # the decline has not reached us yet
+    paying.pay_by_card(first, number="4000 0000 0000 0002")
+    again = sandbox_ref(pay_page(citizen, reservation))
+    assert again != first
+    assert Payment.objects.get(ref=first).status == Payment.Status.FAILED

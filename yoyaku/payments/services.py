@@ -77,6 +77,18 @@ def payment_start(
     「ただいま決済サービスに接続できません」 and the same payment is resumed next time.
     """
     provider_name = registry.default_name()
+    # An open payment may already be settled at the provider (a card declined a moment ago,
+    # before its notice arrived): learn that first, so a retry starts afresh instead of
+    # sending the person back to a finished page.
+    for open_payment in Payment.objects.filter(
+        reservation_id=reservation.pk, status__in=Payment.OPEN
+    ).exclude(ref=""):
+        try:
+            synced = payment_sync(payment=open_payment)
+        except ProviderError:
+            continue
+        if synced.status == P.SUCCEEDED:
+            raise DomainError("payment_already_received")
     with transaction.atomic():
         reservation = (
             Reservation.objects.select_for_update(of=("self",))
