@@ -32,6 +32,9 @@ class Perm(enum.StrEnum):
     MAINTENANCE = "maintenance"  # maintenance windows
     SECURITY = "security"  # log-in signals
     TERMS = "terms"  # 利用規約: publishing a new version
+    # Setup (施設の設定): facilities, units, fee tables, closures (scoped to one's facilities);
+    # slot schedules, 減免 categories and new facilities are the municipality's (admins).
+    SETUP = "setup"
 
 
 ROLES: dict[Perm, frozenset[str]] = {
@@ -44,6 +47,7 @@ ROLES: dict[Perm, frozenset[str]] = {
     Perm.MAINTENANCE: frozenset({ADMIN}),
     Perm.SECURITY: frozenset({ADMIN}),
     Perm.TERMS: frozenset({ADMIN}),
+    Perm.SETUP: frozenset({ADMIN, FACILITY}),
 }
 
 
