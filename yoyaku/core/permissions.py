@@ -35,6 +35,7 @@ class Perm(enum.StrEnum):
     # Setup (施設の設定): facilities, units, fee tables, closures (scoped to one's facilities);
     # slot schedules, 減免 categories and new facilities are the municipality's (admins).
     SETUP = "setup"
+    SETUP_MUNICIPALITY = "setup_municipality"  # new facilities, slot schedules, 減免 categories
 
 
 ROLES: dict[Perm, frozenset[str]] = {
@@ -48,6 +49,7 @@ ROLES: dict[Perm, frozenset[str]] = {
     Perm.SECURITY: frozenset({ADMIN}),
     Perm.TERMS: frozenset({ADMIN}),
     Perm.SETUP: frozenset({ADMIN, FACILITY}),
+    Perm.SETUP_MUNICIPALITY: frozenset({ADMIN}),
 }
 
 
