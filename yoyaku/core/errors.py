@@ -171,6 +171,57 @@ MESSAGES = {
     "terms_body_unchanged": _("本文が現在の版と同じです。変更してから公開してください。"),
     "recalculate_forbidden": _("担当外の施設の予約は再計算できません。"),
     "reduction_unknown": _("この減免の区分は選べません。"),
+    # Setup in the console (施設の設定).
+    "setup_number_out_of_range": _("%(min)s以上%(max)s以下の数を入力してください。"),
+    "facility_slug_invalid": _(
+        "URL用の名前は半角英小文字・数字・ハイフンで入力してください（例: bunka-kaikan）。"
+    ),
+    "facility_slug_taken": _("このURL用の名前は、ほかの施設で使われています。"),
+    "closed_days_invalid": _("休館日の曜日を一覧から選んでください。"),
+    "season_incomplete": _(
+        "営業期間は、開始と終了の月・日をすべて入力するか、すべて空欄にしてください。"
+    ),
+    "season_date_invalid": _("営業期間の月日が正しくありません。実在する月日を入力してください。"),
+    "categories_invalid": _("予約できる区分を一覧から選んでください。"),
+    "payment_methods_invalid": _("支払方法を一覧から選んでください。"),
+    "booking_window_invalid": _(
+        "受付開始（利用日の%(months)sか月前）が受付終了（%(days)s日前）より後になっています。"
+    ),
+    "cancellation_tiers_invalid": _("取消料の段階を確認してください。%(reason)s"),
+    "cancellation_tiers_format": _(
+        "取消料の段階は1行に1段階、「7 0」のように日数と割合（%）を半角数字で入力してください。"
+    ),
+    "unit_name_taken": _("この施設には同じ名前の室場がすでにあります。"),
+    "unit_parent_invalid": _(
+        "全体の室場は、この施設の時間区分で予約する室場から選んでください（自分自身や自分の部分は選べません）。"
+    ),
+    "unit_parent_schedule": _("部分の室場は、全体の室場と同じ時間区分にしてください。"),
+    "unit_schedule_required": _("時間区分で予約する室場には、時間区分を選んでください。"),
+    "unit_rooms_required": _("宿泊の室場には、客室数と1室の定員を入力してください。"),
+    "unit_kind_locked": _(
+        "料金表のある室場の予約方法・時間区分は変更できません。新しい室場として登録してください。"
+    ),
+    "slot_schedule_name_taken": _("同じ名前の時間区分がすでにあります。"),
+    "slots_required": _("時間区分を1つ以上入力してください。"),
+    "slots_format": _(
+        "%(line)s行目: 「am 午前 9:00 12:00」のように、コード・名称・開始・終了を空白で区切って入力してください。"
+    ),
+    "slot_code_duplicate": _("コード「%(code)s」が重複しています。"),
+    "slot_time_order": _("「%(label)s」の終了時刻は開始時刻より後にしてください。"),
+    "slot_basic_overlap": _(
+        "「%(first)s」と「%(second)s」の時間が重なっています。基本の区分は重ならないようにしてください。"
+    ),
+    "slot_combined_misaligned": _(
+        "組み合わせの区分「%(label)s」は、基本の区分の開始時刻に始まり、終了時刻に終わるようにしてください。"
+    ),
+    "fee_table_past": _("料金表の適用開始日は今日以降にしてください。"),
+    "fee_table_later_exists": _(
+        "%(date)sから適用する料金表がすでにあります。それより後の日付を指定してください。"
+    ),
+    "fee_table_incomplete": _("「%(what)s」の料金を入力してください。"),
+    "unit_not_in_facility": _("この施設の室場を選んでください。"),
+    "reduction_percent_range": _("減額の割合は1～100（%）で入力してください。"),
+    "reduction_name_taken": _("同じ名前の減免区分がすでにあります。"),
 }
 
 

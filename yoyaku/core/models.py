@@ -322,6 +322,17 @@ class AuditAction(models.TextChoices):
     TERMS_PUBLISH = "terms.publish", _("利用規約の改定")
     UNIT_BLOCK = "unit.block", _("利用停止")
     UNIT_UNBLOCK = "unit.unblock", _("利用停止の解除")
+    # Setup in the console (施設の設定).
+    FACILITY_CREATE = "facility.create", _("施設の登録")
+    FACILITY_UPDATE = "facility.update", _("施設の設定の変更")
+    UNIT_CREATE = "unit.create", _("室場の登録")
+    UNIT_UPDATE = "unit.update", _("室場の変更")
+    SLOT_SCHEDULE_CREATE = "slot_schedule.create", _("時間区分の登録")
+    FEE_TABLE_PUBLISH = "fee_table.publish", _("料金表の登録")
+    CLOSURE_ADD = "closure.add", _("臨時休館の登録")
+    CLOSURE_REMOVE = "closure.remove", _("臨時休館の取消し")
+    REDUCTION_CATEGORY_CREATE = "reduction_category.create", _("減免区分の登録")
+    REDUCTION_CATEGORY_UPDATE = "reduction_category.update", _("減免区分の変更")
 
 
 class AuditVia(models.TextChoices):

@@ -33,6 +33,10 @@ class Perm(enum.StrEnum):
     SECURITY = "security"  # log-in signals
     TERMS = "terms"  # 利用規約: publishing a new version
     PAYMENTS = "payments"  # payments received, unpaid, refunds, reconciliation (scoped)
+    # Setup (施設の設定): facilities, units, fee tables, closures (scoped to one's facilities);
+    # slot schedules, 減免 categories and new facilities are the municipality's (admins).
+    SETUP = "setup"
+    SETUP_MUNICIPALITY = "setup_municipality"  # new facilities, slot schedules, 減免 categories
 
 
 ROLES: dict[Perm, frozenset[str]] = {
@@ -47,6 +51,8 @@ ROLES: dict[Perm, frozenset[str]] = {
     Perm.TERMS: frozenset({ADMIN}),
     # Facility staff see the money of their own facilities only (staff_facilities).
     Perm.PAYMENTS: frozenset({ADMIN, FACILITY}),
+    Perm.SETUP: frozenset({ADMIN, FACILITY}),
+    Perm.SETUP_MUNICIPALITY: frozenset({ADMIN}),
 }
 
 

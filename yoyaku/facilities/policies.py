@@ -75,3 +75,20 @@ def cancellation_percent(raw: Iterable[Any] | None, days_before: int) -> int:
         if days_before >= tier.days_before:
             return tier.percent
     return tiers[-1].percent if tiers else 0
+
+
+# Who may book (``Facility.allowed_categories``; empty admits everyone): the registrant
+# categories, and ``group`` for a registered group whatever its category.
+BOOKING_CATEGORIES = (
+    ("resident", _("在住")),
+    ("worker", _("在勤")),
+    ("other", _("区域外")),
+    ("group", _("団体")),
+)
+
+# Online payment methods a facility may accept (``Facility.payment_methods``; empty: all).
+ONLINE_PAYMENT_METHODS = (
+    ("card", _("クレジットカード")),
+    ("konbini", _("コンビニ払い")),
+    ("paypay", _("PayPay")),
+)

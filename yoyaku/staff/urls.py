@@ -5,6 +5,7 @@ from yoyaku.staff import payment_views as pay
 from yoyaku.staff import recalc_views, security_views, terms_views, views
 from yoyaku.staff import registration_views as reg
 from yoyaku.staff import reservation_views as rsv
+from yoyaku.staff import setup_views as setup
 
 app_name = "staff"
 
@@ -89,5 +90,33 @@ urlpatterns = [
         "lottery/<int:round_id>/applications/",
         lot.lottery_applications,
         name="lottery_applications",
+    ),
+    # Setup (施設の設定): facilities, units, fee tables, closures; schedules and 減免 categories.
+    path("setup/", setup.setup_home, name="setup"),
+    path("setup/facilities/new/", setup.facility_create, name="setup_facility_create"),
+    path("setup/facilities/<int:facility_id>/", setup.facility_detail, name="setup_facility"),
+    path(
+        "setup/facilities/<int:facility_id>/units/new/",
+        setup.unit_create,
+        name="setup_unit_create",
+    ),
+    path(
+        "setup/facilities/<int:facility_id>/closures/",
+        setup.closure_add,
+        name="setup_closure_add",
+    ),
+    path(
+        "setup/closures/<int:closure_id>/remove/",
+        setup.closure_remove,
+        name="setup_closure_remove",
+    ),
+    path("setup/units/<int:unit_id>/", setup.unit_edit, name="setup_unit"),
+    path("setup/units/<int:unit_id>/fees/", setup.fee_table, name="setup_fees"),
+    path("setup/schedules/", setup.schedule_list, name="setup_schedules"),
+    path("setup/reductions/", setup.reduction_categories, name="setup_reductions"),
+    path(
+        "setup/reductions/<int:category_id>/",
+        setup.reduction_category_edit,
+        name="setup_reduction",
     ),
 ]
