@@ -1,5 +1,6 @@
 from django.urls import path
 
+from yoyaku.staff import account_views as acc
 from yoyaku.staff import lottery_views as lot
 from yoyaku.staff import registration_views as reg
 from yoyaku.staff import reservation_views as rsv
@@ -76,4 +77,11 @@ urlpatterns = [
         lot.lottery_applications,
         name="lottery_applications",
     ),
+    # Staff accounts, roles and facility assignments: municipality admins only.
+    path("accounts/", acc.account_list, name="account_list"),
+    path("accounts/new/", acc.account_create, name="account_create"),
+    path("accounts/<int:user_id>/", acc.account_detail, name="account_detail"),
+    path("accounts/<int:user_id>/active/", acc.account_active, name="account_active"),
+    path("accounts/<int:user_id>/password/", acc.account_password, name="account_password"),
+    path("accounts/<int:user_id>/totp/", acc.account_totp_reset, name="account_totp_reset"),
 ]
