@@ -58,3 +58,24 @@ def test_anonymous_and_registrants__are_no_staff(ukiha):
 def test_unknown_verb__is_an_error(ukiha):
     with pytest.raises(ValueError):
         can(f.staff_user(ukiha), "delete_everything")
+
+
+def test_a_clerk_reviews_registrations_and_works_reservations_of_their_facility(ukiha):
+    hall, gym = f.FacilityFactory(municipality=ukiha), f.FacilityFactory(municipality=ukiha)
+    clerk = f.staff_user(ukiha, role=User.StaffRole.CLERK, login_id="clerk")
+    clerk.facilities.set([hall])
+    assert can(clerk, Perm.REGISTRATIONS, write=True)
+    assert can(clerk, Perm.RESERVATIONS, hall, write=True)
+    assert not can(clerk, Perm.RESERVATIONS, gym)
+    assert not can(clerk, Perm.LOTTERY) and not can(clerk, Perm.STAFF_ACCOUNTS)
+
+
+def test_a_viewer_reads_but_never_acts(ukiha):
+    viewer = f.staff_user(ukiha, role=User.StaffRole.VIEWER, login_id="viewer")
+    assert can(viewer, Perm.RESERVATIONS) and can(viewer, Perm.REGISTRATIONS)
+    assert not any(can(viewer, perm, write=True) for perm in Perm)
+
+
+def test_the_older_facility_value_is_the_facility_manager(ukiha):
+    assert User.StaffRole("facility") == User.StaffRole.FACILITY
+    assert str(User.StaffRole.FACILITY.label) == "施設管理者"

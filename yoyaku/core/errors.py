@@ -222,6 +222,26 @@ MESSAGES = {
     "unit_not_in_facility": _("この施設の室場を選んでください。"),
     "reduction_percent_range": _("減額の割合は1～100（%）で入力してください。"),
     "reduction_name_taken": _("同じ名前の減免区分がすでにあります。"),
+    # Staff accounts.
+    "staff_login_id_invalid": _(
+        "職員IDは半角英数字と「.」「_」「-」で、2～50文字で入力してください（先頭は英数字）。"
+    ),
+    "staff_login_id_taken": _("この職員IDは既に使われています。別の職員IDにしてください。"),
+    "staff_role_invalid": _("役割を選んでください。"),
+    "staff_facility_invalid": _("この自治体の施設から選んでください。"),
+    "staff_last_admin": _(
+        "有効な自治体管理者がほかにいなくなるため、この変更はできません。"
+        "先に別の職員を自治体管理者にしてください。"
+    ),
+    "staff_email_invalid": _("メールアドレスの形式が正しくありません。"),
+    "staff_already_active": _("この職員アカウントは既に有効です。"),
+    "staff_already_inactive": _("この職員アカウントは既に停止されています。"),
+    "municipality_has_admin": _(
+        "この自治体には既に有効な自治体管理者がいます。職員アカウントは管理画面で作成してください。"
+    ),
+    "municipality_slug_invalid": _(
+        "自治体の識別名は半角英小文字・数字・「-」で入力してください（staff など予約語は使えません）。"
+    ),
 }
 
 

@@ -178,10 +178,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         STAFF = "staff", _("職員")
 
     class StaffRole(models.TextChoices):
-        # Least privilege: facility staff see their facilities only; municipality admins run
-        # registrations, lotteries and the whole municipality; auditors read the audit log.
-        FACILITY = "facility", _("施設管理者")
+        # Least privilege (what each may do is the table in yoyaku.core.permissions): a
+        # municipality admin runs the whole municipality; a facility manager sets up and works
+        # their own facilities; a clerk reviews, approves and serves the counter; a viewer only
+        # reads. Facility managers, clerks and viewers see their assigned facilities only.
         ADMIN = "admin", _("自治体管理者")
+        FACILITY = "facility", _("施設管理者")  # the facility manager; the stored value is older
+        CLERK = "clerk", _("窓口担当者")
+        VIEWER = "viewer", _("閲覧のみの職員")
 
     username = models.CharField(max_length=150, unique=True)
     municipality = models.ForeignKey(
@@ -333,6 +337,13 @@ class AuditAction(models.TextChoices):
     CLOSURE_REMOVE = "closure.remove", _("臨時休館の取消し")
     REDUCTION_CATEGORY_CREATE = "reduction_category.create", _("減免区分の登録")
     REDUCTION_CATEGORY_UPDATE = "reduction_category.update", _("減免区分の変更")
+    # Staff accounts and the first administrator of a new municipality.
+    MUNICIPALITY_CREATE = "municipality.create", _("自治体の作成")
+    STAFF_CREATE = "staff.create", _("職員アカウントの作成")
+    STAFF_CHANGE = "staff.change", _("職員の役割・担当施設の変更")
+    STAFF_DEACTIVATE = "staff.deactivate", _("職員アカウントの停止")
+    STAFF_REACTIVATE = "staff.reactivate", _("職員アカウントの再開")
+    STAFF_PASSWORD_ISSUE = "staff.password_issue", _("職員の仮パスワードの発行")
 
 
 class AuditVia(models.TextChoices):

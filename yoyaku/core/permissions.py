@@ -1,27 +1,35 @@
 """Who may do what: the one place that answers it for every face (console, API, tasks).
 
-Least privilege: a staff member acts only inside their own municipality; facility staff only on
-the facilities assigned to them (``User.facilities``); municipality admins on every facility of
-their municipality and on what is not tied to a facility (registrations, lotteries, notices,
-maintenance, security). Registrants act only on what is theirs. Views declare the verb they need
-(``staff_required(Perm.RESERVATIONS)``) and scope their queries with :func:`staff_facilities`.
+Least privilege: a staff member acts only inside their own municipality. The four roles
+(``User.StaffRole``) and what each may read and do are the table ``ROLES`` below, and nothing
+else decides it: views declare the verb they need (``staff_required(Perm.RESERVATIONS)``), a GET
+needs the verb's *read* roles and every other method its *write* roles, and queries are scoped
+with :func:`staff_facilities`. Municipality admins see every facility of their municipality;
+facility managers, clerks and viewers only the facilities assigned to them (``User.facilities``).
+What is not tied to a facility (registrations, 減免, lotteries, notices …) is the business of
+the roles the table names for it. Registrants act only on what is theirs.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 
 from yoyaku.core.models import User
 
 ADMIN = User.StaffRole.ADMIN
-FACILITY = User.StaffRole.FACILITY
+FACILITY = User.StaffRole.FACILITY  # facility manager
+CLERK = User.StaffRole.CLERK
+VIEWER = User.StaffRole.VIEWER
+
+# Methods that only read; everything else (POST above all) is an action.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Perm(enum.StrEnum):
-    """Verbs of the staff console; the roles that may use each are in ``ROLES``."""
+    """Verbs of the staff console; the roles that may read and act on each are in ``ROLES``."""
 
     CONSOLE = "console"  # the console's home page, one's own account
     RESERVATIONS = "reservations"  # queue, 代理申請, decisions, permits, blocks (scoped)
@@ -37,22 +45,43 @@ class Perm(enum.StrEnum):
     # slot schedules, 減免 categories and new facilities are the municipality's (admins).
     SETUP = "setup"
     SETUP_MUNICIPALITY = "setup_municipality"  # new facilities, slot schedules, 減免 categories
+    # Staff accounts, roles and facility assignments.
+    STAFF_ACCOUNTS = "staff_accounts"
 
 
-ROLES: dict[Perm, frozenset[str]] = {
-    Perm.CONSOLE: frozenset({ADMIN, FACILITY}),
-    Perm.RESERVATIONS: frozenset({ADMIN, FACILITY}),
-    Perm.REGISTRATIONS: frozenset({ADMIN}),
-    Perm.REDUCTIONS: frozenset({ADMIN}),
-    Perm.LOTTERY: frozenset({ADMIN}),
-    Perm.NOTICES: frozenset({ADMIN}),
-    Perm.MAINTENANCE: frozenset({ADMIN}),
-    Perm.SECURITY: frozenset({ADMIN}),
-    Perm.TERMS: frozenset({ADMIN}),
-    # Facility staff see the money of their own facilities only (staff_facilities).
-    Perm.PAYMENTS: frozenset({ADMIN, FACILITY}),
-    Perm.SETUP: frozenset({ADMIN, FACILITY}),
-    Perm.SETUP_MUNICIPALITY: frozenset({ADMIN}),
+class Access(NamedTuple):
+    """The roles that may open a verb's pages (``read``) and the roles that may act (``write``)."""
+
+    read: frozenset[str]
+    write: frozenset[str]
+
+
+def _access(read: set[str], write: set[str] | None = None) -> Access:
+    write = read if write is None else write
+    if not write <= read:
+        raise ValueError("whoever may act on a verb may also open its pages")
+    # A viewer only reads: whatever the table says, they act on nothing.
+    return Access(frozenset(read), frozenset(write - {VIEWER}))
+
+
+EVERYONE = {ADMIN, FACILITY, CLERK, VIEWER}
+
+ROLES: dict[Perm, Access] = {
+    Perm.CONSOLE: _access(EVERYONE),
+    Perm.RESERVATIONS: _access(EVERYONE),
+    Perm.REGISTRATIONS: _access({ADMIN, CLERK, VIEWER}),
+    Perm.REDUCTIONS: _access({ADMIN, CLERK, VIEWER}),
+    Perm.LOTTERY: _access({ADMIN}),
+    Perm.NOTICES: _access({ADMIN}),
+    Perm.MAINTENANCE: _access({ADMIN}),
+    Perm.SECURITY: _access({ADMIN}),
+    Perm.TERMS: _access({ADMIN}),
+    Perm.STAFF_ACCOUNTS: _access({ADMIN}),
+    # The money of one's own facilities (staff_facilities); clerks take counter payments.
+    Perm.PAYMENTS: _access(EVERYONE, {ADMIN, FACILITY, CLERK}),
+    # Facility managers set up their own facilities; viewers may look.
+    Perm.SETUP: _access({ADMIN, FACILITY, VIEWER}, {ADMIN, FACILITY}),
+    Perm.SETUP_MUNICIPALITY: _access({ADMIN}),
 }
 
 
@@ -92,13 +121,15 @@ def _facility_id(obj: Any) -> int | None:
     return None
 
 
-def can(user: Any, verb: Perm | str, obj: Any = None) -> bool:
-    """Whether ``user`` may ``verb`` (on ``obj``: same municipality, and for facility staff
-    one of their facilities when the object belongs to a facility)."""
+def can(user: Any, verb: Perm | str, obj: Any = None, *, write: bool = False) -> bool:
+    """Whether ``user`` may read (or, with ``write``, act on) ``verb`` — on ``obj``: same
+    municipality, and for anyone but an admin one of their facilities when the object belongs
+    to a facility."""
     if not is_staff(user):
         return False
     verb = Perm(verb)
-    if user.staff_role not in ROLES[verb]:
+    access = ROLES[verb]
+    if user.staff_role not in (access.write if write else access.read):
         return False
     if obj is None:
         return True
@@ -108,22 +139,37 @@ def can(user: Any, verb: Perm | str, obj: Any = None) -> bool:
         return True
     facility_id = _facility_id(obj)
     if facility_id is None:
-        return False  # not tied to a facility: the municipality's business, admins only
+        return True  # the municipality's business, which the table gave this role
     return user.facilities.filter(pk=facility_id).exists()
+
+
+def can_request(user: Any, verb: Perm | str, method: str) -> bool:
+    """The console's gate: a GET needs the verb's read roles, any other method its write roles."""
+    return can(user, verb, write=method.upper() not in SAFE_METHODS)
+
+
+class May(NamedTuple):
+    read: bool
+    act: bool
+
+
+def staff_may(user: Any) -> dict[str, May]:
+    """``{verb: May(read, act)}`` for templates (navigation, buttons): the same table."""
+    return {perm.value: May(can(user, perm), can(user, perm, write=True)) for perm in Perm}
 
 
 def staff_facilities(user: Any) -> QuerySet:
     """The facilities ``user`` may see and act on: the one scoping query of least privilege.
 
-    Municipality admins: every facility of their municipality. Facility staff: the facilities
-    assigned to them within their municipality. Anyone else: none.
+    Municipality admins: every facility of their municipality. Facility managers, clerks and
+    viewers: the facilities assigned to them within their municipality. Anyone else: none.
     """
     if not is_staff(user):
         return _no_facilities()
     facilities = user.municipality.facilities.all()
     if user.staff_role == ADMIN:
         return facilities
-    if user.staff_role == FACILITY:
+    if user.staff_role in (FACILITY, CLERK, VIEWER):
         return facilities.filter(staff=user)
     return facilities.none()
 

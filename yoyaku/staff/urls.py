@@ -1,5 +1,6 @@
 from django.urls import path
 
+from yoyaku.staff import account_views as acc
 from yoyaku.staff import lottery_views as lot
 from yoyaku.staff import payment_views as pay
 from yoyaku.staff import recalc_views, security_views, terms_views, views
@@ -119,4 +120,11 @@ urlpatterns = [
         setup.reduction_category_edit,
         name="setup_reduction",
     ),
+    # Staff accounts, roles and facility assignments: municipality admins only.
+    path("accounts/", acc.account_list, name="account_list"),
+    path("accounts/new/", acc.account_create, name="account_create"),
+    path("accounts/<int:user_id>/", acc.account_detail, name="account_detail"),
+    path("accounts/<int:user_id>/active/", acc.account_active, name="account_active"),
+    path("accounts/<int:user_id>/password/", acc.account_password, name="account_password"),
+    path("accounts/<int:user_id>/totp/", acc.account_totp_reset, name="account_totp_reset"),
 ]

@@ -19,7 +19,7 @@ from yoyaku.core import services as core_services
 from yoyaku.core import totp as core_totp
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import MaintenanceWindow, Notice, User
-from yoyaku.core.permissions import Perm, can
+from yoyaku.core.permissions import Perm, can, can_request, staff_may
 from yoyaku.core.selectors import maintenance_windows_upcoming, service_status
 from yoyaku.registrants.selectors import review_counts
 from yoyaku.security import services as security_services
@@ -28,8 +28,8 @@ from yoyaku.staff.forms import MaintenanceForm, NoticeForm, OneTimeCodeForm, Sta
 
 
 def staff_required(perm: Perm = Perm.CONSOLE):
-    """Only logged-in staff whose role may ``perm`` (yoyaku.core.permissions); the
-    municipality is the staff member's own."""
+    """Only logged-in staff whose role may ``perm`` (yoyaku.core.permissions): read roles for
+    a GET, write roles for a POST; the municipality is the staff member's own."""
 
     def decorator(view):
         @wraps(view)
@@ -38,10 +38,14 @@ def staff_required(perm: Perm = Perm.CONSOLE):
             if not user.is_authenticated or user.kind != User.Kind.STAFF:
                 return redirect_to_login(request.get_full_path(), reverse("staff:login"))
             request.municipality = user.municipality
-            if not can(user, perm):
+            # The navigation shows only what the table in yoyaku.core.permissions allows.
+            request.staff_may = staff_may(user)
+            if not can_request(user, perm, request.method):
                 return render(request, "staff/forbidden.html", status=403)
             return view(request, *args, **kwargs)
 
+        # Declared on the view, so the role test can walk every console URL with its verb.
+        wrapper.staff_perm = perm
         return wrapper
 
     return decorator
