@@ -20,7 +20,10 @@ from tests.reservations.helpers import book_stay, hall, registrant, resort
 from yoyaku.core import clock
 from yoyaku.core.models import MaintenanceWindow, User
 from yoyaku.core.permissions import ROLES
+from yoyaku.facilities.models import Closure, ReductionCategory
 from yoyaku.lottery.models import LotteryRound, LotteryRoundSchedule
+from yoyaku.payments import services as payment_services
+from yoyaku.payments.models import Payment, Refund
 from yoyaku.registrants.models import ChangeRequest, ReductionGrant
 from yoyaku.reservations.models import Penalty, UnitBlock
 from yoyaku.staff import urls as staff_urls
@@ -91,6 +94,18 @@ def world(travel):
             draw_day=12,
             created_at=now,
         ).pk,
+        "facility_id": hall_facility.pk,
+        "unit_id": whole.pk,
+        "closure_id": Closure.objects.create(
+            facility=hall_facility,
+            start_date=now.date() + dt.timedelta(days=50),
+            end_date=now.date() + dt.timedelta(days=51),
+            reason="点検",
+        ).pk,
+        "category_id": ReductionCategory.objects.create(
+            municipality=ukiha, name="障がい者減免", percent=50
+        ).pk,
+        "refund_id": _counter_refund(reservation, f.staff_user(ukiha, login_id="cashier")).pk,
         # Someone whose account the walk may change without locking out the walkers.
         "user_id": f.staff_user(ukiha, role=User.StaffRole.VIEWER, login_id="target").pk,
     }
@@ -105,6 +120,20 @@ def world(travel):
         if member.municipality == ukiha and member.staff_role != User.StaffRole.ADMIN:
             member.facilities.set([hall_facility, resort_facility])
     return {"ids": ids, "staff": staff}
+
+
+def _counter_refund(reservation, clerk) -> Refund:
+    """Money taken at the counter and owed back (a refund staff record at the counter)."""
+    payment = payment_services.payment_record_counter(
+        reservation=reservation,
+        amount=reservation.fee_total,
+        method=Payment.Method.COUNTER,
+        receipt_number="R-1",
+        by=clerk,
+    )
+    return Refund.objects.create(
+        payment=payment, amount=1000, key="rf_walk", created_at=clock.now(), created_by=clerk
+    )
 
 
 def _url(pattern: URLPattern, ids: dict[str, int]) -> str:
