@@ -321,6 +321,10 @@ class AuditAction(models.TextChoices):
     TERMS_PUBLISH = "terms.publish", _("利用規約の改定")
     UNIT_BLOCK = "unit.block", _("利用停止")
     UNIT_UNBLOCK = "unit.unblock", _("利用停止の解除")
+    # Reports and the audit log search.
+    REPORT_EXPORT = "report.export", _("集計のダウンロード")
+    AUDIT_SEARCH = "audit.search", _("監査ログの検索")
+    AUDIT_EXPORT = "audit.export", _("監査ログのダウンロード")
 
 
 class AuditVia(models.TextChoices):

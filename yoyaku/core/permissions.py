@@ -32,6 +32,9 @@ class Perm(enum.StrEnum):
     MAINTENANCE = "maintenance"  # maintenance windows
     SECURITY = "security"  # log-in signals
     TERMS = "terms"  # 利用規約: publishing a new version
+    # Reports (scoped to one's facilities) and the audit log search (admins).
+    REPORTS = "reports"  # 利用率・抽選・収入・取消の集計とダウンロード
+    AUDIT = "audit"  # 監査ログの検索とダウンロード
 
 
 ROLES: dict[Perm, frozenset[str]] = {
@@ -44,6 +47,8 @@ ROLES: dict[Perm, frozenset[str]] = {
     Perm.MAINTENANCE: frozenset({ADMIN}),
     Perm.SECURITY: frozenset({ADMIN}),
     Perm.TERMS: frozenset({ADMIN}),
+    Perm.REPORTS: frozenset({ADMIN, FACILITY}),
+    Perm.AUDIT: frozenset({ADMIN}),
 }
 
 

@@ -1,9 +1,9 @@
 from django.urls import path
 
+from yoyaku.staff import audit_views, report_views, security_views, terms_views, views
 from yoyaku.staff import lottery_views as lot
 from yoyaku.staff import registration_views as reg
 from yoyaku.staff import reservation_views as rsv
-from yoyaku.staff import security_views, terms_views, views
 
 app_name = "staff"
 
@@ -76,4 +76,8 @@ urlpatterns = [
         lot.lottery_applications,
         name="lottery_applications",
     ),
+    # Reports (集計・統計) and the audit log search (監査ログ).
+    path("reports/", report_views.report_index, name="report_index"),
+    path("reports/<slug:kind>/", report_views.report_show, name="report_show"),
+    path("audit/", audit_views.audit_search, name="audit_search"),
 ]
