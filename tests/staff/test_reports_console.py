@@ -88,7 +88,7 @@ def test_excel_download_opens_and_has_the_utilisation_figures(client, ukiha, jun
     response = client.get("/staff/reports/utilisation/" + JUNE + "&format=xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     rows = list(workbook["室場別・月別の利用率"].iter_rows(values_only=True))
-    assert rows[0] == ("施設", "室場", "月", "予約可能コマ数", "予約済みコマ数", "利用率（%）")
+    assert rows[0] == ("施設", "室場", "月", "予約可能コマ数", "予約済みコマ数", "利用率（％）")
     assert rows[1] == ("うきは市吉井体育センター", "会議室", "2026-06", 68, 3, 4.4)
     blocks = list(workbook["時間区分別の利用率"].iter_rows(values_only=True))
     assert [r[:4] for r in blocks[1:]] == [

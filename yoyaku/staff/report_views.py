@@ -68,7 +68,7 @@ def _month(day: dt.date) -> str:
 
 def _utilisation(facilities, start, end, _request) -> Report:
     data = utilisation(facilities=facilities, start=start, end=end)
-    heading = [_("予約可能コマ数"), _("予約済みコマ数"), _("利用率（%）")]
+    heading = [_("予約可能コマ数"), _("予約済みコマ数"), _("利用率（％）")]
     by_facility = Table(
         _("施設別・月別の利用率"),
         [_("施設"), _("月"), *heading],
@@ -234,9 +234,9 @@ def _cancellations(facilities, start, end, _request) -> Report:
             _("本人の取消"),
             _("職員の取消"),
             _("自動の取消"),
-            _("取消率（%）"),
+            _("取消率（％）"),
             _("無断不使用"),
-            _("無断不使用率（%）"),
+            _("無断不使用率（％）"),
         ],
         [
             [
