@@ -344,6 +344,10 @@ class AuditAction(models.TextChoices):
     STAFF_DEACTIVATE = "staff.deactivate", _("職員アカウントの停止")
     STAFF_REACTIVATE = "staff.reactivate", _("職員アカウントの再開")
     STAFF_PASSWORD_ISSUE = "staff.password_issue", _("職員の仮パスワードの発行")
+    # Reports and the audit log search.
+    REPORT_EXPORT = "report.export", _("集計のダウンロード")
+    AUDIT_SEARCH = "audit.search", _("監査ログの検索")
+    AUDIT_EXPORT = "audit.export", _("監査ログのダウンロード")
 
 
 class AuditVia(models.TextChoices):

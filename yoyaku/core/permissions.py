@@ -47,6 +47,9 @@ class Perm(enum.StrEnum):
     SETUP_MUNICIPALITY = "setup_municipality"  # new facilities, slot schedules, 減免 categories
     # Staff accounts, roles and facility assignments.
     STAFF_ACCOUNTS = "staff_accounts"
+    # Reports (scoped to one's facilities) and the audit log search (admins).
+    REPORTS = "reports"  # 利用率・抽選・収入・取消の集計とダウンロード
+    AUDIT = "audit"  # 監査ログの検索とダウンロード
 
 
 class Access(NamedTuple):
@@ -82,6 +85,8 @@ ROLES: dict[Perm, Access] = {
     # Facility managers set up their own facilities; viewers may look.
     Perm.SETUP: _access({ADMIN, FACILITY, VIEWER}, {ADMIN, FACILITY}),
     Perm.SETUP_MUNICIPALITY: _access({ADMIN}),
+    Perm.REPORTS: _access(EVERYONE, {ADMIN, FACILITY, CLERK}),
+    Perm.AUDIT: _access({ADMIN}),
 }
 
 

@@ -1,9 +1,16 @@
 from django.urls import path
 
 from yoyaku.staff import account_views as acc
+from yoyaku.staff import (
+    audit_views,
+    recalc_views,
+    report_views,
+    security_views,
+    terms_views,
+    views,
+)
 from yoyaku.staff import lottery_views as lot
 from yoyaku.staff import payment_views as pay
-from yoyaku.staff import recalc_views, security_views, terms_views, views
 from yoyaku.staff import registration_views as reg
 from yoyaku.staff import reservation_views as rsv
 from yoyaku.staff import setup_views as setup
@@ -127,4 +134,8 @@ urlpatterns = [
     path("accounts/<int:user_id>/active/", acc.account_active, name="account_active"),
     path("accounts/<int:user_id>/password/", acc.account_password, name="account_password"),
     path("accounts/<int:user_id>/totp/", acc.account_totp_reset, name="account_totp_reset"),
+    # Reports (集計・統計) and the audit log search (監査ログ).
+    path("reports/", report_views.report_index, name="report_index"),
+    path("reports/<slug:kind>/", report_views.report_show, name="report_show"),
+    path("audit/", audit_views.audit_search, name="audit_search"),
 ]
