@@ -1,5 +1,6 @@
 from django.urls import path
 
+from yoyaku.staff import daily_views as daily
 from yoyaku.staff import lottery_views as lot
 from yoyaku.staff import registration_views as reg
 from yoyaku.staff import reservation_views as rsv
@@ -76,4 +77,8 @@ urlpatterns = [
         lot.lottery_applications,
         name="lottery_applications",
     ),
+    # Daily work: the day sheet (使用予定表) with check-in and no-show, and bulk closures.
+    path("day-sheet/", daily.day_sheet_today, name="day_sheet_today"),
+    path("day-sheet/<int:facility_id>/", daily.day_sheet, name="day_sheet"),
+    path("day-sheet/<int:facility_id>/mark/", daily.day_sheet_mark, name="day_sheet_mark"),
 ]
