@@ -169,6 +169,10 @@ MESSAGES = {
     ),
     "terms_body_required": _("利用規約の本文を入力してください。"),
     "terms_body_unchanged": _("本文が現在の版と同じです。変更してから公開してください。"),
+    # Bulk closures (一括休館).
+    "closure_in_the_past": _("休館の開始日は今日以降の日付にしてください。"),
+    "closure_too_long": _("一度に休館できるのは366日までです。"),
+    "closure_unit_elsewhere": _("選んだ室場はこの施設のものではありません。"),
 }
 
 

@@ -321,6 +321,9 @@ class AuditAction(models.TextChoices):
     TERMS_PUBLISH = "terms.publish", _("利用規約の改定")
     UNIT_BLOCK = "unit.block", _("利用停止")
     UNIT_UNBLOCK = "unit.unblock", _("利用停止の解除")
+    # Daily work and bulk closures (一括休館).
+    CLOSURE_BULK_START = "closure.bulk_start", _("一括休館の開始")
+    CLOSURE_BULK_DONE = "closure.bulk_done", _("一括休館の完了")
 
 
 class AuditVia(models.TextChoices):

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from yoyaku.staff import closure_views as closing
 from yoyaku.staff import daily_views as daily
 from yoyaku.staff import lottery_views as lot
 from yoyaku.staff import registration_views as reg
@@ -81,4 +82,6 @@ urlpatterns = [
     path("day-sheet/", daily.day_sheet_today, name="day_sheet_today"),
     path("day-sheet/<int:facility_id>/", daily.day_sheet, name="day_sheet"),
     path("day-sheet/<int:facility_id>/mark/", daily.day_sheet_mark, name="day_sheet_mark"),
+    path("closures/new/", closing.closure_new, name="closure_new"),
+    path("closures/<int:job_id>/", closing.closure_detail, name="closure_detail"),
 ]
