@@ -37,6 +37,11 @@ def _facility(request: HttpRequest, facility_id: int) -> Facility:
     return facility
 
 
+def _range(today: dt.date) -> dict[str, dt.date]:
+    # Sheets of ten years either side: far enough for any booking window and any look back.
+    return {"minimum": today - dt.timedelta(days=3660), "maximum": today + dt.timedelta(days=3660)}
+
+
 def _sheet_url(facility: Facility, day: dt.date) -> str:
     return f"{reverse('staff:day_sheet', args=[facility.pk])}?date={day.isoformat()}"
 
@@ -45,7 +50,7 @@ def _sheet_url(facility: Facility, day: dt.date) -> str:
 def day_sheet(request: HttpRequest, facility_id: int) -> HttpResponse:
     facility = _facility(request, facility_id)
     today = clock.today()
-    day = params.date_param(request.GET.get("date"), default=today)
+    day = params.date_param(request.GET.get("date"), default=today, **_range(today))
     sheet = daysheet.day_sheet(facility=facility, day=day, today=today)
     shown = sheet.reservations
     balances = money.balances([r.pk for r in shown])
@@ -100,7 +105,9 @@ def day_sheet_mark(request: HttpRequest, facility_id: int) -> HttpResponse:
             )
     except DomainError as problem:
         error(request, f"{reservation.number}: {problem.message}")
-    day = params.date_param(request.POST.get("date"), default=reservation.use_date)
+    day = params.date_param(
+        request.POST.get("date"), default=reservation.use_date, **_range(clock.today())
+    )
     return redirect(_sheet_url(facility, day))
 
 
