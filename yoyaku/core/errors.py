@@ -242,6 +242,10 @@ MESSAGES = {
     "municipality_slug_invalid": _(
         "自治体の識別名は半角英小文字・数字・「-」で入力してください（staff など予約語は使えません）。"
     ),
+    # Bulk closures (一括休館).
+    "closure_in_the_past": _("休館の開始日は今日以降の日付にしてください。"),
+    "closure_too_long": _("一度に休館できるのは366日までです。"),
+    "closure_unit_elsewhere": _("選んだ室場はこの施設のものではありません。"),
 }
 
 

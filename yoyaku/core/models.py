@@ -348,6 +348,9 @@ class AuditAction(models.TextChoices):
     REPORT_EXPORT = "report.export", _("集計のダウンロード")
     AUDIT_SEARCH = "audit.search", _("監査ログの検索")
     AUDIT_EXPORT = "audit.export", _("監査ログのダウンロード")
+    # Daily work and bulk closures (一括休館).
+    CLOSURE_BULK_START = "closure.bulk_start", _("一括休館の開始")
+    CLOSURE_BULK_DONE = "closure.bulk_done", _("一括休館の完了")
 
 
 class AuditVia(models.TextChoices):

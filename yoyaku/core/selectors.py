@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from yoyaku.core import clock
-from yoyaku.core.models import MaintenanceWindow, Municipality, Notice
+from yoyaku.core.models import AuditLog, MaintenanceWindow, Municipality, Notice
 
 
 def notices_current(*, municipality: Municipality, at: dt.datetime | None = None) -> QuerySet:
@@ -104,3 +104,18 @@ def service_status(
     if not municipality.service_open_minute <= minute < municipality.service_close_minute:
         return ServiceStatus(ServiceState.OUTSIDE_HOURS, None, _next_service_open(municipality, at))
     return ServiceStatus(ServiceState.OPEN)
+
+
+def audit_about(
+    *, municipality: Municipality, target: object, actions: list[str] | None = None, limit: int = 50
+) -> list:
+    """The newest audit rows about one object (a registrant's history, or with ``actions``
+    who viewed their data and when). One query; uses the (target) filter and the time order."""
+    rows = AuditLog.objects.filter(
+        municipality=municipality,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+    ).select_related("actor")
+    if actions is not None:
+        rows = rows.filter(action__in=actions)
+    return list(rows.order_by("-at", "-id")[:limit])

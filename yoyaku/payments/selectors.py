@@ -250,3 +250,47 @@ def provider_refs_since(since_epoch: int, provider: str = "paypay") -> list[str]
         .exclude(ref="")
         .values_list("ref", flat=True)
     )
+
+
+def balances(reservation_ids: list[int]) -> dict[int, int]:
+    """Each reservation's balance in yen (owed > 0, to refund < 0), in one query; a
+    reservation without ledger entries is absent (its balance is 0)."""
+    if not reservation_ids:
+        return {}
+    rows = (
+        LedgerEntry.objects.filter(reservation_id__in=reservation_ids)
+        .values("reservation")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["reservation"]: row["total"] for row in rows}
+
+
+def unpaid_due_soon(
+    *, municipality_id: int, facility_ids: list[int] | None, at: dt.datetime, days: int = 2
+) -> list[tuple[Reservation, int]]:
+    """Reservations awaiting payment whose deadline passes within ``days`` (the console's
+    reminder to call the person). Two queries."""
+    until = at + dt.timedelta(days=days)
+    return [
+        (reservation, amount)
+        for reservation, amount in unpaid(
+            municipality_id=municipality_id, facility_ids=facility_ids
+        )
+        if reservation.status == R.AWAITING_PAYMENT
+        and reservation.payment_due_at is not None
+        and reservation.payment_due_at <= until
+    ]
+
+
+def paid_net(reservation_ids: list[int]) -> dict[int, int]:
+    """Yen each reservation's registrant has paid and not had back: what a cancellation free
+    of charge refunds. One query."""
+    if not reservation_ids:
+        return {}
+    rows = (
+        LedgerEntry.objects.filter(reservation_id__in=reservation_ids)
+        .exclude(kind__in=LedgerEntry.CHARGES)
+        .values("reservation")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["reservation"]: max(0, -row["total"]) for row in rows}

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality, User
+from yoyaku.registrants import normalize
 from yoyaku.registrants.models import ChangeRequest, Registrant, TermsAgreement, TermsOfUse
 
 S = Registrant.Status
@@ -132,16 +134,30 @@ def review_counts(*, municipality: Municipality) -> dict[str, int]:
 
 
 def registrant_search(*, municipality: Municipality, query: str) -> QuerySet[Registrant]:
+    """Registrants by user number, kana or kanji name (spaces and hiragana / half-width kana
+    ignored), phone number (dashes ignored) or e-mail address: the query is normalised as the
+    registration form normalises what people type."""
     query = query.strip()
     qs = Registrant.objects.filter(municipality=municipality, anonymized_at__isnull=True)
     if not query:
         return qs.none()
-    digits = "".join(ch for ch in query if ch in "0123456789")
-    condition = (
-        Q(name__contains=query) | Q(name_kana__contains=query) | Q(group_name__contains=query)
+    kana = normalize.katakana_name(query).replace(normalize.FULL_SPACE, "")
+    kanji = normalize.kanji_name(query).replace(normalize.FULL_SPACE, "")
+    qs = qs.annotate(
+        name_key=Replace("name", Value(normalize.FULL_SPACE), Value("")),
+        kana_key=Replace("name_kana", Value(normalize.FULL_SPACE), Value("")),
+        phone_key=Replace("phone", Value("-"), Value("")),
     )
-    if digits:
-        condition |= Q(user_number=digits) | Q(phone__contains=digits)
+    condition = Q(name_key__contains=kanji) | Q(group_name__contains=query)
+    if kana:
+        condition |= Q(kana_key__contains=kana)
+    if "@" in query:
+        condition |= Q(email__iexact=normalize.email(query))
+    digits = normalize.phone_digits(normalize.half_width(query))
+    if digits and len(digits) == len(normalize.half_width(query).replace("-", "")):
+        condition |= Q(user_number=digits)
+        if len(digits) >= 4:
+            condition |= Q(phone_key__contains=digits)
     return qs.filter(condition).order_by("user_number")[:50]
 
 

@@ -19,7 +19,7 @@ from yoyaku.facilities.models import Facility, Purpose, Slot, Unit
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import hooks
 from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
-from yoyaku.reservations.models import Occupancy, Reservation
+from yoyaku.reservations.models import Occupancy, Penalty, Reservation
 
 
 class Mark(enum.Enum):
@@ -226,3 +226,19 @@ def registrant_obligations(*, registrant: Registrant) -> list[str]:
     ).exists():
         found.append(_("今後の予約"))
     return found
+
+
+def registrant_reservations(*, registrant: Registrant, limit: int = 50) -> list[Reservation]:
+    """A registrant's reservations, newest use first (the staff's registrant page)."""
+    return list(
+        Reservation.objects.filter(registrant=registrant)
+        .select_related("unit__facility")
+        .prefetch_related("slots")
+        .order_by("-use_date", "-id")[:limit]
+    )
+
+
+def registrant_penalties(*, registrant: Registrant) -> list[Penalty]:
+    return list(
+        Penalty.objects.filter(registrant=registrant).select_related("reservation__unit__facility")
+    )

@@ -19,12 +19,15 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction
 from yoyaku.core.params import BadParam, action_param, date_param, id_param, text_param
 from yoyaku.core.permissions import Perm
+from yoyaku.core.selectors import audit_about
 from yoyaku.core.services import audit_record
 from yoyaku.core.uploads import stored_file_response
+from yoyaku.payments import selectors as money
 from yoyaku.registrants import selectors, services
 from yoyaku.registrants.card import registration_card_pdf
 from yoyaku.registrants.forms import RegistrationForm
 from yoyaku.registrants.models import ChangeRequest, ReductionGrant, Registrant
+from yoyaku.reservations import selectors as reservation_selectors
 from yoyaku.security.services import client_ip
 from yoyaku.staff.forms import CounterChannelForm, DecisionForm, DeletionForm, MergeForm
 from yoyaku.staff.views import staff_required
@@ -39,6 +42,30 @@ def _registrant(request: HttpRequest, registrant_id: int) -> Registrant:
     if registrant is None:
         raise Http404(_("指定された登録者は見つかりません。"))
     return registrant
+
+
+# Audit rows that are views of a registrant's data: "who viewed this page and when".
+VIEW_ACTIONS = [
+    AuditAction.REGISTRANT_VIEW,
+    AuditAction.REGISTRANT_PROOF_VIEW,
+    AuditAction.REGISTRANT_CARD_PRINT,
+]
+
+
+def _file(request: HttpRequest, registrant: Registrant) -> dict:
+    """The registrant's file beside the review: reservations, money, booking stops, the
+    history of changes and decisions, and who viewed the data and when."""
+    history = audit_about(municipality=request.municipality, target=registrant)
+    return {
+        "reservations": reservation_selectors.registrant_reservations(registrant=registrant),
+        "penalties": reservation_selectors.registrant_penalties(registrant=registrant),
+        "debt": money.registrant_debt(registrant=registrant),
+        "dues": money.registrant_dues(registrant=registrant),
+        "history": [row for row in history if row.action not in VIEW_ACTIONS],
+        "viewers": audit_about(
+            municipality=request.municipality, target=registrant, actions=VIEW_ACTIONS
+        ),
+    }
 
 
 @staff_required(Perm.REGISTRATIONS)
@@ -95,6 +122,7 @@ def registration_detail(request: HttpRequest, registrant_id: int) -> HttpRespons
             "can_approve": registrant.status in services.TRANSITIONS["approve"],
             "can_reject": registrant.status in services.TRANSITIONS["reject"],
             "can_delete": registrant.status in services.TRANSITIONS["delete"],
+            **_file(request, registrant),
         },
     )
 
@@ -162,6 +190,7 @@ def registration_decide(request: HttpRequest, registrant_id: int) -> HttpRespons
                 "can_approve": registrant.status in services.TRANSITIONS["approve"],
                 "can_reject": registrant.status in services.TRANSITIONS["reject"],
                 "can_delete": registrant.status in services.TRANSITIONS["delete"],
+                **_file(request, registrant),
             },
             status=400,
         )

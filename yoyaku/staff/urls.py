@@ -9,6 +9,8 @@ from yoyaku.staff import (
     terms_views,
     views,
 )
+from yoyaku.staff import closure_views as closing
+from yoyaku.staff import daily_views as daily
 from yoyaku.staff import lottery_views as lot
 from yoyaku.staff import payment_views as pay
 from yoyaku.staff import registration_views as reg
@@ -138,4 +140,10 @@ urlpatterns = [
     path("reports/", report_views.report_index, name="report_index"),
     path("reports/<slug:kind>/", report_views.report_show, name="report_show"),
     path("audit/", audit_views.audit_search, name="audit_search"),
+    # Daily work: the day sheet (使用予定表) with check-in and no-show, and bulk closures.
+    path("day-sheet/", daily.day_sheet_today, name="day_sheet_today"),
+    path("day-sheet/<int:facility_id>/", daily.day_sheet, name="day_sheet"),
+    path("day-sheet/<int:facility_id>/mark/", daily.day_sheet_mark, name="day_sheet_mark"),
+    path("closures/new/", closing.closure_new, name="closure_new"),
+    path("closures/<int:job_id>/", closing.closure_detail, name="closure_detail"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 
 from django.contrib import messages
@@ -19,9 +20,11 @@ from yoyaku.core import services as core_services
 from yoyaku.core import totp as core_totp
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import MaintenanceWindow, Notice, User
-from yoyaku.core.permissions import Perm, can, can_request, staff_may
+from yoyaku.core.permissions import Perm, can, can_request, staff_facilities, staff_may
 from yoyaku.core.selectors import maintenance_windows_upcoming, service_status
+from yoyaku.payments import selectors as money
 from yoyaku.registrants.selectors import review_counts
+from yoyaku.reservations import daysheet
 from yoyaku.security import services as security_services
 from yoyaku.security.selectors import attempt_spike, shared_id_signals
 from yoyaku.staff.forms import MaintenanceForm, NoticeForm, OneTimeCodeForm, StaffLoginForm
@@ -93,7 +96,22 @@ def staff_logout(request: HttpRequest) -> HttpResponse:
 @staff_required(Perm.CONSOLE)
 def dashboard(request: HttpRequest) -> HttpResponse:
     muni = request.municipality
-    context = {"status": service_status(municipality=muni), "now": clock.now()}
+    now = clock.now()
+    today = clock.today()
+    days = [today, today + dt.timedelta(days=1)]
+    # Scoped: facility staff see the use and the queues of their own facilities only.
+    facilities = list(staff_facilities(request.user))
+    facility_ids = [f.pk for f in facilities]
+    context = {
+        "status": service_status(municipality=muni),
+        "now": now,
+        "days": days,
+        "use": daysheet.use_by_facility(facilities=facilities, days=days),
+        "approvals": daysheet.approvals_waiting(facilities=facilities),
+        "unpaid_soon": len(
+            money.unpaid_due_soon(municipality_id=muni.pk, facility_ids=facility_ids, at=now)
+        ),
+    }
     if can(request.user, Perm.REGISTRATIONS):
         context["counts"] = review_counts(municipality=muni)
     if can(request.user, Perm.SECURITY):

@@ -18,6 +18,7 @@ from yoyaku.lottery.services.applications import (
     lottery_apply,
     lottery_change,
     lottery_withdraw,
+    lottery_withdraw_for_closure,
     lottery_withdraw_for_registrant,
 )
 from yoyaku.lottery.services.drawing import (
@@ -59,6 +60,7 @@ __all__ = [
     "lottery_expire_unconfirmed",
     "lottery_results_mail",
     "lottery_withdraw",
+    "lottery_withdraw_for_closure",
     "lottery_withdraw_for_registrant",
     "phase",
     "release_held_blocks",

@@ -16,8 +16,9 @@ from yoyaku.facilities.models import Slot, Unit
 from yoyaku.lottery import states
 from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRound
 from yoyaku.lottery.services.rounds import phase
+from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
-from yoyaku.registrants.services import registrant_record_use
+from yoyaku.registrants.services import mail_context, registrant_record_use
 from yoyaku.reservations import rules
 
 A = LotteryApplication.Status
@@ -211,3 +212,35 @@ def lottery_withdraw_for_registrant(
             )
         count += 1
     return count
+
+
+def lottery_withdraw_for_closure(
+    *, application: LotteryApplication, by: User | None, reason: str
+) -> bool:
+    """The facility closes where this application chose (a bulk closure): it leaves the round
+    before the drawing, whatever the phase, and the person is mailed why. False when it was
+    drawn or withdrawn meanwhile (nothing to do: a bulk closure may run twice)."""
+    with transaction.atomic():
+        try:
+            application = states.APPLICATION.lock(application, "withdraw")
+        except DomainError:
+            return False
+        states.APPLICATION.move(
+            application,
+            "withdraw",
+            updated_at=clock.now(),
+            audit={
+                "action": AuditAction.LOTTERY_WITHDRAW,
+                "actor": by,
+                "municipality": application.round.municipality,
+                "data": {"by_staff": True, "closure": True, "reason": reason},
+            },
+        )
+        registrant = application.registrant
+        if registrant.email:
+            email_template_queue(
+                to=[registrant.email],
+                template="lottery_withdrawn",
+                context=mail_context(registrant, round_name=application.round.name, reason=reason),
+            )
+    return True
