@@ -36,6 +36,18 @@ def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> str
     return text
 
 
+def _wrap(canvas: Canvas, text: str, font: str, size: float, width: float) -> list[str]:
+    """Lines that fit ``width`` (Japanese breaks between any two characters)."""
+    lines, line = [], ""
+    for char in text:
+        if line and canvas.stringWidth(line + char, font, size) > width:
+            lines.append(line)
+            line = char
+        else:
+            line += char
+    return [*lines, line]
+
+
 def receipt_pdf(payment: Payment) -> bytes:
     reservation = payment.reservation
     registrant = payment.registrant
@@ -69,8 +81,10 @@ def receipt_pdf(payment: Payment) -> bytes:
     canvas.setFont(font, 10.5)
     when = japanese_date(reservation.use_date)
     purpose = f"但し　{facility.name} {reservation.unit.name} 使用料（{when}利用分、予約番号 {reservation.number}）として"
-    canvas.drawString(MARGIN, y, _fit(canvas, purpose, font, 10.5, WIDTH - 2 * MARGIN))
-    y -= 7 * mm
+    for line in _wrap(canvas, purpose, font, 10.5, WIDTH - 2 * MARGIN)[:3]:
+        canvas.drawString(MARGIN, y, line)
+        y -= 6 * mm
+    y -= 1 * mm
     canvas.drawString(MARGIN, y, "上記の金額を正に領収いたしました。")
     y -= 7 * mm
     canvas.setFont(font, 9.5)
