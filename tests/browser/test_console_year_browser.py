@@ -64,17 +64,26 @@ def first_log_in(page, base, login_id, password, axe_check):
     expect(page.get_by_role("navigation", name="職員メニュー")).to_be_visible()
 
 
-def show_utilisation(page, facility_name, axe_check):
-    page.get_by_role("link", name="集計・統計").click()
+def show_report(page, report, table, facility_name, axe_check):
+    """The June figures of ``report`` for the facility: the row of ``table`` naming it."""
+    page.get_by_role("navigation", name="職員メニュー").get_by_role(
+        "link", name="集計・統計"
+    ).click()
     axe_check(page)
-    page.get_by_role("link", name="利用率").click()
+    page.get_by_role("link", name=report, exact=True).click()
     page.get_by_label(re.compile("期間（から）")).fill("2026-06-01")
     page.get_by_label(re.compile("期間（まで）")).fill("2026-06-30")
-    page.get_by_label(re.compile("施設")).select_option(label=facility_name)
+    page.get_by_role("combobox", name="施設").select_option(label=facility_name)
     page.get_by_role("button", name="表示する").click()
-    return page.get_by_role("table", name="室場別・月別の利用率").get_by_role(
-        "row", name=re.compile("第1会議室")
-    )
+    row = page.get_by_role("table", name=table).get_by_role("row").nth(1)
+    expect(row).to_contain_text(facility_name)
+    expect(row).to_contain_text("2026-06")
+    axe_check(page)
+    return row.locator("td")
+
+
+def show_utilisation(page, facility_name, axe_check):
+    return show_report(page, "利用率", "室場別・月別の利用率", facility_name, axe_check)
 
 
 def set_up_the_meeting_room(page, axe_check) -> str:
@@ -176,10 +185,8 @@ def test_a_room_set_up_in_the_console_is_booked_paid_closed_refunded_and_reporte
         reservation = Reservation.objects.get(registrant=person)
 
         # The administrator's utilisation report counts the booked slot.
-        row = show_utilisation(page, facility_name, axe_check)
-        expect(row).to_contain_text("2026-06")
-        expect(row.locator("td").nth(3)).to_have_text("1")  # 予約済みコマ数
-        axe_check(page)
+        row = show_utilisation(page, facility_name, axe_check)  # 施設 | 室場 月 可能 済み 率
+        expect(row.nth(3)).to_have_text("1")  # 予約済みコマ数
 
         # 3. The clerk closes the facility for a week.
         page.get_by_role("button", name="ログアウト").click()
@@ -232,6 +239,18 @@ def test_a_room_set_up_in_the_console_is_booked_paid_closed_refunded_and_reporte
     travel(dt.datetime(2026, 6, 1, 10, 30))
     staff_log_in(page, base, "admin", "staff-pass-1", admin.totp_secret, axe_check)
     row = show_utilisation(page, facility_name, axe_check)
-    expect(row.locator("td").nth(2)).to_have_text(str((30 - 7) * 3))  # 予約可能コマ数
-    expect(row.locator("td").nth(3)).to_have_text("0")
-    axe_check(page)
+    expect(row.nth(2)).to_have_text(str((30 - 7) * 3))  # 予約可能コマ数: a week closed
+    expect(row.nth(3)).to_have_text("0")  # 予約済みコマ数
+    # The cancellation is the staff's; the money came in and went back the same month.
+    row = show_report(
+        page, "取消と無断不使用", "取消と無断不使用（利用月別）", facility_name, axe_check
+    )
+    expect(row.nth(1)).to_have_text("1")  # 予約数
+    expect(row.nth(2)).to_have_text("0")  # 本人の取消
+    expect(row.nth(3)).to_have_text("1")  # 職員の取消
+    row = show_report(
+        page, "使用料・返金・減免", "使用料・返金・減免（月別）", facility_name, axe_check
+    )
+    expect(row.nth(2)).to_have_text("1,200")  # 収入
+    expect(row.nth(3)).to_have_text("1,200")  # 返金
+    expect(row.nth(4)).to_have_text("0")  # 差引
