@@ -246,6 +246,32 @@ MESSAGES = {
     "closure_in_the_past": _("休館の開始日は今日以降の日付にしてください。"),
     "closure_too_long": _("一度に休館できるのは366日までです。"),
     "closure_unit_elsewhere": _("選んだ室場はこの施設のものではありません。"),
+    # The municipality's policies and its permit and card layouts (自治体の設定).
+    "municipality_field_required": _("「%(label)s」を入力してください。"),
+    "municipality_field_too_long": _("「%(label)s」は%(max)s文字以内で入力してください。"),
+    "municipality_number_range": _("「%(label)s」は%(low)s～%(high)sの数字で入力してください。"),
+    "municipality_mode_invalid": _("利用者登録の方式を選んでください。"),
+    "municipality_service_hours": _(
+        "受付時間は0:00～24:00の間で、終了を開始より後にしてください（例: 8:00～24:00）。"
+    ),
+    "municipality_date_invalid": _(
+        "「%(label)s」は実在する月日を入力してください（2月29日は除く）。"
+    ),
+    "municipality_nobody_registers": _(
+        "在住・在勤・市外のいずれかの方が利用者登録できるようにしてください。"
+    ),
+    "municipality_phone_invalid": _(
+        "電話番号の例は半角数字とハイフンで入力してください（例: 0943-12-3456）。"
+    ),
+    "municipality_kana_invalid": _(
+        "氏名カタカナの例はカタカナで入力してください（例: ウキハ　タロウ）。"
+    ),
+    "municipality_digits_in_use": _(
+        "利用者番号の桁数は、利用者が登録された後は変更できません（ログインできなくなるため）。"
+    ),
+    "seal_too_big": _("公印の画像は1MB以下にしてください。"),
+    "seal_type": _("公印の画像はPNG（.png）またはJPEG（.jpg）形式のファイルにしてください。"),
+    "seal_broken": _("公印の画像が壊れているか、読み取れません。別のファイルを選んでください。"),
 }
 
 

@@ -79,6 +79,15 @@ class Municipality(LocalizedNameMixin, models.Model):
     contact_text = models.TextField(blank=True, help_text="問合せ先（プレーンテキスト）")
     about_text = models.TextField(blank=True, help_text="予約システムについて（プレーンテキスト）")
     order = models.PositiveSmallIntegerField(default=0)
+    # The permit (使用許可書) and the registration card as printed, set in the console. Blank
+    # keeps the standard wording (reservations.permit, registrants.card): 〇〇区長 /
+    # 〇〇市教育委員会, the standard conditions of use, the card's keep-it-safe note.
+    permit_issuer = models.CharField(max_length=60, blank=True)
+    permit_conditions = models.TextField(blank=True, help_text="一行に一つ")
+    card_note = models.CharField(max_length=60, blank=True)
+    # The official seal (公印): PNG or JPEG, checked by content, stored outside public paths.
+    seal = models.FileField(upload_to="seals/", blank=True)
+    seal_content_type = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["order", "slug"]
@@ -351,6 +360,9 @@ class AuditAction(models.TextChoices):
     # Daily work and bulk closures (一括休館).
     CLOSURE_BULK_START = "closure.bulk_start", _("一括休館の開始")
     CLOSURE_BULK_DONE = "closure.bulk_done", _("一括休館の完了")
+    # The municipality's policies and its permit and card layouts.
+    MUNICIPALITY_UPDATE = "municipality.update", _("自治体の設定の変更")
+    MUNICIPALITY_DOCUMENTS_UPDATE = "municipality.documents_update", _("許可書・登録証の様式の変更")
 
 
 class AuditVia(models.TextChoices):

@@ -50,6 +50,8 @@ class Perm(enum.StrEnum):
     # Reports (scoped to one's facilities) and the audit log search (admins).
     REPORTS = "reports"  # 利用率・抽選・収入・取消の集計とダウンロード
     AUDIT = "audit"  # 監査ログの検索とダウンロード
+    # The municipality's policies and its permit and card layouts (自治体の設定): admins.
+    MUNICIPALITY_SETTINGS = "municipality_settings"
 
 
 class Access(NamedTuple):
@@ -87,6 +89,7 @@ ROLES: dict[Perm, Access] = {
     Perm.SETUP_MUNICIPALITY: _access({ADMIN}),
     Perm.REPORTS: _access(EVERYONE, {ADMIN, FACILITY, CLERK}),
     Perm.AUDIT: _access({ADMIN}),
+    Perm.MUNICIPALITY_SETTINGS: _access({ADMIN}, {ADMIN}),
 }
 
 

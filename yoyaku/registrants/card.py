@@ -19,6 +19,7 @@ from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
@@ -47,6 +48,9 @@ WINDOW_LEFT, WINDOW_TOP = 20 * mm, 15 * mm
 
 LOGIN_NOTE = "予約システムへのログインには利用者番号とパスワードが必要です。"
 KEEP_NOTE = "この登録証は大切に保管してください。"
+# The official seal (公印) as printed on the permit; smaller on the card.
+SEAL_SIZE = 18 * mm
+CARD_SEAL_SIZE = 11 * mm
 
 
 def japanese_date(day: dt.date | None) -> str:
@@ -75,6 +79,33 @@ def japanese_font() -> str:
     if CID_FALLBACK_FONT not in registered:
         pdfmetrics.registerFont(UnicodeCIDFont(CID_FALLBACK_FONT))
     return CID_FALLBACK_FONT
+
+
+def card_note_of(municipality) -> str:
+    """The card's last line: the note set in the console, else :data:`KEEP_NOTE`."""
+    return getattr(municipality, "card_note", "") or KEEP_NOTE
+
+
+def draw_seal(canvas: Canvas, municipality, *, centre: tuple[float, float], size: float) -> bool:
+    """Draw the municipality's seal image, if it has one, in a ``size`` square centred on
+    ``centre`` (aspect kept, transparency kept). Whether a seal was drawn."""
+    seal = getattr(municipality, "seal", None)
+    if not seal:
+        return False
+    with seal.open("rb") as file:
+        image = ImageReader(io.BytesIO(file.read()))
+    x, y = centre
+    canvas.drawImage(
+        image,
+        x - size / 2,
+        y - size / 2,
+        width=size,
+        height=size,
+        preserveAspectRatio=True,
+        anchor="c",
+        mask="auto",
+    )
+    return True
 
 
 def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> float:
@@ -148,6 +179,7 @@ def _draw_letter(canvas: Canvas, font: str, registrant, municipality, group_name
     canvas.setFont(font, 9)
     canvas.drawRightString(right, top - 18 * mm, f"発行日　{japanese_date(clock.today())}")
     canvas.drawRightString(right, top - 24 * mm, municipality.name)
+    draw_seal(canvas, municipality, centre=(right + 1 * mm, top - 23 * mm), size=13 * mm)
     canvas.setFont(font, 8)
     canvas.drawRightString(
         right, top - 29 * mm, _clip(canvas, municipality.system_name, font, 8, 70 * mm)
@@ -251,7 +283,14 @@ def _draw_card(canvas: Canvas, font: str, registrant, municipality, group_name, 
     canvas.drawString(x + 17 * mm, y, japanese_date(getattr(registrant, "valid_until", None)))
 
     y = bottom + pad + 3.2 * mm
-    for note in (LOGIN_NOTE, KEEP_NOTE):
+    # The seal at the right of the card, beside the user number and name.
+    draw_seal(
+        canvas,
+        municipality,
+        centre=(right - pad - CARD_SEAL_SIZE / 2, top - pad - 18 * mm),
+        size=CARD_SEAL_SIZE,
+    )
+    for note in (LOGIN_NOTE, card_note_of(municipality)):
         canvas.setFont(font, _fit(canvas, note, font, 5.6, inner))
         canvas.drawString(x, y, note)
         y -= 2.8 * mm

@@ -24,7 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.facilities import policies
-from yoyaku.registrants.card import japanese_date, japanese_font
+from yoyaku.registrants.card import SEAL_SIZE, draw_seal, japanese_date, japanese_font
 from yoyaku.reservations.models import Reservation
 
 PERMIT_STATUSES = (Reservation.Status.CONFIRMED, Reservation.Status.USED)
@@ -48,10 +48,22 @@ def permit_available(reservation: Reservation) -> bool:
     return reservation.status in PERMIT_STATUSES
 
 
-def issuer_of(municipality) -> str:
-    """Who grants the permit: 港区長 for a ward; 〇〇市教育委員会 elsewhere (Ukiha art. 9.2)."""
+def standard_issuer(municipality) -> str:
+    """The usual issuer: 港区長 for a ward; 〇〇市教育委員会 elsewhere (Ukiha art. 9.2)."""
     name = municipality.name
     return f"{name}長" if name.endswith("区") else f"{name}教育委員会"
+
+
+def issuer_of(municipality) -> str:
+    """Who grants the permit: the name set in the console, else :func:`standard_issuer`."""
+    return municipality.permit_issuer or standard_issuer(municipality)
+
+
+def conditions_of(municipality) -> list[str]:
+    """The conditions of use printed first: those set in the console (one a line), else
+    :data:`CONDITIONS`."""
+    lines = [line.strip() for line in municipality.permit_conditions.splitlines()]
+    return [line for line in lines if line] or list(CONDITIONS)
 
 
 def _date(day) -> str:
@@ -231,7 +243,11 @@ def use_permit_pdf(*, reservation: Reservation) -> bytes:
     canvas.setFont(font, 11)
     canvas.drawString(MARGIN + 20 * mm, page.y, registrant.user_number)
     canvas.setFont(font, 12)
-    canvas.drawRightString(right, top - 14 * mm, issuer_of(municipality))
+    issuer = issuer_of(municipality)
+    canvas.drawRightString(right, top - 14 * mm, issuer)
+    # The official seal over the end of the issuer's name, where a stamped 公印 sits.
+    seal_centre = (right - 2 * mm, top - 14 * mm + 1.5 * mm)
+    draw_seal(canvas, municipality, centre=seal_centre, size=SEAL_SIZE)
     page.y -= 12 * mm
 
     applied_on = clock.local(reservation.created_at).date()
@@ -262,7 +278,7 @@ def use_permit_pdf(*, reservation: Reservation) -> bytes:
 
     # -- conditions of use ---------------------------------------------------------------------
     page.heading("使用の条件・注意事項")
-    notes = list(CONDITIONS)
+    notes = conditions_of(municipality)
     notes += [line.strip() for line in (facility.notes or "").splitlines() if line.strip()]
     tiers = cancellation_tier_lines(facility.cancellation_tiers)
     if tiers:

@@ -12,6 +12,7 @@ from yoyaku.staff import (
 from yoyaku.staff import closure_views as closing
 from yoyaku.staff import daily_views as daily
 from yoyaku.staff import lottery_views as lot
+from yoyaku.staff import municipality_views as muni
 from yoyaku.staff import payment_views as pay
 from yoyaku.staff import registration_views as reg
 from yoyaku.staff import reservation_views as rsv
@@ -146,4 +147,8 @@ urlpatterns = [
     path("day-sheet/<int:facility_id>/mark/", daily.day_sheet_mark, name="day_sheet_mark"),
     path("closures/new/", closing.closure_new, name="closure_new"),
     path("closures/<int:job_id>/", closing.closure_detail, name="closure_detail"),
+    # The municipality's settings (自治体の設定): policies, permit and card layouts; admins.
+    path("municipality/", muni.municipality_policies, name="municipality_policies"),
+    path("municipality/documents/", muni.municipality_documents, name="municipality_documents"),
+    path("municipality/documents/seal/", muni.municipality_seal, name="municipality_seal"),
 ]
