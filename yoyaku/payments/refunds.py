@@ -122,7 +122,7 @@ def refund_record_counter(*, refund: Refund, by: User) -> Refund:
 @transaction.atomic
 def _record(refund: Refund, *, ref: str, succeeded: bool, by: User | None) -> Refund:
     refund = (
-        Refund.objects.select_for_update()
+        Refund.objects.select_for_update(of=("self",))
         .select_related(
             "payment__reservation__registrant__municipality", "payment__reservation__unit__facility"
         )

@@ -194,7 +194,7 @@ def bulk_closure_run(*, job: BulkClosure) -> BulkClosure:
     closure is added once, and what is already cancelled or withdrawn is not found again."""
     with transaction.atomic():
         job = (
-            BulkClosure.objects.select_for_update()
+            BulkClosure.objects.select_for_update(of=("self",))
             .select_related("facility", "unit")
             .get(pk=job.pk)
         )

@@ -445,7 +445,7 @@ def unit_update(
 ) -> Unit:
     """Change a unit. Its booking kind and schedule are fixed once it has a fee table (the
     table prices the schedule's blocks); a different division is a new unit."""
-    unit = Unit.objects.select_for_update().select_related("facility").get(pk=unit.pk)
+    unit = Unit.objects.select_for_update(of=("self",)).select_related("facility").get(pk=unit.pk)
     _unit_check(facility=unit.facility, unit=unit, s=settings)
     values = _unit_values(settings)
     kind_changed = (
