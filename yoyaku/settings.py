@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "yoyaku.scheduling",
     "yoyaku.citizen",
     "yoyaku.staff",
+    # The API's documentation page and its Swagger UI files, served from this site.
+    "ninja",
 ]
 # Demo data (load_demo, demo_totp): installed for development and tests only.
 if DEBUG or env_bool("YOYAKU_DEMO"):
@@ -78,6 +80,10 @@ YOYAKU_TRUSTED_PROXIES = tuple(
     ).split(",")
     if cidr.strip()
 )
+
+# Requests to the API per client address (IPv4, or IPv6 /64), e.g. "120/min"; counted in
+# Django's cache (per process unless a shared cache is configured).
+YOYAKU_API_RATE = os.environ.get("YOYAKU_API_RATE", "120/min")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

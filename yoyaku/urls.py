@@ -3,6 +3,7 @@
 from django.http import HttpResponse
 from django.urls import include, path
 
+from yoyaku.api.api import api
 from yoyaku.citizen import calendar_views
 from yoyaku.citizen import views as citizen_views
 from yoyaku.core import devmail
@@ -19,6 +20,8 @@ urlpatterns = [
     path("font-size/", citizen_views.font_size, name="font_size"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("yoyaku.staff.urls")),
+    # The REST API, its OpenAPI document (openapi.json) and documentation page (docs).
+    path("api/v1/", api.urls),
     path("dev/mail/", devmail.mailbox, name="dev_mail"),
     # Payment providers' notifications (signed; no session).
     path("payments/webhook/<slug:provider>/", webhook_views.webhook, name="payment_webhook"),

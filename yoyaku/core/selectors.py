@@ -119,3 +119,11 @@ def audit_about(
     if actions is not None:
         rows = rows.filter(action__in=actions)
     return list(rows.order_by("-at", "-id")[:limit])
+
+
+def municipalities_list() -> QuerySet[Municipality]:
+    return Municipality.objects.order_by("order", "id")
+
+
+def municipality_get(*, slug: str) -> Municipality | None:
+    return Municipality.objects.filter(slug=slug).first()

@@ -197,3 +197,8 @@ def fee_rules_current(*, units: Iterable[Unit], on: dt.date) -> dict[int, list[F
     for rule in rules:
         result[rule.unit_id].append(rule)
     return result
+
+
+def unit_get(*, facility: Facility, unit_id: int) -> Unit | None:
+    """An active unit of ``facility`` (a unit of another facility is not found)."""
+    return facility.units.filter(pk=unit_id, is_active=True).select_related("facility").first()

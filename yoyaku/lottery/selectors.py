@@ -95,3 +95,27 @@ def round_applications(*, lottery: LotteryRound, limit: int) -> list[LotteryAppl
         .prefetch_related("choices__unit__facility", "choices__slots")
         .order_by("created_at", "id")[:limit]
     )
+
+
+def rounds_public(*, municipality: Municipality) -> QuerySet[LotteryRound]:
+    """A municipality's rounds as anyone sees them, latest use first."""
+    return (
+        LotteryRound.objects.filter(municipality=municipality)
+        .prefetch_related("units__facility")
+        .order_by("-use_from", "-id")
+    )
+
+
+def round_get(*, municipality: Municipality, round_id: int) -> LotteryRound | None:
+    return rounds_public(municipality=municipality).filter(pk=round_id).first()
+
+
+def round_published_document(*, lottery: LotteryRound) -> dict:
+    """What anyone may download about a round: after the drawing, the published data (seed,
+    anonymised applications, results); before it, only the commitment to the seed."""
+    if lottery.status != LotteryRound.Status.DRAWN or not lottery.published:
+        return {
+            "round": {"id": lottery.pk, "name": lottery.name},
+            "seed_sha256": lottery.seed_sha256,
+        }
+    return lottery.published

@@ -242,3 +242,27 @@ def registrant_penalties(*, registrant: Registrant) -> list[Penalty]:
     return list(
         Penalty.objects.filter(registrant=registrant).select_related("reservation__unit__facility")
     )
+
+
+def unit_days(
+    *, unit: Unit, start: dt.date, end: dt.date, at: dt.datetime | None = None
+) -> list[UnitDay]:
+    """The state of one unit on each date of [start, end] (the calendars' grid, as a list)."""
+    unit = _units_queryset().get(pk=unit.pk)
+    grid = availability_grid(units=[unit], start=start, end=end, at=at)
+    return [grid[(unit.pk, start + dt.timedelta(days=i))] for i in range((end - start).days + 1)]
+
+
+def municipality_days(
+    *, municipality: Municipality, start: dt.date, end: dt.date, at: dt.datetime | None = None
+) -> list[UnitDay]:
+    """Every active unit of a municipality on each date of [start, end], by date, then in the
+    catalogue's order (the open-data file). Four queries, as the calendars."""
+    units = list(
+        _units_queryset()
+        .filter(facility__municipality=municipality)
+        .order_by("facility__order", "facility_id", "order", "id")
+    )
+    grid = availability_grid(units=units, start=start, end=end, at=at)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    return [grid[(unit.pk, day)] for day in days for unit in units]

@@ -65,7 +65,9 @@ def fee_table_publish(
     lines = list(lines)
     if effective_from < clock.today():
         raise DomainError("fee_table_past", field="effective_from")
-    unit = Unit.objects.select_for_update(of=("self",)).select_related("slot_schedule").get(pk=unit.pk)
+    unit = (
+        Unit.objects.select_for_update(of=("self",)).select_related("slot_schedule").get(pk=unit.pk)
+    )
     later = (
         FeeRule.objects.filter(unit=unit, effective_from__gte=effective_from)
         .order_by("-effective_from")
