@@ -16,8 +16,6 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks
 
-from yoyaku.wsgi import application
-
 pytestmark = pytest.mark.django_db
 
 MAX_EXAMPLES = 15
@@ -30,10 +28,10 @@ CHECKS = [
 ]
 
 
-def test_the_public_api_conforms_to_its_openapi_document(demo, settings):
+def test_the_public_api_conforms_to_its_openapi_document(demo, settings, wsgi_application):
     # The generated requests all come from one address: no rate limit in this test.
     settings.YOYAKU_API_RATE = "100000/min"
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_application)
     operations = [result.ok() for result in schema.get_all_operations()]
     cases = []
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -18,6 +20,8 @@ from yoyaku.core.selectors import ServiceState, service_status
 
 # Paths that stay reachable whatever the service state: the staff console (staff end a
 # maintenance from there), static files, and the language / font-size switches.
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
 # Payment providers notify at any hour: their webhooks are never closed.
 ALWAYS_OPEN_PREFIXES = (
     "/staff/",
@@ -46,7 +50,9 @@ class ServiceHoursMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         request.municipality = None
         slug = view_kwargs.get("municipality")
-        if slug:
+        # Only a well-formed slug is looked up: the API's path parameters reach here before
+        # their own validation, and PostgreSQL refuses a NUL in a query.
+        if isinstance(slug, str) and SLUG.fullmatch(slug):
             request.municipality = Municipality.objects.filter(slug=slug).first()
         if request.path.startswith(ALWAYS_OPEN_PREFIXES):
             return None
