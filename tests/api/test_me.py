@@ -342,3 +342,13 @@ def test_my_tokens_page__creates_shows_the_secret_once_and_revokes(world):
     assert client.post(f"/ukiha/mypage/tokens/{other.pk}/revoke/").status_code == 404
     unnamed = client.post("/ukiha/mypage/tokens/", {"name": " ", "scope": "read"})
     assert unnamed.status_code == 400
+
+
+def test_booking_options_list_the_units_purposes_and_anothers_unit_is_404(world):
+    api = api_for(world["ana"], "read")
+    answer = api.get(f"/me/units/{world['whole'].pk}/booking-options")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["unit_id"] == world["whole"].pk
+    assert body["purpose_required"] == bool(body["purposes"])
+    assert api.get(f"/me/units/{world['room_type'].pk}/booking-options").status_code == 404

@@ -90,5 +90,5 @@ def test_the_registrants_reads_conform_to_the_document_with_a_token(demo, settin
     operations = [op for op in _operations() if _secured(op) and op.method.upper() == "GET"]
     cases = _run(operations, headers={"Authorization": f"Bearer {secret}"})
     print(f"schemathesis (registrant reads): {len(operations)} operations, {len(cases)} cases")
-    assert len(operations) == 7
+    assert len(operations) == 8
     assert len(cases) >= len(operations) * 2

@@ -9,6 +9,7 @@ the token's write scope and honour ``Idempotency-Key``.
 
 # No "from __future__ import annotations": the idempotency wrapper lives in another module,
 # whose globals would not resolve the schemas named in the annotations.
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
 
@@ -212,19 +213,27 @@ def _purpose(unit: Unit, purpose_id: int | None) -> Purpose | None:
     return found
 
 
+def _reductions(registrant: Registrant):
+    """The categories the booking form offers this registrant (granted, or needing none)."""
+    granted = ReductionGrant.objects.filter(
+        registrant=registrant, status=ReductionGrant.Status.APPROVED
+    ).values_list("category_id", flat=True)
+    return ReductionCategory.objects.filter(municipality=registrant.municipality).filter(
+        Q(pk__in=list(granted)) | Q(requires_approval=False)
+    )
+
+
 def _reduction(registrant: Registrant, reduction_id: int | None) -> ReductionCategory | None:
-    """A category the booking form would offer this registrant (granted, or needing none)."""
     if reduction_id is None:
         return None
-    granted = ReductionGrant.objects.filter(
-        registrant=registrant, status=ReductionGrant.Status.APPROVED, category_id=reduction_id
-    ).exists()
-    found = ReductionCategory.objects.filter(
-        pk=reduction_id, municipality=registrant.municipality
-    ).first()
-    if found is None or not (granted or not found.requires_approval):
+    found = _reductions(registrant).filter(pk=reduction_id).first()
+    if found is None:
         raise Http404
     return found
+
+
+def _item(thing) -> dict:
+    return {"id": thing.pk, "name": thing.name, "name_en": thing.name_en}
 
 
 # --- my registration -------------------------------------------------------------------------
@@ -248,6 +257,23 @@ def me(request: HttpRequest):
 
 
 # --- my reservations -------------------------------------------------------------------------
+
+
+@router.get(
+    "/me/units/{unit_id}/booking-options",
+    response={200: s.BookingOptionsOut, **READ},
+    summary="The purposes and fee reductions I may choose when booking a unit",
+)
+def booking_options(request: HttpRequest, unit_id: int = Id):
+    registrant = _registrant(request)
+    unit = _unit(registrant, unit_id)
+    purposes = list(unit.purposes.all())
+    return {
+        "unit_id": unit.pk,
+        "purposes": [_item(p) for p in purposes],
+        "purpose_required": bool(purposes),
+        "reductions": [_item(c) for c in _reductions(registrant)],
+    }
 
 
 @router.get(

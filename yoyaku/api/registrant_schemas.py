@@ -28,6 +28,21 @@ class RegistrationOut(Schema):
     booking_refusal: str | None
 
 
+class ChoiceItem(Schema):
+    id: int
+    name: str
+    name_en: str
+
+
+class BookingOptionsOut(Schema):
+    """What the booking form would offer this registrant for a unit."""
+
+    unit_id: int
+    purposes: list[ChoiceItem]
+    purpose_required: bool
+    reductions: list[ChoiceItem]
+
+
 class ReservationOut(Schema):
     id: int
     number: str
