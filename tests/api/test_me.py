@@ -352,3 +352,21 @@ def test_booking_options_list_the_units_purposes_and_anothers_unit_is_404(world)
     assert body["unit_id"] == world["whole"].pk
     assert body["purpose_required"] == bool(body["purposes"])
     assert api.get(f"/me/units/{world['room_type'].pk}/booking-options").status_code == 404
+
+
+def test_a_token_used_from_many_addresses_is_held_to_one_allowance(world, settings):
+    settings.YOYAKU_API_RATE = "3/min"
+    api = api_for(world["ana"], "read")
+    addresses = ["203.0.113.5", "203.0.113.6", "198.51.100.7", "198.51.100.8"]
+    answers = [
+        api.client.get("/api/v1/me", headers=api.headers, REMOTE_ADDR=address)
+        for address in addresses
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[-1]["Retry-After"]
+    # Another person's token from yet another address is not held by it.
+    other = api_for(world["ben"], "read")
+    assert (
+        other.client.get("/api/v1/me", headers=other.headers, REMOTE_ADDR="192.0.2.9").status_code
+        == 200
+    )

@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from yoyaku.api.errors import _both, problem_response
+from yoyaku.api.http import AddressThrottle
 from yoyaku.core.api_tokens import api_token_authenticate
 from yoyaku.core.models import ApiToken, User
 from yoyaku.registrants.models import Registrant
@@ -50,6 +51,19 @@ class RegistrantToken(HttpBearer):
             return None
         request.registrant = registrant
         return found
+
+
+class TokenThrottle(AddressThrottle):
+    """Requests per token, at the same rate as per address (``YOYAKU_API_RATE``): a token
+    used from many addresses is held to one allowance. Runs after the token is checked."""
+
+    scope = "token"
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        token = getattr(request, "auth", None)
+        if not isinstance(token, ApiToken):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": token.pk}
 
 
 def require_write(request: HttpRequest) -> None:

@@ -15,9 +15,9 @@ from ninja import Query, Router
 
 from yoyaku.api import registrant_schemas as s
 from yoyaku.api.errors import Problem
-from yoyaku.api.http import PageParams, page
+from yoyaku.api.http import AddressThrottle, PageParams, page
 from yoyaku.api.public import Id
-from yoyaku.api.registrant_auth import RegistrantToken, require_write
+from yoyaku.api.registrant_auth import RegistrantToken, TokenThrottle, require_write
 from yoyaku.api.registrant_idempotency import idempotent
 from yoyaku.facilities.models import Purpose, ReductionCategory, Slot, Unit
 from yoyaku.lottery import services as lottery
@@ -30,7 +30,7 @@ from yoyaku.registrants.models import ReductionGrant, Registrant
 from yoyaku.reservations import booking, rules
 from yoyaku.reservations.models import Reservation
 
-router = Router(tags=["me"], auth=RegistrantToken())
+router = Router(tags=["me"], auth=RegistrantToken(), throttle=[AddressThrottle(), TokenThrottle()])
 
 AUTH = {401: Problem}
 READ = {401: Problem, 404: Problem}
