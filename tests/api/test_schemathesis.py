@@ -1,9 +1,10 @@
-"""schemathesis over the public API: the OpenAPI document served by the WSGI application,
-requests generated from it against the demo data, in process.
+"""schemathesis over the API: the OpenAPI document served by the WSGI application, requests
+generated from it against the demo data, in process.
 
-For every operation, ``MAX_EXAMPLES`` requests that fit the document (positive) and as many
-that do not (negative): no server error; only the statuses, content types, headers and bodies
-the document declares; and what the document calls invalid is refused.
+For every public operation, ``MAX_EXAMPLES`` requests that fit the document (positive) and as
+many that do not (negative): no server error; only the statuses, content types, headers and
+bodies the document declares; and what the document calls invalid is refused. The
+registrant's reads (/me/…) get the same, with a demo registrant's read token.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks
+
+from yoyaku.core.api_tokens import api_token_create
+from yoyaku.registrants.models import Registrant
+from yoyaku.reservations.models import Reservation
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +33,12 @@ CHECKS = [
 ]
 
 
-def test_the_public_api_conforms_to_its_openapi_document(demo, settings, wsgi_application):
-    # The generated requests all come from one address: no rate limit in this test.
-    settings.YOYAKU_API_RATE = "100000/min"
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_application)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    cases = []
+def _secured(operation) -> bool:
+    return bool(operation.definition.raw.get("security"))
 
+
+def _run(operations, headers: dict[str, str] | None = None) -> list:
+    cases = []
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
@@ -48,14 +52,46 @@ def test_the_public_api_conforms_to_its_openapi_document(demo, settings, wsgi_ap
             )
             def run(case):
                 cases.append(case)
-                case.call_and_validate(checks=CHECKS)
+                case.call_and_validate(checks=CHECKS, headers=headers)
 
             try:
                 run()
             except Unsatisfiable:
                 # An operation without parameters has no invalid request to make.
                 assert mode is GenerationMode.NEGATIVE
+    return cases
 
-    print(f"schemathesis: {len(operations)} operations, {len(cases)} cases")
+
+def _operations(application):
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def test_the_public_api_conforms_to_its_openapi_document(demo, settings, wsgi_application):
+    # The generated requests all come from one address: no rate limit in this test.
+    settings.YOYAKU_API_RATE = "100000/min"
+    operations = [op for op in _operations(wsgi_application) if not _secured(op)]
+    cases = _run(operations)
+    print(f"schemathesis (public): {len(operations)} operations, {len(cases)} cases")
     assert len(operations) == 12
+    assert len(cases) >= len(operations) * 2
+
+
+def test_the_registrants_reads_conform_to_the_document_with_a_token(
+    demo, settings, wsgi_application
+):
+    settings.YOYAKU_API_RATE = "100000/min"
+    person = (
+        Registrant.objects.filter(status=Registrant.Status.ACTIVE, reservations__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    assert Reservation.objects.filter(registrant=person).exists()
+    _token, secret = api_token_create(user=person.user, name="schemathesis", scopes=["read"])
+    operations = [
+        op for op in _operations(wsgi_application) if _secured(op) and op.method.upper() == "GET"
+    ]
+    cases = _run(operations, headers={"Authorization": f"Bearer {secret}"})
+    print(f"schemathesis (registrant reads): {len(operations)} operations, {len(cases)} cases")
+    assert len(operations) == 8
     assert len(cases) >= len(operations) * 2

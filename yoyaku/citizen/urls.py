@@ -7,6 +7,7 @@ from yoyaku.citizen import (
     lottery_views,
     payment_views,
     registration_views,
+    token_views,
     views,
 )
 
@@ -40,6 +41,12 @@ urlpatterns = [
     path(M + "mypage/reply/", account_views.info_reply, name="info_reply"),
     path(M + "mypage/deregister/", account_views.deregister, name="deregister"),
     path(M + "mypage/reductions/", account_views.reductions, name="reductions"),
+    path(M + "mypage/tokens/", token_views.api_tokens_page, name="api_tokens"),
+    path(
+        M + "mypage/tokens/<int:token_id>/revoke/",
+        token_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path(M + "mypage/calendar/", calendar_views.calendar_feed_manage, name="calendar_feed_manage"),
     path(M + "reserve/<int:unit_id>/", booking_views.reserve, name="reserve"),
     path(M + "reservations/", booking_views.reservation_list, name="reservation_list"),

@@ -271,6 +271,11 @@ MESSAGES = {
     ),
     "seal_too_big": _("公印の画像は1MB以下にしてください。"),
     "seal_type": _("公印の画像はPNG（.png）またはJPEG（.jpg）形式のファイルにしてください。"),
+    "api_token_name_required": _("トークンの名前を入力してください。"),
+    "api_token_limit": _(
+        "APIトークンは%(max)s個まで作成できます。使わないものを取り消してください。"
+    ),
+    "api_token_revoked": _("このAPIトークンはすでに取り消されています。"),
     "seal_broken": _("公印の画像が壊れているか、読み取れません。別のファイルを選んでください。"),
 }
 

@@ -247,6 +247,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 class AuditAction(models.TextChoices):
     """Every kind of audit row. The values are the stored codes (``app.verb``)."""
 
+    API_TOKEN_CREATE = "api_token.create", _("APIトークンの作成")
+    API_TOKEN_REVOKE = "api_token.revoke", _("APIトークンの取消し")
     CALENDAR_FEED_CREATE = "calendar_feed.create", _("カレンダー配信の作成")
     CALENDAR_FEED_REGENERATE = "calendar_feed.regenerate", _("カレンダー配信の再発行")
     CALENDAR_FEED_REVOKE = "calendar_feed.revoke", _("カレンダー配信の停止")
@@ -499,3 +501,59 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M} {self.scope}"
+
+
+class ApiToken(models.Model):
+    """A personal API token (registrant or staff): a name, its scopes, and the SHA-256 of its
+    secret. The secret is shown once when made and never stored; ``prefix`` (its first
+    characters) lets the owner tell tokens apart and finds the row to compare against.
+    A revoked row is kept for the record and authenticates nothing."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("読み取り")
+        WRITE = "write", _("読み取りと書き込み")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=50)
+    prefix = models.CharField(max_length=16, db_index=True)
+    hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list, help_text='["read"] or ["read", "write"]')
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("APIトークン")
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix}… of user {self.user_id}"
+
+    @property
+    def can_write(self) -> bool:
+        return self.Scope.WRITE in self.scopes
+
+
+class ApiIdempotency(models.Model):
+    """The first answer to a write sent with an ``Idempotency-Key``: a repeat of the same key
+    (same token, method and path) gets it back without acting again. Kept 24 hours."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.TextField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("APIの冪等キー")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token", "key", "method", "path"], name="api_idempotency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} key {self.key[:20]}"
