@@ -6,5 +6,6 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        # Stamps each new log-in with its start, for the session limits.
-        from yoyaku.core import middleware  # noqa: F401
+        # middleware stamps each new log-in with its start, for the session limits; the API
+        # token model lives beside its services (api_tokens) and registers when imported.
+        from yoyaku.core import api_tokens, middleware  # noqa: F401

@@ -363,6 +363,9 @@ class AuditAction(models.TextChoices):
     # The municipality's policies and its permit and card layouts.
     MUNICIPALITY_UPDATE = "municipality.update", _("自治体の設定の変更")
     MUNICIPALITY_DOCUMENTS_UPDATE = "municipality.documents_update", _("許可書・登録証の様式の変更")
+    # Personal API tokens.
+    API_TOKEN_CREATE = "api_token.create", _("APIトークンの作成")
+    API_TOKEN_REVOKE = "api_token.revoke", _("APIトークンの無効化")
 
 
 class AuditVia(models.TextChoices):
