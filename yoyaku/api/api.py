@@ -10,7 +10,7 @@ from __future__ import annotations
 from csp.decorators import csp_update
 from ninja import Swagger
 
-from yoyaku.api import errors, lottery, opendata, public
+from yoyaku.api import errors, lottery, opendata, public, staff
 from yoyaku.api.errors import Problem
 from yoyaku.api.http import AddressThrottle, Renderer, YoyakuAPI
 
@@ -43,6 +43,7 @@ errors.install(api)
 api.add_router("", public.router)
 api.add_router("", lottery.router)
 api.add_router("", opendata.router)
+api.add_router("", staff.router)
 
 # Problem is referenced by every operation's refusals; ninja registers it through the routers.
 __all__ = ["Problem", "api"]
