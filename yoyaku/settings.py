@@ -84,6 +84,8 @@ YOYAKU_TRUSTED_PROXIES = tuple(
 # Requests to the API per client address (IPv4, or IPv6 /64), e.g. "120/min"; counted in
 # Django's cache (per process unless a shared cache is configured).
 YOYAKU_API_RATE = os.environ.get("YOYAKU_API_RATE", "120/min")
+# Requests per staff or registrant token, beside the per-address rate.
+YOYAKU_API_TOKEN_RATE = os.environ.get("YOYAKU_API_TOKEN_RATE", "300/min")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

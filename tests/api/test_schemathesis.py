@@ -89,7 +89,9 @@ def test_the_registrants_reads_conform_to_the_document_with_a_token(
     assert Reservation.objects.filter(registrant=person).exists()
     _token, secret = api_token_create(user=person.user, name="schemathesis", scopes=["read"])
     operations = [
-        op for op in _operations(wsgi_application) if _secured(op) and op.method.upper() == "GET"
+        op
+        for op in _operations(wsgi_application)
+        if _secured(op) and op.method.upper() == "GET" and "/staff/" not in op.path
     ]
     cases = _run(operations, headers={"Authorization": f"Bearer {secret}"})
     print(f"schemathesis (registrant reads): {len(operations)} operations, {len(cases)} cases")

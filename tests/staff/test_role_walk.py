@@ -18,6 +18,7 @@ from tests import factories as f
 from tests.registrants import builders
 from tests.reservations.helpers import book_stay, hall, registrant, resort
 from yoyaku.core import clock
+from yoyaku.core.api_tokens import api_token_create
 from yoyaku.core.models import MaintenanceWindow, User
 from yoyaku.core.permissions import ROLES
 from yoyaku.facilities.models import Closure, ReductionCategory
@@ -119,6 +120,10 @@ def world(travel):
             created_by=f.staff_user(ukiha, login_id="closer"),
             created_at=now,
         ).pk,
+        # Someone else's API token: nobody revokes another's token (404 for every walker).
+        "token_id": api_token_create(
+            user=f.staff_user(ukiha, login_id="holder"), name="集計システム"
+        )[0].pk,
         # Someone whose account the walk may change without locking out the walkers.
         "user_id": f.staff_user(ukiha, role=User.StaffRole.VIEWER, login_id="target").pk,
     }

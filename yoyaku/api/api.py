@@ -18,6 +18,7 @@ from yoyaku.api import (
     registrant_auth,
     registrant_idempotency,
     registrant_me,
+    staff,
 )
 from yoyaku.api.errors import Problem
 from yoyaku.api.http import AddressThrottle, Renderer, YoyakuAPI
@@ -54,6 +55,7 @@ api.add_router("", opendata.router)
 registrant_auth.install(api)
 registrant_idempotency.install(api)
 api.add_router("", registrant_me.router)
+api.add_router("", staff.router)
 
 # Problem is referenced by every operation's refusals; ninja registers it through the routers.
 __all__ = ["Problem", "api"]

@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
-from ninja.errors import HttpError, Throttled, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from yoyaku.core.errors import DomainError
 
@@ -66,6 +66,12 @@ API_MESSAGES = {
     "range_order": _("終了日は開始日以降にしてください。"),
     "date_out_of_range": _("日付は%(first)sから%(last)sまでの範囲で指定してください。"),
     "http_error": _("リクエストを処理できませんでした。"),
+    "unauthorized": _("有効なトークンを Authorization: Bearer で送ってください。"),
+    "forbidden": _("この操作を行う権限がありません。"),
+    "token_read_only": _(
+        "このトークンは読み取り専用です。操作には書き込みのできるトークンが必要です。"
+    ),
+    "period_too_long": _("期間は%(days)s日以内で指定してください。"),
 }
 
 # Field messages by pydantic error type: what was wrong with one value.
@@ -203,6 +209,13 @@ def _throttled(request, exc: Throttled, api) -> HttpResponse:
     return response
 
 
+def _unauthorized(request, exc: AuthenticationError, api) -> HttpResponse:
+    detail = _both(API_MESSAGES["unauthorized"], {})
+    response = problem_response(api, request, status=401, code="unauthorized", detail=detail)
+    response["WWW-Authenticate"] = 'Bearer realm="yoyaku"'
+    return response
+
+
 def _http_error(request, exc: HttpError, api) -> HttpResponse:
     detail = _both(API_MESSAGES["http_error"], {})
     return problem_response(api, request, status=exc.status_code, code="http_error", detail=detail)
@@ -215,4 +228,5 @@ def install(api) -> None:
     api.add_exception_handler(Http404, lambda r, e: _not_found(r, e, api))
     api.add_exception_handler(ValidationError, lambda r, e: _validation(r, e, api))
     api.add_exception_handler(Throttled, lambda r, e: _throttled(r, e, api))
+    api.add_exception_handler(AuthenticationError, lambda r, e: _unauthorized(r, e, api))
     api.add_exception_handler(HttpError, lambda r, e: _http_error(r, e, api))

@@ -45,18 +45,30 @@ def _scopes(scopes: Iterable[str]) -> list[str]:
     return [ApiToken.Scope.READ.value]
 
 
+READ = ApiToken.Scope.READ.value
+WRITE = ApiToken.Scope.WRITE.value
+
+
 def tokens_of(user: User) -> list[ApiToken]:
     """The person's tokens, those in force first."""
     tokens = list(ApiToken.objects.filter(user=user))
     return sorted(tokens, key=lambda t: t.revoked_at is not None)
 
 
+def api_tokens_of(*, user: User) -> list[ApiToken]:
+    return tokens_of(user)
+
+
 @transaction.atomic
-def api_token_create(*, user: User, name: str, scopes: Iterable[str]) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, scopes: Iterable[str] | None = None, write: bool = False
+) -> tuple[ApiToken, str]:
     """A new token for ``user``: returns the row and the secret, which is shown once and
     never again. Refused without a name or beyond ``TOKENS_MAX`` tokens in force.
     Side effect: audit row ``api_token.create`` (name, prefix, scopes — never the secret)."""
-    name = name.strip()
+    if scopes is None:
+        scopes = [READ, WRITE] if write else [READ]
+    name = (name or "").strip()
     if not name:
         raise DomainError("api_token_name_required", field="name")
     user = User.objects.select_for_update().get(pk=user.pk)

@@ -277,6 +277,12 @@ MESSAGES = {
     ),
     "api_token_revoked": _("このAPIトークンはすでに取り消されています。"),
     "seal_broken": _("公印の画像が壊れているか、読み取れません。別のファイルを選んでください。"),
+    # API tokens.
+    "api_token_name_too_long": _("トークンの名前は%(max)s文字以内で入力してください。"),
+    "api_token_too_many": _(
+        "有効なトークンは%(max)s個までです。使わないトークンを無効にしてから作成してください。"
+    ),
+    "api_token_not_yours": _("このトークンは操作できません。"),
 }
 
 

@@ -533,6 +533,17 @@ class ApiToken(models.Model):
     def can_write(self) -> bool:
         return self.Scope.WRITE in self.scopes
 
+    @property
+    def scope_list(self) -> list[str]:
+        return list(self.scopes)
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None
+
 
 class ApiIdempotency(models.Model):
     """The first answer to a write sent with an ``Idempotency-Key``: a repeat of the same key

@@ -52,6 +52,8 @@ class Perm(enum.StrEnum):
     AUDIT = "audit"  # 監査ログの検索とダウンロード
     # The municipality's policies and its permit and card layouts (自治体の設定): admins.
     MUNICIPALITY_SETTINGS = "municipality_settings"
+    # One's own API tokens (作成・無効化). A token acts with its holder's role at each request.
+    API_TOKENS = "api_tokens"
 
 
 class Access(NamedTuple):
@@ -61,12 +63,14 @@ class Access(NamedTuple):
     write: frozenset[str]
 
 
-def _access(read: set[str], write: set[str] | None = None) -> Access:
+def _access(read: set[str], write: set[str] | None = None, *, own: bool = False) -> Access:
     write = read if write is None else write
     if not write <= read:
         raise ValueError("whoever may act on a verb may also open its pages")
-    # A viewer only reads: whatever the table says, they act on nothing.
-    return Access(frozenset(read), frozenset(write - {VIEWER}))
+    # A viewer only reads: whatever the table says, they act on nothing of the municipality's.
+    # ``own`` verbs act on the staff member's own things only (their API tokens, whose requests
+    # are asked of this table again with the holder's role, so a viewer's token still reads).
+    return Access(frozenset(read), frozenset(write if own else write - {VIEWER}))
 
 
 EVERYONE = {ADMIN, FACILITY, CLERK, VIEWER}
@@ -90,6 +94,7 @@ ROLES: dict[Perm, Access] = {
     Perm.REPORTS: _access(EVERYONE, {ADMIN, FACILITY, CLERK}),
     Perm.AUDIT: _access({ADMIN}),
     Perm.MUNICIPALITY_SETTINGS: _access({ADMIN}, {ADMIN}),
+    Perm.API_TOKENS: _access(EVERYONE, own=True),
 }
 
 

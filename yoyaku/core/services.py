@@ -10,6 +10,7 @@ import nh3
 from django.db import transaction
 
 from yoyaku.core import clock
+from yoyaku.core.audit_channel import current_channel
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import (
     AuditAction,
@@ -38,9 +39,12 @@ def sanitize_notice_html(html: str) -> str:
 
 def _via(actor: User | None, via: AuditVia | None) -> AuditVia:
     """The channel, when the caller does not name it: no actor is a job, staff act in the
-    console, anyone else on the citizen pages. The API and webhooks name themselves."""
+    console, anyone else on the citizen pages. The API and webhooks name themselves, or serve
+    their request inside ``audit_channel``."""
     if via is not None:
         return via
+    if (channel := current_channel()) is not None:
+        return channel
     if actor is None:
         return AuditVia.JOB
     return AuditVia.STAFF if actor.is_staff else AuditVia.CITIZEN

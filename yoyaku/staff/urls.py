@@ -1,6 +1,7 @@
 from django.urls import path
 
 from yoyaku.staff import account_views as acc
+from yoyaku.staff import api_token_views as tokens
 from yoyaku.staff import (
     audit_views,
     recalc_views,
@@ -132,6 +133,9 @@ urlpatterns = [
     ),
     # Staff accounts, roles and facility assignments: municipality admins only.
     path("accounts/", acc.account_list, name="account_list"),
+    # One's own API tokens (the staff API).
+    path("api-tokens/", tokens.api_token_list, name="api_token_list"),
+    path("api-tokens/<int:token_id>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     path("accounts/new/", acc.account_create, name="account_create"),
     path("accounts/<int:user_id>/", acc.account_detail, name="account_detail"),
     path("accounts/<int:user_id>/active/", acc.account_active, name="account_active"),
