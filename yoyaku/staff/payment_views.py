@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yoyaku.core import clock, params
-from yoyaku.core.csvout import csv_text
 from yoyaku.core.errors import DomainError
+from yoyaku.core.exports import CSV_TYPE, Table, csv_bytes
 from yoyaku.core.models import AuditAction
 from yoyaku.core.permissions import ADMIN, Perm, staff_facilities
 from yoyaku.core.services import audit_record
@@ -128,7 +128,9 @@ def payment_report_csv(request: HttpRequest) -> HttpResponse:
         for p in payments
     ]
     start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
-    response = HttpResponse(csv_text(CSV_HEADER, rows), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        csv_bytes([Table(title="payments", header=CSV_HEADER, rows=rows)]), content_type=CSV_TYPE
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="payments-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
     )
