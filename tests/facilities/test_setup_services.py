@@ -232,6 +232,45 @@ def test_fee_table__refuses_a_past_date_a_gap_and_a_date_before_a_later_table(uk
     assert caught.value.code == "fee_table_later_exists"
 
 
+def test_fee_table__a_split_row_needs_both_day_classes_and_one_price_each(ukiha, admin):
+    room = f.slot_unit(f.FacilityFactory(municipality=ukiha), "会議室")
+    am = f.slot(room, "am")
+    flat = [
+        line
+        for line in _table(room, 1000)
+        if not (line.slot == am and line.rate_class == "resident")
+    ]
+    weekday = services.FeeLineSpec(
+        rate_class="resident", amount_yen=1000, slot=am, day_class=FeeRule.DayClass.WEEKDAY
+    )
+    weekend = services.FeeLineSpec(
+        rate_class="resident",
+        amount_yen=1500,
+        slot=am,
+        day_class=FeeRule.DayClass.WEEKEND_HOLIDAY,
+    )
+    with pytest.raises(DomainError) as caught:
+        services.fee_table_publish(
+            unit=room, by=admin, effective_from=clock.today(), lines=[*flat, weekday]
+        )
+    assert caught.value.code == "fee_table_incomplete"
+    assert "土日祝" in caught.value.message
+    with pytest.raises(DomainError) as caught:
+        services.fee_table_publish(
+            unit=room, by=admin, effective_from=clock.today(), lines=[*flat, weekday, weekday]
+        )
+    assert caught.value.code == "fee_table_duplicate"
+
+    services.fee_table_publish(
+        unit=room, by=admin, effective_from=clock.today(), lines=[*flat, weekday, weekend]
+    )
+    assert set(
+        FeeRule.objects.filter(unit=room, slot=am, rate_class="resident").values_list(
+            "day_class", "amount_yen"
+        )
+    ) == {("weekday", 1000), ("weekend_holiday", 1500)}
+
+
 def test_closure__closes_the_days_and_removing_it_opens_them_again(ukiha, admin):
     facility = f.FacilityFactory(municipality=ukiha)
     closure = services.closure_add(

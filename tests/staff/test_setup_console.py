@@ -14,7 +14,9 @@ from tests.reservations import helpers
 from tests.staff.test_console import login
 from yoyaku.core.models import AuditLog, User
 from yoyaku.facilities.models import Facility, FeeRule, Unit
-from yoyaku.staff.setup_forms import FacilityForm
+from yoyaku.facilities.services import fee_table_required_keys
+from yoyaku.reservations import booking, rules
+from yoyaku.staff.setup_forms import FacilityForm, fee_days_field_name, fee_field_name
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +72,8 @@ def test_admin_sets_up_a_meeting_room_in_the_console_and_a_citizen_books_it(clie
     assert response["Location"] == f"/staff/setup/units/{room.pk}/fees/"
 
     page = client.get(f"/staff/setup/units/{room.pk}/fees/")
-    fields = re.findall(r'name="(fee_[^"]+)"', page.content.decode())
+    # The simple case: one price for all days (the default of every row).
+    fields = re.findall(r'name="(fee_[^"_]+_(?:resident|non_resident))"', page.content.decode())
     assert len(fields) == 6  # three blocks × resident / non-resident
     data = {"effective_from": "2026-06-01"}
     data.update({name: "800" if name.endswith("_resident") else "1600" for name in fields})
@@ -188,3 +191,121 @@ def test_reduction_categories_are_created_and_edited_with_audit_rows(client, uki
     assert list(AuditLog.objects.values_list("action", flat=True).order_by("id"))[-1] == (
         "reduction_category.create"
     )
+
+
+# — fee tables with day classes and, for lodging, adult / child prices —
+
+SATURDAY = dt.date(2026, 6, 13)
+THURSDAY = dt.date(2026, 6, 11)
+
+
+def fee_post(unit: Unit, price) -> dict:
+    """The fee page's form: ``price(slot_id, rate, person)`` gives one amount for all days
+    or a (weekday, weekend) pair, as a clerk would fill each row."""
+    data = {"effective_from": "2026-06-01"}
+    for slot_id, rate, person in fee_table_required_keys(unit):
+        amount = price(slot_id, rate, person)
+        if isinstance(amount, tuple):
+            data[fee_days_field_name(slot_id, rate, person)] = "split"
+            data[fee_field_name(slot_id, rate, person, "weekday")] = amount[0]
+            data[fee_field_name(slot_id, rate, person, "weekend_holiday")] = amount[1]
+        else:
+            data[fee_days_field_name(slot_id, rate, person)] = "any"
+            data[fee_field_name(slot_id, rate, person)] = amount
+    return data
+
+
+def test_a_room_priced_by_weekday_and_weekend_charges_the_weekend_price_on_a_saturday(
+    client, ukiha
+):
+    room = f.slot_unit(f.FacilityFactory(municipality=ukiha))
+    f.staff_user(ukiha)
+    login(client, ukiha)
+    page = client.get(f"/staff/setup/units/{room.pk}/fees/").content.decode()
+    assert '<th scope="col">土日祝</th>' in page
+
+    def price(slot_id, rate, person):
+        return ("1000", "1500") if rate == FeeRule.RateClass.RESIDENT else "3000"
+
+    response = client.post(f"/staff/setup/units/{room.pk}/fees/", fee_post(room, price))
+    assert response.status_code == 302
+
+    person = helpers.registrant(ukiha)
+    saturday = rules.BookingRequest(
+        registrant=person, unit=room, use_date=SATURDAY, slots=[f.slot(room, "am")], party_size=5
+    )
+    assert booking.reservation_quote(saturday).total == 1500
+    assert helpers.book_slot(person, room, SATURDAY, "am", party=5).fee_total == 1500
+    assert helpers.book_slot(person, room, USE_DAY, "am", party=5).fee_total == 1000
+
+
+def test_a_resort_room_priced_for_adults_children_and_the_night_before_a_day_off(client, ukiha):
+    resort = f.FacilityFactory(municipality=ukiha, kind="resort", closed_at_year_end=False)
+    room_type = f.lodging_unit(resort)
+    f.staff_user(ukiha)
+    login(client, ukiha)
+    page = client.get(f"/staff/setup/units/{room_type.pk}/fees/").content.decode()
+    assert '<th scope="col">休前日</th>' in page
+    assert '<th scope="row">子ども 区域内（在住・在勤）</th>' in page
+
+    resident = {
+        FeeRule.PersonClass.ADULT: ("5000", "6500"),
+        FeeRule.PersonClass.CHILD: ("2500", "3200"),
+    }
+
+    def price(slot_id, rate, person):
+        return resident[person] if rate == FeeRule.RateClass.RESIDENT else "9000"
+
+    response = client.post(f"/staff/setup/units/{room_type.pk}/fees/", fee_post(room_type, price))
+    assert response.status_code == 302
+
+    request = rules.BookingRequest(
+        registrant=helpers.registrant(ukiha),
+        unit=room_type,
+        use_date=THURSDAY,
+        nights=2,
+        adults=2,
+        children=1,
+    )
+    quote = booking.reservation_quote(request)
+    assert [(line.description, line.amount) for line in quote.lines] == [
+        ("2026年6月11日（木）泊 大人 区域内 平日", 10000),
+        ("2026年6月11日（木）泊 子ども 区域内 平日", 2500),
+        ("2026年6月12日（金）泊 大人 区域内 休前日", 13000),
+        ("2026年6月12日（金）泊 子ども 区域内 休前日", 3200),
+    ]
+    assert quote.total == 28700
+
+
+def test_a_bad_price_is_refused_next_to_its_field_and_no_table_is_written(client, ukiha):
+    room = f.slot_unit(f.FacilityFactory(municipality=ukiha))
+    f.staff_user(ukiha)
+    login(client, ukiha)
+    am, pm, night = (f.slot(room, code).pk for code in ("am", "pm", "night"))
+    resident, non_resident = FeeRule.RateClass.RESIDENT, FeeRule.RateClass.NON_RESIDENT
+    bad = {
+        (am, resident): "-100",
+        (pm, resident): "千円",
+        (night, resident): ("1000", ""),  # split into weekday and weekend: no weekend price
+    }
+
+    def price(slot_id, rate, person):
+        return bad.get((slot_id, rate), "1000")
+
+    response = client.post(f"/staff/setup/units/{room.pk}/fees/", fee_post(room, price))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+
+    def error_of(name):
+        match = re.search(rf'id="id_{name}_error">([^<]+)<', html)
+        assert match is not None, name
+        assert f'aria-describedby="id_{name}_error"' in html
+        return match.group(1)
+
+    assert "0以上" in error_of(fee_field_name(am, resident, "any"))
+    assert "半角数字" in error_of(fee_field_name(pm, resident, "any"))
+    assert "土日祝" in error_of(fee_field_name(night, resident, "any", "weekend_holiday"))
+    # The rows left alone carry no message.
+    assert f'id="id_{fee_field_name(am, non_resident, "any")}_error"' not in html
+    assert not FeeRule.objects.filter(unit=room).exists()

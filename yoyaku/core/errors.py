@@ -219,6 +219,10 @@ MESSAGES = {
         "%(date)sから適用する料金表がすでにあります。それより後の日付を指定してください。"
     ),
     "fee_table_incomplete": _("「%(what)s」の料金を入力してください。"),
+    "fee_table_day_class": _(
+        "料金の曜日の区分は、全日・平日・土日祝（宿泊は休前日）から選んでください。"
+    ),
+    "fee_table_duplicate": _("同じ区分の料金が二つあります。一つにしてください。"),
     "unit_not_in_facility": _("この施設の室場を選んでください。"),
     "reduction_percent_range": _("減額の割合は1～100（%）で入力してください。"),
     "reduction_name_taken": _("同じ名前の減免区分がすでにあります。"),

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.errors import DomainError
@@ -273,12 +275,50 @@ class SlotScheduleForm(SafeTextMixin, forms.Form):
         return specs
 
 
-def fee_field_name(slot_id: int | None, rate_class: str, person_class: str) -> str:
-    return f"fee_{slot_id or person_class}_{rate_class}"
+ALL_DAYS = FeeRule.DayClass.ANY
+SPLIT = "split"
+WEEKDAY = FeeRule.DayClass.WEEKDAY
+WEEKEND = FeeRule.DayClass.WEEKEND_HOLIDAY
+
+
+def fee_field_name(
+    slot_id: int | None, rate_class: str, person_class: str, day_class: str = ALL_DAYS
+) -> str:
+    """``fee_<slot or person>_<rate>`` for one price on all days, ``…__<day class>`` else."""
+    name = f"fee_{slot_id or person_class}_{rate_class}"
+    return name if day_class == ALL_DAYS else f"{name}__{day_class}"
+
+
+def fee_days_field_name(slot_id: int | None, rate_class: str, person_class: str) -> str:
+    return f"days_{slot_id or person_class}_{rate_class}"
+
+
+def day_labels(unit: Unit) -> dict[str, Any]:
+    """The weekend price of a lodging unit is the 休前日 price: the fee engine prices a night
+    by the day after it (Friday, Saturday and the night before a holiday)."""
+    if unit.is_lodging:
+        return {WEEKDAY: _("平日"), WEEKEND: _("休前日")}
+    return {WEEKDAY: _("平日"), WEEKEND: _("土日祝")}
+
+
+@dataclass(frozen=True)
+class FeeRow:
+    """One row of the table of inputs: a slot (or adult / child) and a rate class."""
+
+    header: str
+    days: forms.BoundField
+    all_days: forms.BoundField
+    weekday: forms.BoundField
+    weekend: forms.BoundField
+
+    @property
+    def fields(self) -> tuple[forms.BoundField, ...]:
+        return (self.days, self.all_days, self.weekday, self.weekend)
 
 
 class FeeTableForm(SafeTextMixin, forms.Form):
-    """A new table: one price per slot (or adult / child) and rate class, from a date."""
+    """A new table: per slot (or adult / child) and rate class, one price for all days, or a
+    weekday and a weekend-holiday (休前日 for lodging) price, from a date."""
 
     effective_from = forms.DateField(
         label=_("適用開始日"),
@@ -290,31 +330,86 @@ class FeeTableForm(SafeTextMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.unit = unit
         slots = {s.pk: s for s in unit.slot_schedule.slots.all()} if unit.slot_schedule else {}
-        amounts = {(r.slot_id, r.rate_class, r.person_class): r.amount_yen for r in current}
+        amounts = {
+            (r.slot_id, r.rate_class, r.person_class, r.day_class): r.amount_yen for r in current
+        }
+        self.day_labels = day_labels(unit)
+        choices = [
+            (ALL_DAYS, _("全日同額")),
+            (
+                SPLIT,
+                _("平日と休前日で分ける") if unit.is_lodging else _("平日と土日祝で分ける"),
+            ),
+        ]
         self.keys = setup.fee_table_required_keys(unit)
+        self.headers: dict[tuple[int | None, str, str], str] = {}
         for slot_id, rate, person in self.keys:
             what = (
                 f"{slots[slot_id].label}（{slots[slot_id].time_label}）"
                 if slot_id
                 else str(FeeRule.PersonClass(person).label)
             )
-            self.fields[fee_field_name(slot_id, rate, person)] = _int(
-                f"{what} {FeeRule.RateClass(rate).label}（円）",
-                min_value=0,
-                max_value=10_000_000,
-                initial=amounts.get((slot_id, rate, person)),
+            header = f"{what} {FeeRule.RateClass(rate).label}"
+            self.headers[(slot_id, rate, person)] = header
+            split = any((slot_id, rate, person, d) in amounts for d in (WEEKDAY, WEEKEND))
+            self.fields[fee_days_field_name(slot_id, rate, person)] = forms.ChoiceField(
+                label=format_lazy("{} {}", header, _("料金の分け方")),
+                choices=choices,
+                required=False,
+                initial=SPLIT if split else ALL_DAYS,
             )
+            for day, day_label in ((ALL_DAYS, _("全日")), *self.day_labels.items()):
+                self.fields[fee_field_name(slot_id, rate, person, day)] = _int(
+                    format_lazy(_("{what} {day}（円）"), what=header, day=day_label),
+                    required=False,
+                    min_value=0,
+                    max_value=10_000_000,
+                    initial=amounts.get((slot_id, rate, person, day)),
+                )
         self.slots = slots
+
+    def rows(self) -> list[FeeRow]:
+        return [
+            FeeRow(
+                header=self.headers[(slot_id, rate, person)],
+                days=self[fee_days_field_name(slot_id, rate, person)],
+                all_days=self[fee_field_name(slot_id, rate, person)],
+                weekday=self[fee_field_name(slot_id, rate, person, WEEKDAY)],
+                weekend=self[fee_field_name(slot_id, rate, person, WEEKEND)],
+            )
+            for slot_id, rate, person in self.keys
+        ]
+
+    def _days(self, slot_id: int | None, rate: str, person: str) -> list[str]:
+        """The day classes of one row: the prices of the other columns are not used."""
+        if self.cleaned_data.get(fee_days_field_name(slot_id, rate, person)) == SPLIT:
+            return [WEEKDAY, WEEKEND]
+        return [ALL_DAYS]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for slot_id, rate, person in self.keys:
+            for day in self._days(slot_id, rate, person):
+                name = fee_field_name(slot_id, rate, person, day)
+                if name in self.errors or cleaned.get(name) is not None:
+                    continue
+                what = self.headers[(slot_id, rate, person)]
+                if day != ALL_DAYS:
+                    what = f"{what} {self.day_labels[day]}"
+                self.add_error(name, DomainError("fee_table_incomplete", what=what).message)
+        return cleaned
 
     def lines(self) -> list[setup.FeeLineSpec]:
         return [
             setup.FeeLineSpec(
                 rate_class=rate,
                 person_class=person,
+                day_class=day,
                 slot=self.slots.get(slot_id) if slot_id else None,
-                amount_yen=self.cleaned_data[fee_field_name(slot_id, rate, person)],
+                amount_yen=self.cleaned_data[fee_field_name(slot_id, rate, person, day)],
             )
             for slot_id, rate, person in self.keys
+            for day in self._days(slot_id, rate, person)
         ]
 
 

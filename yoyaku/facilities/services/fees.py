@@ -45,6 +45,22 @@ def fee_table_required_keys(unit: Unit) -> list[tuple[int | None, str, str]]:
     ]
 
 
+def _days_missing(days: set[str]) -> str | None:
+    """The day class still unpriced for one slot (or person) and rate class, if any.
+
+    One price for all days, or a weekday and a weekend-holiday price (the fee engine reads
+    the latter as 休前日 for lodging); with both, the engine prefers the exact day class.
+    """
+    if FeeRule.DayClass.ANY in days:
+        return None
+    if not days:
+        return FeeRule.DayClass.ANY
+    for day_class in (FeeRule.DayClass.WEEKDAY, FeeRule.DayClass.WEEKEND_HOLIDAY):
+        if day_class not in days:
+            return day_class
+    return None
+
+
 @transaction.atomic
 def fee_table_publish(
     *,
@@ -60,7 +76,8 @@ def fee_table_publish(
     of earlier days of use do not change. Reservations store the breakdown they were priced
     with, so one made before this table keeps its fee; bookings made from now on for days of
     use from ``effective_from`` get the new one. Every slot (or adult and child) must be priced
-    for both rate classes. Audited as ``fee_table.publish``.
+    for both rate classes, either for all days or for weekdays and weekends-holidays (休前日
+    for lodging) both; one price per day class. Audited as ``fee_table.publish``.
     """
     lines = list(lines)
     if effective_from < clock.today():
@@ -78,22 +95,27 @@ def fee_table_publish(
             "fee_table_later_exists", field="effective_from", date=later.effective_from.isoformat()
         )
     basis = FeeRule.Basis.PER_PERSON_NIGHT if unit.is_lodging else FeeRule.Basis.PER_SLOT
-    given = {
-        (line.slot.pk if line.slot else None, line.rate_class, line.person_class) for line in lines
-    }
     slots = {s.pk: s for s in unit.slot_schedule.slots.all()} if unit.slot_schedule else {}
-    for slot_id, rate, person in fee_table_required_keys(unit):
-        if (slot_id, rate, person) not in given:
-            what = slots[slot_id].label if slot_id else FeeRule.PersonClass(person).label
-            raise DomainError(
-                "fee_table_incomplete",
-                field="lines",
-                what=f"{what} {FeeRule.RateClass(rate).label}",
-            )
+    given: dict[tuple[int | None, str, str], set[str]] = {}
     for line in lines:
         if line.slot is not None and line.slot.pk not in slots:
             raise DomainError("slot_not_in_schedule", field="lines")
+        if line.day_class not in FeeRule.DayClass.values:
+            raise DomainError("fee_table_day_class", field="lines")
         _in_range(line.amount_yen, low=0, high=10_000_000, field="lines")
+        key = (line.slot.pk if line.slot else None, line.rate_class, line.person_class)
+        days = given.setdefault(key, set())
+        if line.day_class in days:
+            raise DomainError("fee_table_duplicate", field="lines")
+        days.add(line.day_class)
+    for slot_id, rate, person in fee_table_required_keys(unit):
+        missing = _days_missing(given.get((slot_id, rate, person), set()))
+        if missing:
+            what = slots[slot_id].label if slot_id else FeeRule.PersonClass(person).label
+            what = f"{what} {FeeRule.RateClass(rate).label}"
+            if missing != FeeRule.DayClass.ANY:
+                what += f" {FeeRule.DayClass(missing).label}"
+            raise DomainError("fee_table_incomplete", field="lines", what=what)
     # End the table in force before: open-ended rows, or rows running past the new date.
     FeeRule.objects.filter(unit=unit, effective_from__lt=effective_from).filter(
         Q(effective_until__isnull=True) | Q(effective_until__gte=effective_from)
