@@ -38,9 +38,16 @@ def _secured(operation) -> bool:
 
 
 def _run(operations, headers: dict[str, str] | None = None) -> list:
+    # With a token the header is added to every case, so a negative case that leaves out the
+    # Authorization header cannot be what is sent: only cases that fit the document, then.
+    modes = (
+        (GenerationMode.POSITIVE,)
+        if headers
+        else (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    )
     cases = []
     for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode in modes:
 
             @given(case=operation.as_strategy(generation_mode=mode))
             @hypothesis_settings(
