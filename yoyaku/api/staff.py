@@ -42,7 +42,8 @@ Id = Path(..., ge=1, le=DB_INT_MAX)
 REFUSED = {401: Problem, 403: Problem, 429: Problem}
 READ = {**REFUSED, 422: Problem}
 ONE = {**READ, 404: Problem}
-DECIDE = {**ONE, 409: Problem}
+# A body that is not JSON at all is a 400 (malformed), before any field is checked.
+DECIDE = {**ONE, 400: Problem, 409: Problem}
 # A report's longest period, as in the console: two years.
 REPORT_MAX_DAYS = 731
 R = Reservation.Status
