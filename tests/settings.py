@@ -14,6 +14,9 @@ from yoyaku.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Local memory whatever REDIS_URL says: the tests clear the cache, which must never empty a
+# shared Redis.
+CACHES = cache_settings("")  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 
 # WhiteNoise wants STATIC_ROOT to exist; tests serve static files through the finders.

@@ -82,7 +82,7 @@ YOYAKU_TRUSTED_PROXIES = tuple(
 )
 
 # Requests to the API per client address (IPv4, or IPv6 /64), e.g. "120/min"; counted in
-# Django's cache (per process unless a shared cache is configured).
+# Django's cache (CACHES below: per process unless REDIS_URL names a shared Redis).
 YOYAKU_API_RATE = os.environ.get("YOYAKU_API_RATE", "120/min")
 # Requests per staff or registrant token, beside the per-address rate.
 YOYAKU_API_TOKEN_RATE = os.environ.get("YOYAKU_API_TOKEN_RATE", "300/min")
@@ -124,6 +124,24 @@ TEMPLATES = [
         },
     },
 ]
+
+
+def cache_settings(redis_url: str) -> dict:
+    """Django's cache, where the API's rate limits count: Redis when a URL is given (e.g.
+    redis://127.0.0.1:6379/0), so every process of the site shares one count; otherwise each
+    process keeps its own in local memory."""
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": "yoyaku",
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = cache_settings(os.environ.get("REDIS_URL", ""))
 
 # SQLite in var/ unless DATABASE_URL names another database (PostgreSQL in production and CI).
 DATABASES = {

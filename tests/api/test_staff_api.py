@@ -213,6 +213,54 @@ def test_a_token_follows_its_holders_role_when_it_changes(client, world):
     assert client.post(f"{V1}/reservations/{booking.pk}/approve", **_auth(token)).status_code == 403
 
 
+# — Idempotency-Key —
+
+
+def test_a_repeated_idempotency_key__approves_once_and_returns_the_first_answer(client, world):
+    booking = world["ukiha"]["main_booking"]
+    token = _token(world["staff"]["clerk"])
+    url = f"{V1}/reservations/{booking.pk}/approve"
+    key = {"Idempotency-Key": "approve-1"}
+    first = client.post(url, headers=key, **_auth(token))
+    second = client.post(url, headers=key, **_auth(token))
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert AuditLog.objects.filter(action="reservation.approve").count() == 1
+    # Without the key, the same request is a second decision, refused by the service.
+    assert client.post(url, **_auth(token)).status_code == 409
+
+
+def test_the_same_idempotency_key_with_another_reason__is_refused_and_not_rejected_twice(
+    client, world
+):
+    applicant = world["ukiha"]["applicant"]
+    token = _token(world["staff"]["clerk"])
+    url = f"{V1}/registrations/{applicant.pk}/reject"
+    key = {"Idempotency-Key": "reject-1"}
+    done = client.post(
+        url, {"reason": "確認できません"}, "application/json", headers=key, **_auth(token)
+    )
+    assert done.status_code == 200
+    other = client.post(
+        url, {"reason": "別の理由"}, "application/json", headers=key, **_auth(token)
+    )
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    applicant.refresh_from_db()
+    assert applicant.status == Registrant.Status.REJECTED
+    assert AuditLog.objects.filter(action="registration.reject").count() == 1
+
+
+def test_an_idempotency_key_of_one_token__is_not_replayed_to_another(client, world):
+    booking = world["ukiha"]["main_booking"]
+    url = f"{V1}/reservations/{booking.pk}/approve"
+    key = {"Idempotency-Key": "shared"}
+    first = client.post(url, headers=key, **_auth(_token(world["staff"]["clerk"])))
+    other = client.post(url, headers=key, **_auth(_token(world["staff"]["admin"])))
+    assert first.status_code == 200
+    assert other.status_code == 409 and "Idempotent-Replayed" not in other
+
+
 # — registrations —
 
 

@@ -12,11 +12,11 @@ from ninja import Swagger
 
 from yoyaku.api import (
     errors,
+    idempotency,
     lottery,
     opendata,
     public,
     registrant_auth,
-    registrant_idempotency,
     registrant_me,
     staff,
 )
@@ -53,7 +53,7 @@ api.add_router("", public.router)
 api.add_router("", lottery.router)
 api.add_router("", opendata.router)
 registrant_auth.install(api)
-registrant_idempotency.install(api)
+idempotency.install(api)
 api.add_router("", registrant_me.router)
 api.add_router("", staff.router)
 

@@ -122,7 +122,8 @@ def page(items, params: PageParams) -> dict:
 class AddressThrottle(SimpleRateThrottle):
     """Requests per client address (IPv4, or the IPv6 /64), as the log-in throttle counts them,
     behind trusted proxies only. The rate is ``settings.YOYAKU_API_RATE`` (read at each request);
-    the counts live in Django's cache (per process with the default local-memory cache)."""
+    the counts live in Django's cache (shared through Redis when ``REDIS_URL`` is set, else per
+    process in local memory)."""
 
     scope = "address"
 

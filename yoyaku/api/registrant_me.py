@@ -16,9 +16,9 @@ from ninja import Query, Router
 from yoyaku.api import registrant_schemas as s
 from yoyaku.api.errors import Problem
 from yoyaku.api.http import AddressThrottle, PageParams, page
+from yoyaku.api.idempotency import IDEMPOTENCY, idempotent
 from yoyaku.api.public import Id
 from yoyaku.api.registrant_auth import RegistrantToken, TokenThrottle, require_write
-from yoyaku.api.registrant_idempotency import idempotent
 from yoyaku.facilities.models import Purpose, ReductionCategory, Slot, Unit
 from yoyaku.lottery import services as lottery
 from yoyaku.lottery.models import LotteryApplication, LotteryRound
@@ -42,17 +42,6 @@ WRITE = {
     409: Problem,
     422: Problem,
     503: Problem,
-}
-IDEMPOTENCY = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 255},
-            "description": "A repeat of the key returns the first answer without acting again",
-        }
-    ]
 }
 
 

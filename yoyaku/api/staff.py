@@ -5,6 +5,8 @@ Thin, like the console: the same selectors list, the same services decide (they 
 state and write the audit row, here ``via=api``), and every answer that shows a registrant's
 name or phone writes the same view rows the console writes. Whatever lies outside the holder's
 municipality or facilities is not found (404), never forbidden: its existence is not told.
+The decisions honour ``Idempotency-Key`` (``yoyaku.api.idempotency``), inside the gate: a token
+that may not decide claims no key.
 """
 
 # No ``from __future__ import annotations`` here: the operations are wrapped by
@@ -19,6 +21,7 @@ from pydantic import Field
 from yoyaku.api import staff_schemas as s
 from yoyaku.api.errors import ApiProblem, Problem
 from yoyaku.api.http import AddressThrottle, PageParams, page
+from yoyaku.api.idempotency import IDEMPOTENCY, idempotent
 from yoyaku.api.staff_auth import StaffToken, TokenThrottle, staff_operation
 from yoyaku.core.models import AuditAction
 from yoyaku.core.params import DB_INT_MAX
@@ -39,7 +42,8 @@ Id = Path(..., ge=1, le=DB_INT_MAX)
 REFUSED = {401: Problem, 403: Problem, 429: Problem}
 READ = {**REFUSED, 422: Problem}
 ONE = {**READ, 404: Problem}
-DECIDE = {**ONE, 409: Problem}
+# A body that is not JSON at all is a 400 (malformed), before any field is checked.
+DECIDE = {**ONE, 400: Problem, 409: Problem}
 # A report's longest period, as in the console: two years.
 REPORT_MAX_DAYS = 731
 R = Reservation.Status
@@ -114,26 +118,30 @@ def registrations(request: HttpRequest, paging: Query[PageParams]):
     "/staff/registrations/{registrant_id}/approve",
     response={200: s.RegistrantOut, **DECIDE},
     summary="Approve a registration",
+    openapi_extra=IDEMPOTENCY,
 )
 @staff_operation(Perm.REGISTRATIONS, write=True)
+@idempotent
 def registration_approve(request: HttpRequest, registrant_id: int = Id):
     registrant = _registrant(request, registrant_id)
     done = registrant_services.registration_approve(registrant=registrant, by=request.auth.user)
-    return _registrant_out(done)
+    return 200, _registrant_out(done)
 
 
 @router.post(
     "/staff/registrations/{registrant_id}/reject",
     response={200: s.RegistrantOut, **DECIDE},
     summary="Reject a registration",
+    openapi_extra=IDEMPOTENCY,
 )
 @staff_operation(Perm.REGISTRATIONS, write=True)
+@idempotent
 def registration_reject(request: HttpRequest, body: s.ReasonIn, registrant_id: int = Id):
     registrant = _registrant(request, registrant_id)
     done = registrant_services.registration_reject(
         registrant=registrant, by=request.auth.user, reason=body.reason
     )
-    return _registrant_out(done)
+    return 200, _registrant_out(done)
 
 
 @router.get(
@@ -288,24 +296,28 @@ def reservation(request: HttpRequest, reservation_id: int = Id):
     "/staff/reservations/{reservation_id}/approve",
     response={200: s.StaffReservationDetailOut, **DECIDE},
     summary="Approve a reservation (許可)",
+    openapi_extra=IDEMPOTENCY,
 )
 @staff_operation(Perm.RESERVATIONS, write=True)
+@idempotent
 def reservation_approve(request: HttpRequest, reservation_id: int = Id):
     found = _reservation(request, reservation_id)
     booking.reservation_approve(reservation=found, by=request.auth.user)
-    return _detail_out(_reservation(request, reservation_id))
+    return 200, _detail_out(_reservation(request, reservation_id))
 
 
 @router.post(
     "/staff/reservations/{reservation_id}/reject",
     response={200: s.StaffReservationDetailOut, **DECIDE},
     summary="Reject a reservation (不許可)",
+    openapi_extra=IDEMPOTENCY,
 )
 @staff_operation(Perm.RESERVATIONS, write=True)
+@idempotent
 def reservation_reject(request: HttpRequest, body: s.ReasonIn, reservation_id: int = Id):
     found = _reservation(request, reservation_id)
     booking.reservation_reject(reservation=found, by=request.auth.user, reason=body.reason)
-    return _detail_out(_reservation(request, reservation_id))
+    return 200, _detail_out(_reservation(request, reservation_id))
 
 
 # — reports (集計) as JSON, scoped to one's facilities —

@@ -1,5 +1,6 @@
-"""``Idempotency-Key`` on the API's writes: a repeated key (same token, method and path)
-gets the first answer — status and body — and nothing is done again.
+"""``Idempotency-Key`` on the API's writes, the registrant's and the staff's: a repeated key
+(same token, method and path) gets the first answer — status and body — and nothing is done
+again.
 
 The key is claimed (a row with no answer yet) before the write runs, so two requests racing
 with one key cannot both act: the unique key lets one in, the other hears 409 and may retry.
@@ -32,6 +33,19 @@ PENDING = 0
 # The API instance whose renderer and exception handlers render a kept answer (set by
 # install(); routers do not know their API).
 _bound: dict = {}
+
+# The header as the OpenAPI document declares it, for an operation's ``openapi_extra``.
+IDEMPOTENCY = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": HEADER,
+            "required": False,
+            "schema": {"type": "string", "maxLength": 255},
+            "description": "A repeat of the key returns the first answer without acting again",
+        }
+    ]
+}
 
 MESSAGES = {
     "idempotency_key_invalid": _(
