@@ -120,8 +120,13 @@ def set_up_the_meeting_room(page, axe_check) -> str:
     expect(page.get_by_role("heading", level=1)).to_have_text("第1会議室の料金表")
     page.get_by_label(re.compile("適用開始日")).fill("2026-06-01")
     for label, amount in (("午前", 1200), ("午後", 1500), ("夜間", 1500)):
-        page.get_by_label(re.compile(f"^{label}（.*区域内")).fill(str(amount))
-        page.get_by_label(re.compile(f"^{label}（.*区域外")).fill(str(amount * 2))
+        # One price for all days (全日): the row's first price column.
+        page.get_by_role("spinbutton", name=re.compile(f"^{label}（.*区域内.*全日")).fill(
+            str(amount)
+        )
+        page.get_by_role("spinbutton", name=re.compile(f"^{label}（.*区域外.*全日")).fill(
+            str(amount * 2)
+        )
     axe_check(page)
     page.get_by_role("button", name="料金表を登録する").click()
     expect(page.locator("main")).to_contain_text("料金表を登録しました")
