@@ -20,8 +20,8 @@ from yoyaku.reservations.models import Reservation
 R = Reservation.Status
 K = LedgerEntry.Kind
 CHARGED_STATES = frozenset({R.AWAITING_PAYMENT, R.CONFIRMED, R.USED, R.NO_SHOW})
-# States in which nothing more will be used: what is still owed there is a debt.
-ENDED_STATES = frozenset({R.CANCELLED, R.USED, R.NO_SHOW, R.REJECTED})
+# A reservation in one of these states may be paid (a cancelled one: its cancellation fee).
+PAYABLE_STATES = CHARGED_STATES | {R.CANCELLED}
 
 
 def via_of(by: User | None, via: str | None = None) -> str:

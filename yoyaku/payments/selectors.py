@@ -222,13 +222,7 @@ class ReservationMoney:
 
 def reservation_money(reservation: Reservation, *, online_methods: list[str]) -> ReservationMoney:
     balance = ledger.balance(reservation)
-    payable = balance > 0 and reservation.status in (
-        R.AWAITING_PAYMENT,
-        R.CONFIRMED,
-        R.USED,
-        R.NO_SHOW,
-        R.CANCELLED,
-    )
+    payable = balance > 0 and reservation.status in ledger.PAYABLE_STATES
     return ReservationMoney(
         balance=balance,
         methods=[(m, Payment.Method(m).label) for m in online_methods] if payable else [],

@@ -45,8 +45,7 @@ from yoyaku.reservations.models import Reservation
 
 R = Reservation.Status
 P = Payment.Status
-# A reservation in one of these states may be paid (a cancelled one: its cancellation fee).
-PAYABLE_STATES = frozenset({R.AWAITING_PAYMENT, R.CONFIRMED, R.USED, R.NO_SHOW, R.CANCELLED})
+PAYABLE_STATES = ledger.PAYABLE_STATES
 DEFAULT_PAYMENT_DAYS = 3  # how long a payment page or number lasts without a deadline
 
 
