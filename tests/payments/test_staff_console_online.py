@@ -60,10 +60,13 @@ def test_a_refund_the_provider_could_not_take__is_sent_again_from_the_console(
     body = console.get("/staff/payments/refunds/").content.decode()
     assert "再送する" in body and "窓口で返金した" not in body
 
+    tried = refund.attempts
     still_down = console.post(f"/staff/payments/refunds/{refund.pk}/resend/", follow=True)
     assert "決済事業者に接続できませんでした" in still_down.content.decode()
     refund.refresh_from_db()
     assert refund.status == Refund.Status.REQUESTED
+    assert refund.attempts == tried + 1
+    assert f"（送信{tried + 1}回）" in console.get("/staff/payments/refunds/").content.decode()
 
     paying.app.config.switches.down = False
     done = console.post(f"/staff/payments/refunds/{refund.pk}/resend/", follow=True)

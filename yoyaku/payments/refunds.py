@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils.module_loading import import_string
 
 from yoyaku.core import clock
@@ -105,7 +105,7 @@ def refund_send(*, refund: Refund) -> Refund:
     payment = refund.payment
     if payment.provider in COUNTER_PROVIDERS:
         return refund
-    Refund.objects.filter(pk=refund.pk).update(attempts=refund.attempts + 1)
+    Refund.objects.filter(pk=refund.pk).update(attempts=F("attempts") + 1)
     remote = registry.get(payment.provider).refund(
         ref=payment.ref, amount=refund.amount, key=refund.key
     )
