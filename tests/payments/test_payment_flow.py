@@ -15,7 +15,7 @@ from tests import factories as f
 from tests.reservations.helpers import book_slot, hall, registrant
 from yoyaku.core.errors import DomainError
 from yoyaku.facilities.models import Facility
-from yoyaku.payments import jobs, ledger
+from yoyaku.payments import jobs, ledger, refunds
 from yoyaku.payments.models import LedgerEntry, Payment, Refund, WebhookEvent
 from yoyaku.reservations import booking
 from yoyaku.reservations.models import Occupancy, Reservation
@@ -320,3 +320,22 @@ def test_trying_again_right_after_a_declined_card__starts_a_new_payment(
     again = sandbox_ref(pay_page(citizen, reservation))
     assert again != first
     assert Payment.objects.get(ref=first).status == Payment.Status.FAILED
+
+
+def test_a_refund_whose_answer_was_lost__is_sent_again_by_the_job_and_made_once(
+    paying, paid_hall, person, citizen, travel
+):
+    reservation = book_slot(person, paid_hall, DAY, "am")
+    paying.pay_by_card(sandbox_ref(pay_page(citizen, reservation)))
+    paying.app.config.switches.timeout_after_commit = 1.0  # refunded, but the answer is lost
+    booking.reservation_cancel(reservation=reservation, by=person.user)  # 15 days: free
+    refund = Refund.objects.get()
+    assert refund.status == Refund.Status.REQUESTED
+    paying.app.config.switches.timeout_after_commit = 0.0
+    travel(dt.datetime(2026, 6, 1, 10, 5))
+    assert refunds.refunds_retry() == 1
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED and refund.attempts == 2
+    remote = paying.provider.fetch(Payment.objects.get().ref)
+    assert remote.refunded == 2000  # once at the provider, whatever the tries
+    assert ledger.balance(reservation) == 0
