@@ -190,3 +190,21 @@ def test_tomorrows_reservation__cannot_be_marked_used_today(
     tomorrow.refresh_from_db()
     assert tomorrow.status == R.CONFIRMED
     assert tomorrow.number in response.content.decode()
+
+
+def test_a_reservation_of_another_facility__cannot_be_marked_from_this_sheet(
+    client, ukiha, admin, gym, paid_gym, person, travel
+):
+    facility, _whole = gym
+    _other, other_unit = paid_gym
+    travel(dt.datetime(2026, 5, 25, 10, 0))
+    elsewhere, _tomorrow = _book_today_and_tomorrow(person, other_unit)
+    travel(dt.datetime(2026, 6, 1, 10, 0))
+    login(client, ukiha)
+    before = elsewhere.status
+    response = client.post(
+        f"/staff/day-sheet/{facility.pk}/mark/", {"reservation": elsewhere.pk, "action": "used"}
+    )
+    assert response.status_code == 404
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == before != R.USED

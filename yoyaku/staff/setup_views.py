@@ -4,6 +4,9 @@ writes and audits; facility staff reach only their own facilities (``staff_facil
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch
@@ -30,10 +33,24 @@ from yoyaku.staff.setup_forms import (
 )
 from yoyaku.staff.views import staff_required
 
+T = TypeVar("T")
+
 
 def _refused(form: forms.Form, error: DomainError) -> None:
     """The service's message next to the field it names (or at the top of the form)."""
     form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _saved(request: HttpRequest, form: forms.Form, save: Callable[[], T]) -> T | None:
+    """A valid POST handed to its service: what the service saved, or None when there was
+    nothing to save or the service refused (its message is then on the form)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save()
+    except DomainError as error:
+        _refused(form, error)
+        return None
 
 
 def _facility(request: HttpRequest, facility_id: int) -> Facility:
@@ -88,20 +105,20 @@ def setup_home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def facility_create(request: HttpRequest) -> HttpResponse:
     form = FacilityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            facility = setup.facility_create(
-                municipality=request.municipality,
-                by=request.user,
-                slug=form.cleaned_data["slug"],
-                settings=form.settings(),
-                ip_address=client_ip(request),
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("施設を登録しました。続けて室場を登録してください。"))
-            return _to_facility(facility)
+    facility = _saved(
+        request,
+        form,
+        lambda: setup.facility_create(
+            municipality=request.municipality,
+            by=request.user,
+            slug=form.cleaned_data["slug"],
+            settings=form.settings(),
+            ip_address=client_ip(request),
+        ),
+    )
+    if facility is not None:
+        messages.success(request, _("施設を登録しました。続けて室場を登録してください。"))
+        return _to_facility(facility)
     return render(request, "staff/setup_facility_form.html", {"form": form})
 
 
@@ -111,19 +128,19 @@ def facility_detail(request: HttpRequest, facility_id: int) -> HttpResponse:
     """The facility's settings form, its units with their fees and preview links, closures."""
     facility = _facility(request, facility_id)
     form = FacilityForm(request.POST or None, facility=facility)
-    if request.method == "POST" and form.is_valid():
-        try:
-            setup.facility_update(
-                facility=facility,
-                by=request.user,
-                settings=form.settings(),
-                ip_address=client_ip(request),
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("施設の設定を保存しました。"))
-            return _to_facility(facility)
+    saved = _saved(
+        request,
+        form,
+        lambda: setup.facility_update(
+            facility=facility,
+            by=request.user,
+            settings=form.settings(),
+            ip_address=client_ip(request),
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("施設の設定を保存しました。"))
+        return _to_facility(facility)
     units = list(facility.units.select_related("parent", "slot_schedule").order_by("order", "id"))
     preview_id = request.GET.get("preview", "")
     preview = next((u for u in units if str(u.pk) == preview_id), None)
@@ -148,19 +165,19 @@ def facility_detail(request: HttpRequest, facility_id: int) -> HttpResponse:
 def unit_create(request: HttpRequest, facility_id: int) -> HttpResponse:
     facility = _facility(request, facility_id)
     form = UnitForm(request.POST or None, facility=facility)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = setup.unit_create(
-                facility=facility,
-                by=request.user,
-                settings=form.settings(),
-                ip_address=client_ip(request),
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("室場を登録しました。料金表を登録すると予約できます。"))
-            return redirect("staff:setup_fees", unit.pk)
+    unit = _saved(
+        request,
+        form,
+        lambda: setup.unit_create(
+            facility=facility,
+            by=request.user,
+            settings=form.settings(),
+            ip_address=client_ip(request),
+        ),
+    )
+    if unit is not None:
+        messages.success(request, _("室場を登録しました。料金表を登録すると予約できます。"))
+        return redirect("staff:setup_fees", unit.pk)
     return render(request, "staff/setup_unit_form.html", {"form": form, "facility": facility})
 
 
@@ -169,16 +186,16 @@ def unit_create(request: HttpRequest, facility_id: int) -> HttpResponse:
 def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = _unit(request, unit_id)
     form = UnitForm(request.POST or None, facility=unit.facility, unit=unit)
-    if request.method == "POST" and form.is_valid():
-        try:
-            setup.unit_update(
-                unit=unit, by=request.user, settings=form.settings(), ip_address=client_ip(request)
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("室場を保存しました。"))
-            return _to_facility(unit.facility, unit)
+    saved = _saved(
+        request,
+        form,
+        lambda: setup.unit_update(
+            unit=unit, by=request.user, settings=form.settings(), ip_address=client_ip(request)
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("室場を保存しました。"))
+        return _to_facility(unit.facility, unit)
     return render(
         request,
         "staff/setup_unit_form.html",
@@ -199,24 +216,24 @@ def fee_table(request: HttpRequest, unit_id: int) -> HttpResponse:
             list(unit.fee_rules.filter(effective_from=latest.effective_from)) if latest else []
         )
     form = FeeTableForm(request.POST or None, unit=unit, current=current)
-    if request.method == "POST" and form.is_valid():
-        try:
-            setup.fee_table_publish(
-                unit=unit,
-                by=request.user,
-                effective_from=form.cleaned_data["effective_from"],
-                lines=form.lines(),
-                ip_address=client_ip(request),
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(
-                request,
-                _("料金表を登録しました。%(date)s以降の利用に適用されます。")
-                % {"date": form.cleaned_data["effective_from"].isoformat()},
-            )
-            return _to_facility(unit.facility, unit)
+    saved = _saved(
+        request,
+        form,
+        lambda: setup.fee_table_publish(
+            unit=unit,
+            by=request.user,
+            effective_from=form.cleaned_data["effective_from"],
+            lines=form.lines(),
+            ip_address=client_ip(request),
+        ),
+    )
+    if saved is not None:
+        messages.success(
+            request,
+            _("料金表を登録しました。%(date)s以降の利用に適用されます。")
+            % {"date": form.cleaned_data["effective_from"].isoformat()},
+        )
+        return _to_facility(unit.facility, unit)
     history = unit.fee_rules.select_related("slot").order_by(
         "-effective_from", "slot__start", "slot__end", "rate_class", "person_class"
     )
@@ -274,20 +291,20 @@ def closure_remove(request: HttpRequest, closure_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def schedule_list(request: HttpRequest) -> HttpResponse:
     form = SlotScheduleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            setup.slot_schedule_create(
-                municipality=request.municipality,
-                by=request.user,
-                name=form.cleaned_data["name"],
-                slots=form.cleaned_data["slots"],
-                ip_address=client_ip(request),
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("時間区分を登録しました。"))
-            return redirect("staff:setup_schedules")
+    saved = _saved(
+        request,
+        form,
+        lambda: setup.slot_schedule_create(
+            municipality=request.municipality,
+            by=request.user,
+            name=form.cleaned_data["name"],
+            slots=form.cleaned_data["slots"],
+            ip_address=client_ip(request),
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("時間区分を登録しました。"))
+        return redirect("staff:setup_schedules")
     schedules = SlotSchedule.objects.filter(municipality=request.municipality).prefetch_related(
         "slots", Prefetch("units", queryset=Unit.objects.select_related("facility"))
     )
@@ -298,19 +315,19 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reduction_categories(request: HttpRequest) -> HttpResponse:
     form = ReductionCategoryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            setup.reduction_category_create(
-                municipality=request.municipality,
-                by=request.user,
-                settings=form.settings(),
-                ip_address=client_ip(request),
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("減免の区分を登録しました。"))
-            return redirect("staff:setup_reductions")
+    saved = _saved(
+        request,
+        form,
+        lambda: setup.reduction_category_create(
+            municipality=request.municipality,
+            by=request.user,
+            settings=form.settings(),
+            ip_address=client_ip(request),
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("減免の区分を登録しました。"))
+        return redirect("staff:setup_reductions")
     categories = ReductionCategory.objects.filter(municipality=request.municipality)
     return render(request, "staff/setup_reductions.html", {"form": form, "categories": categories})
 
@@ -325,17 +342,17 @@ def reduction_category_edit(request: HttpRequest, category_id: int) -> HttpRespo
         raise Http404(_("指定された減免の区分は見つかりません。"))
     initial = {name: getattr(category, name) for name in ReductionCategoryForm.base_fields}
     form = ReductionCategoryForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            setup.reduction_category_update(
-                category=category,
-                by=request.user,
-                settings=form.settings(),
-                ip_address=client_ip(request),
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            messages.success(request, _("減免の区分を保存しました。"))
-            return redirect("staff:setup_reductions")
+    saved = _saved(
+        request,
+        form,
+        lambda: setup.reduction_category_update(
+            category=category,
+            by=request.user,
+            settings=form.settings(),
+            ip_address=client_ip(request),
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("減免の区分を保存しました。"))
+        return redirect("staff:setup_reductions")
     return render(request, "staff/setup_reduction_form.html", {"form": form, "category": category})
