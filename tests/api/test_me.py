@@ -5,16 +5,21 @@ reaches another registrant's or another municipality's things."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from django.test import Client
 
+from tests import factories as f
 from tests.lottery.test_rounds import make_round, stay
 from tests.reservations.helpers import book_slot, book_stay, hall, registrant, resort
+from yoyaku.core import clock
 from yoyaku.core.api_tokens import api_token_create, api_token_revoke
 from yoyaku.core.models import AuditLog
+from yoyaku.facilities.models import ReductionCategory
 from yoyaku.lottery import services as lottery
 from yoyaku.lottery.models import LotteryApplication
+from yoyaku.registrants.models import ReductionGrant
 from yoyaku.reservations.models import Reservation
 
 pytestmark = pytest.mark.django_db
@@ -350,8 +355,27 @@ def test_booking_options_list_the_units_purposes_and_anothers_unit_is_404(world)
     assert answer.status_code == 200
     body = answer.json()
     assert body["unit_id"] == world["whole"].pk
-    assert body["purpose_required"] == bool(body["purposes"])
+    assert (body["purposes"], body["purpose_required"]) == ([], False)
     assert api.get(f"/me/units/{world['room_type'].pk}/booking-options").status_code == 404
+
+
+def test_booking_options_offer_a_units_purpose_and_only_the_reductions_i_may_use(world):
+    ana, whole = world["ana"], world["whole"]
+    whole.purposes.add(f.purpose(whole.facility.municipality, "バドミントン"))
+    category = partial(ReductionCategory.objects.create, municipality=ana.municipality, percent=50)
+    open_to_all = category(name="子ども会", requires_approval=False)
+    granted = category(name="障害者手帳")
+    category(name="高齢者")  # needs approval, never granted
+    pending = category(name="生活保護")
+    G = ReductionGrant.Status
+    for grant_category, status in ((granted, G.APPROVED), (pending, G.PENDING)):
+        ReductionGrant.objects.create(
+            registrant=ana, category=grant_category, status=status, requested_at=clock.now()
+        )
+    body = api_for(ana, "read").get(f"/me/units/{whole.pk}/booking-options").json()
+    assert [p["name"] for p in body["purposes"]] == ["バドミントン"]
+    assert body["purpose_required"] is True
+    assert {r["name"] for r in body["reductions"]} == {open_to_all.name, granted.name}
 
 
 def test_a_token_used_from_many_addresses_is_held_to_one_allowance(world, settings):

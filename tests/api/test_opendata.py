@@ -62,7 +62,9 @@ def test_the_month_csv_has_an_etag(client, demo):
     assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
 
 
-@pytest.mark.parametrize("month", ["2026-13", "2026-6", "1999-01", "9999-12", "2026-06%00"])
+@pytest.mark.parametrize(
+    "month", ["2026-13", "2026-6", "1999-01", "9999-12", "0000-06", "2026-06%00"]
+)
 def test_a_bad_or_far_month_is_refused(client, demo, month):
     response = client.get(f"/api/v1/opendata/ukiha/availability/{month}.csv")
     assert response.status_code == 422

@@ -50,7 +50,8 @@ FIELDS = [
     ("休館等の理由", "空き状況が － のときの理由（過去の日は「past」）", "文字列", "休館日"),
     ("祝日", "国民の祝日の名称（祝日でなければ空欄）", "文字列", "海の日"),
 ]
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+# A year from 1000 (the year 0 is no date: it was a server error), ASCII digits only.
+MONTH = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"
 
 
 def _licence(municipality) -> str:
