@@ -9,7 +9,6 @@ the token's write scope and honour ``Idempotency-Key``.
 
 # No "from __future__ import annotations": the idempotency wrapper lives in another module,
 # whose globals would not resolve the schemas named in the annotations.
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
 
@@ -26,7 +25,7 @@ from yoyaku.payments import selectors as money
 from yoyaku.payments import services as payments
 from yoyaku.payments.models import Payment
 from yoyaku.registrants import selectors as registrant_selectors
-from yoyaku.registrants.models import ReductionGrant, Registrant
+from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import booking, rules
 from yoyaku.reservations.models import Reservation
 
@@ -204,12 +203,7 @@ def _purpose(unit: Unit, purpose_id: int | None) -> Purpose | None:
 
 def _reductions(registrant: Registrant):
     """The categories the booking form offers this registrant (granted, or needing none)."""
-    granted = ReductionGrant.objects.filter(
-        registrant=registrant, status=ReductionGrant.Status.APPROVED
-    ).values_list("category_id", flat=True)
-    return ReductionCategory.objects.filter(municipality=registrant.municipality).filter(
-        Q(pk__in=list(granted)) | Q(requires_approval=False)
-    )
+    return registrant_selectors.reductions_offered(registrant)
 
 
 def _reduction(registrant: Registrant, reduction_id: int | None) -> ReductionCategory | None:

@@ -11,8 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality, User
+from yoyaku.facilities.models import ReductionCategory
 from yoyaku.registrants import normalize
-from yoyaku.registrants.models import ChangeRequest, Registrant, TermsAgreement, TermsOfUse
+from yoyaku.registrants.models import (
+    ChangeRequest,
+    ReductionGrant,
+    Registrant,
+    TermsAgreement,
+    TermsOfUse,
+)
 
 S = Registrant.Status
 
@@ -205,3 +212,14 @@ def terms_to_agree(registrant: Registrant) -> TermsOfUse | None:
     if latest is not None and latest.terms_id == current.pk:
         return None
     return current
+
+
+def reductions_offered(registrant: Registrant) -> QuerySet[ReductionCategory]:
+    """The 減免 categories a booking may name for this registrant: those granted to them, and
+    those that need no approval. The booking rules refuse any other."""
+    granted = ReductionGrant.objects.filter(
+        registrant=registrant, status=ReductionGrant.Status.APPROVED
+    ).values_list("category_id", flat=True)
+    return ReductionCategory.objects.filter(municipality_id=registrant.municipality_id).filter(
+        Q(pk__in=list(granted)) | Q(requires_approval=False)
+    )

@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.params import SafeTextMixin
 from yoyaku.facilities.models import ReductionCategory, Slot, Unit
-from yoyaku.registrants.models import ReductionGrant, Registrant
+from yoyaku.registrants import selectors as registrant_selectors
+from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import rules
 
 
@@ -75,14 +76,7 @@ class BookingForm(SafeTextMixin, forms.Form):
         # no message can stand for a field the person cannot see.
         self.fields["purpose"].disabled = not purposes.exists()
         self.fields["purpose"].error_messages["required"] = _("利用目的を選んでください。")
-        granted = ReductionGrant.objects.filter(
-            registrant=registrant, status=ReductionGrant.Status.APPROVED
-        ).values_list("category_id", flat=True)
-        self.fields["reduction"].queryset = ReductionCategory.objects.filter(
-            municipality=registrant.municipality, pk__in=list(granted)
-        ) | ReductionCategory.objects.filter(
-            municipality=registrant.municipality, requires_approval=False
-        )
+        self.fields["reduction"].queryset = registrant_selectors.reductions_offered(registrant)
         if not self.fields["reduction"].queryset.exists():
             del self.fields["reduction"]
 
