@@ -21,6 +21,15 @@ def _private_storage(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the versioned caches (yoyaku/core/cache.py) key
+    values by row ids, which SQLite hands out again after a test's rollback."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def travel():
     """travel(datetime) freezes the system clock; naive values are Japan time."""

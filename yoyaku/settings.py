@@ -126,22 +126,37 @@ TEMPLATES = [
 ]
 
 
-def cache_settings(redis_url: str) -> dict:
-    """Django's cache, where the API's rate limits count: Redis when a URL is given (e.g.
-    redis://127.0.0.1:6379/0), so every process of the site shares one count; otherwise each
-    process keeps its own in local memory."""
+def cache_settings(redis_url: str, file_dir: Path | None = None) -> dict:
+    """Django's cache: the API's rate limits, the log-in throttle's counts and the versioned
+    caches of yoyaku/core/cache.py. Redis when a URL is given (e.g. redis://127.0.0.1:6379/0),
+    so every process of the site shares one cache; otherwise files under ``file_dir``, which
+    the processes of one machine share (the web server, the worker and the scheduler of
+    ``make run``); with neither, local memory of one process (the tests)."""
     if redis_url:
         return {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "django_redis.cache.RedisCache",
                 "LOCATION": redis_url,
                 "KEY_PREFIX": "yoyaku",
+                "OPTIONS": {
+                    # A Redis that stops answering slows no request by more than a second.
+                    "SOCKET_CONNECT_TIMEOUT": 1,
+                    "SOCKET_TIMEOUT": 1,
+                },
+            }
+        }
+    if file_dir is not None:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(file_dir),
+                "OPTIONS": {"MAX_ENTRIES": 20000},
             }
         }
     return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
-CACHES = cache_settings(os.environ.get("REDIS_URL", ""))
+CACHES = cache_settings(os.environ.get("REDIS_URL", ""), DATA_DIR / "cache")
 
 # SQLite in var/ unless DATABASE_URL names another database (PostgreSQL in production and CI).
 DATABASES = {

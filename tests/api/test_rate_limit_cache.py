@@ -29,17 +29,21 @@ def reloaded_settings(monkeypatch):
     importlib.reload(yoyaku.settings)
 
 
-def test_with_redis_url_set__the_settings_use_djangos_redis_cache(monkeypatch, reloaded_settings):
+def test_with_redis_url_set__the_settings_use_a_redis_cache(monkeypatch, reloaded_settings):
     monkeypatch.setenv("REDIS_URL", LOCAL_REDIS)
     default = reloaded_settings().CACHES["default"]
-    assert default["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert default["BACKEND"] == "django_redis.cache.RedisCache"
     assert default["LOCATION"] == LOCAL_REDIS
 
 
-def test_without_redis_url__each_process_counts_in_local_memory(monkeypatch, reloaded_settings):
+def test_without_redis_url__the_processes_of_one_machine_share_files(
+    monkeypatch, reloaded_settings
+):
     monkeypatch.delenv("REDIS_URL", raising=False)
-    default = reloaded_settings().CACHES["default"]
-    assert default["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    settings = reloaded_settings()
+    default = settings.CACHES["default"]
+    assert default["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
+    assert default["LOCATION"] == str(settings.DATA_DIR / "cache")
 
 
 def _redis_or_skip() -> None:

@@ -1,0 +1,98 @@
+"""Versioned caching: what rarely changes, and availability, read once and shared.
+
+Every cached value belongs to one or more *scopes* (e.g. ``setup:12`` for municipality 12's
+facilities, units, schedules and fee rules, or ``avail:34`` for facility 34's occupancy). Each
+scope has a version number in Django's cache (Redis in production, so every web and worker
+process sees the same number). A value is stored under the versions of its scopes at the time it
+was read; a change *bumps* the version, after which nobody reads the old value again: nothing
+is ever deleted or patched, so there is no invalidation race to get wrong.
+
+Order matters and is kept here:
+
+- readers take the version *before* they read the database;
+- writers bump *immediately* (so a reader in the same transaction, or a test, sees the change)
+  and *again after commit* (so a reader that took the new version while the writer's
+  transaction was still open, and cached what it saw then, is superseded too).
+
+A value built under a version is therefore never newer than what that version promises, and a
+committed change is visible to every reader that starts after the commit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+
+T = TypeVar("T")
+
+_MISSING = object()
+# Values live a day at most: versions make them unreachable long before, this only bounds memory.
+DEFAULT_TIMEOUT = 24 * 3600
+
+
+def _version_key(scope: str) -> str:
+    return f"ver:{scope}"
+
+
+def _fresh() -> int:
+    # A lost version key (Redis restarted, evicted) restarts above every earlier number, so
+    # values stored under the old numbers are never reached again.
+    return time.time_ns()
+
+
+def versions(scopes: Iterable[str]) -> tuple[int, ...]:
+    """The current version of each scope, in one round trip to the cache."""
+    scopes = tuple(scopes)
+    keys = [_version_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    result = []
+    for key in keys:
+        value = found.get(key)
+        if value is None:
+            cache.add(key, _fresh(), timeout=None)
+            value = cache.get(key)
+        result.append(int(value))
+    return tuple(result)
+
+
+def _bump_now(scopes: tuple[str, ...]) -> None:
+    for scope in scopes:
+        key = _version_key(scope)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, _fresh(), timeout=None)
+
+
+def bump(*scopes: str) -> None:
+    """Mark every value of these scopes as outdated: now, and once more after commit."""
+    if not scopes:
+        return
+    _bump_now(scopes)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _bump_now(scopes), robust=True)
+
+
+def remember(
+    scopes: Iterable[str],
+    key: str,
+    build: Callable[[], T],
+    *,
+    timeout: int = DEFAULT_TIMEOUT,
+) -> T:
+    """The value for ``key`` under the current versions of ``scopes``; ``build()`` when absent.
+
+    ``build`` must read only data that a bump of one of ``scopes`` announces.
+    """
+    scopes = tuple(scopes)
+    stamp = ".".join(str(v) for v in versions(scopes))
+    full_key = f"val:{'+'.join(scopes)}:{stamp}:{key}"
+    value: Any = cache.get(full_key, _MISSING)
+    if value is _MISSING:
+        value = build()
+        cache.set(full_key, value, timeout=timeout)
+    return value
