@@ -1,21 +1,17 @@
 """URLs: the landing page, shared switches, the staff console, then /<municipality>/…."""
 
-from django.http import HttpResponse
 from django.urls import include, path
 
 from yoyaku.api.api import api
 from yoyaku.citizen import calendar_views
 from yoyaku.citizen import views as citizen_views
 from yoyaku.core import devmail
+from yoyaku.core.health_views import healthz
 from yoyaku.payments import webhook_views
-
-
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
 
 urlpatterns = [
     path("", citizen_views.landing, name="landing"),
+    # Database, cache, scheduler and task workers as JSON: 200 or 503 (load balancers, monitors).
     path("healthz", healthz, name="healthz"),
     path("font-size/", citizen_views.font_size, name="font_size"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -568,3 +568,15 @@ class ApiIdempotency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} key {self.key[:20]}"
+
+
+class Heartbeat(models.Model):
+    """The last time a background process showed it was alive (``scheduler``, ``worker``).
+
+    One row per name, overwritten: the health endpoint reads the table in its one query."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -58,6 +58,9 @@ REPEATING_JOBS = (
     # Unpaid reservations past their deadline free their capacity within the minute; payments
     # no webhook settled are read again; refunds the provider did not confirm are resent.
     RepeatingJob("payments.minute", 1, "yoyaku.payments.tasks.payments_minute"),
+    # The workers' heartbeat: the health endpoint reports a worker that has not run it for
+    # three minutes (yoyaku/core/health.py).
+    RepeatingJob("core.heartbeat", 1, "yoyaku.core.tasks.core_heartbeat"),
 )
 
 

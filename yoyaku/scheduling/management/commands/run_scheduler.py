@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from yoyaku.core.health import SCHEDULER, heartbeat_record
 from yoyaku.scheduling.services import scheduler_tick
 
 
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         while True:
             for name in scheduler_tick():
                 self.stdout.write(f"enqueued {name}")
+            # After a tick that worked: the health endpoint shows a scheduler that is stuck.
+            heartbeat_record(name=SCHEDULER)
             if options["once"]:
                 return
             time.sleep(options["interval"])

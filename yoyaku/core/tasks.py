@@ -1,0 +1,13 @@
+"""Tasks: thin wrappers that call a service."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from yoyaku.core import health
+
+
+@task()
+def core_heartbeat() -> None:
+    """Enqueued every minute by the scheduler: a worker that runs it is taking tasks."""
+    health.heartbeat_record(name=health.WORKER)
