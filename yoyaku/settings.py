@@ -179,9 +179,12 @@ DATABASES = {
     )
 }
 # PgBouncer in transaction pooling mode hands each transaction to any server connection: a
-# server-side cursor (QuerySet.iterator()) would not survive that (deploy/pgbouncer.ini).
+# server-side cursor (QuerySet.iterator()) would not survive that, nor would the statements
+# psycopg prepares on a connection (PgBouncer before 1.21). See deploy/pgbouncer.ini.
 if env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS"):
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for each other instead of failing at once; IMMEDIATE transactions take the
     # write lock up front, which serialises bookings on SQLite.
