@@ -170,7 +170,7 @@ if os.environ.get("REDIS_URL"):
 # PostgreSQL connection for every request costs ~8x in INSERT throughput (pgbench here: ~1,000
 # single-row INSERTs/s on kept connections, ~130/s with a new one each). 0 closes it after
 # every request (e.g. behind PgBouncer in session mode, when connections are scarce).
-_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "0" if DEBUG else "300"))
+_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE") or ("0" if DEBUG else "300"))
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'yoyaku.sqlite3'}",
