@@ -8,6 +8,9 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("YOYAKU_DEMO", "1")
+# One connection per request, as before production kept them: the live server's threads share
+# SQLite's in-memory database.
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
 os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
 
 from yoyaku.settings import *  # noqa: F403

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from tests import factories as f
 from tests.registrants import builders
 from tests.reservations.helpers import book_stay, hall, registrant, resort
+from yoyaku.core.health import SCHEDULER, WORKER, heartbeat_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,6 +101,9 @@ FORM_FIELD = re.compile(r"<(?:input|select|textarea)\b[^>]*\bname=\"([^\"]+)\"")
 @pytest.fixture
 def site(travel):
     travel(dt.datetime(2026, 6, 1, 10, 0))
+    # The scheduler and a worker are alive: /healthz answers 503 only when one of them is down.
+    heartbeat_record(name=SCHEDULER)
+    heartbeat_record(name=WORKER)
     m = f.MunicipalityFactory(slug="ukiha")
     _, whole, *_ = hall(m)
     _, room = resort(m)
