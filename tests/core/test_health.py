@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tests.core.test_deploy import run_manage
-from yoyaku.core import clock
+from yoyaku.core import clock, housekeeping
 from yoyaku.core.health import SCHEDULER, WORKER, heartbeat_record
 from yoyaku.core.models import Heartbeat
 from yoyaku.core.tasks import core_heartbeat
@@ -155,3 +155,9 @@ def test_a_second_beat_overwrites_the_first(travel):
     heartbeat_record(name=WORKER)
 
     assert list(Heartbeat.objects.values_list("name", "beat_at")) == [(WORKER, clock.now())]
+
+
+@pytest.mark.django_db
+def test_the_nightly_job_prunes_finished_task_results_only_on_the_database_backend():
+    """The tests run tasks immediately, with no stored results: nothing to prune, no error."""
+    assert housekeeping.task_results_prune() is False

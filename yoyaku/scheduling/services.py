@@ -33,6 +33,9 @@ DAILY_JOBS = (
     DailyJob("security.daily", dt.time(3, 10), "yoyaku.security.tasks.security_daily"),
     # Reminders of reservations 3 days ahead, sent in the morning.
     DailyJob("reservations.daily", dt.time(9, 0), "yoyaku.reservations.tasks.reservations_daily"),
+    # Finished background-task results: kept 14 days, failed ones 90 (the minute jobs alone
+    # leave ~2,900 a day).
+    DailyJob("core.daily", dt.time(3, 20), "yoyaku.core.tasks.core_daily"),
     # Rounds on a schedule (定期抽選): from the 1st, this month's round of each schedule.
     DailyJob(
         "lottery.schedules",
