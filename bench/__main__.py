@@ -10,6 +10,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 
+def _availability(options: Sequence[str]) -> None:
+    from bench import availability
+
+    availability.main(options)
+
+
 def _lottery(options: Sequence[str]) -> None:
     from bench import lottery
 
@@ -31,6 +37,7 @@ def _payments(options: Sequence[str]) -> None:
 
 
 BENCHES: dict[str, Callable[[Sequence[str]], None]] = {
+    "availability": _availability,
     "lottery": _lottery,
     "lottery-db": _lottery_db,
     "payments": _payments,

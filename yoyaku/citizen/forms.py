@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from yoyaku.core.models import Municipality
 from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.text import to_half_width
+from yoyaku.facilities.catalogue import catalogue
 from yoyaku.facilities.models import Purpose
-from yoyaku.facilities.selectors import facility_kinds
 
 
 class RegistrantLoginForm(SafeTextMixin, forms.Form):
@@ -54,22 +54,28 @@ class AvailabilitySearchForm(SafeTextMixin, forms.Form):
         error_messages={"invalid": _("日付は 2026-12-05 の形式で入力してください。")},
     )
     kind = forms.ChoiceField(label=_("施設の種類"), required=False)
-    purpose = forms.ModelChoiceField(
+    purpose = forms.ChoiceField(
         label=_("利用目的"),
-        queryset=Purpose.objects.none(),
         required=False,
-        empty_label=_("すべて"),
         error_messages={"invalid_choice": _("利用目的の指定が正しくありません。")},
     )
 
     def __init__(self, *args, municipality: Municipality, **kwargs):
         super().__init__(*args, **kwargs)
-        kinds = facility_kinds(municipality=municipality)
-        self.fields["kind"].choices = [("", _("すべて")), *kinds]
+        # Kinds and purposes from the cached catalogue: the day view's filter costs no query.
+        setup = catalogue(municipality=municipality)
+        self.fields["kind"].choices = [("", _("すべて")), *setup.kinds()]
         self.fields["kind"].error_messages["invalid_choice"] = _(
             "施設の種類の指定が正しくありません。"
         )
-        self.fields["purpose"].queryset = Purpose.objects.filter(municipality=municipality)
+        self._purposes = {str(p.pk): p for p in setup.purposes}
+        self.fields["purpose"].choices = [
+            ("", _("すべて")),
+            *((pk, str(p)) for pk, p in self._purposes.items()),
+        ]
+
+    def clean_purpose(self) -> Purpose | None:
+        return self._purposes.get(self.cleaned_data.get("purpose") or "")
 
     def clean_date(self) -> dt.date | None:
         value = self.cleaned_data.get("date")

@@ -19,6 +19,7 @@ from yoyaku.core.middleware import changes_data
 from yoyaku.core.models import Municipality, User
 from yoyaku.core.selectors import notices_current
 from yoyaku.facilities import selectors as facility_selectors
+from yoyaku.facilities.catalogue import facility_catalogue
 from yoyaku.facilities.models import Facility
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.reservations import selectors as availability
@@ -129,8 +130,11 @@ def facility_detail(request: HttpRequest, municipality: str, facility: str) -> H
 
 @require_GET
 def facility_calendar(request: HttpRequest, municipality: str, facility: str) -> HttpResponse:
-    fac = _facility(request, facility)
-    units = facility_selectors.units_of_facility(facility=fac)
+    setup = facility_catalogue(municipality=_municipality(request), slug=facility)
+    fac = setup.facility(facility)
+    if fac is None:
+        raise Http404(_("指定された施設は見つかりません。"))
+    units = setup.units_of[fac.pk]
     if not units:
         raise Http404(_("この施設には予約できる室場がありません。"))
     this_month = clock.today().replace(day=1)
@@ -147,7 +151,7 @@ def facility_calendar(request: HttpRequest, municipality: str, facility: str) ->
         unit = next((u for u in units if u.pk == unit_id), None)
         if unit is None:
             raise Http404(_("指定された室場は見つかりません。"))
-    month = availability.unit_month(unit=unit, year=first.year, month=first.month)
+    month = availability.unit_month(unit=unit, year=first.year, month=first.month, setup=setup)
     return render(
         request,
         "citizen/facility_calendar.html",
@@ -159,8 +163,20 @@ def facility_calendar(request: HttpRequest, municipality: str, facility: str) ->
             "has_previous": month.previous_month >= this_month,
             "has_next": month.next_month <= limit,
             "marks": availability.Mark,
+            "day_url": reverse("citizen:availability_day", args=[fac.municipality.slug]),
         },
     )
+
+
+# A number no facility slug or unit id of a real page is: reversed in its place, then cut out,
+# so a page of a thousand rows reverses each route once instead of once per row.
+_URL_SLOT = "9876543210123"
+
+
+def _url_around(name: str, *args: object) -> tuple[str, str]:
+    """(before, after) the last argument of the route ``name``, reversed once."""
+    before, after = reverse(name, args=[*args, _URL_SLOT]).split(_URL_SLOT)
+    return before, after
 
 
 @require_GET
@@ -189,6 +205,23 @@ def availability_day(request: HttpRequest, municipality: str) -> HttpResponse:
             "query": request.GET.copy(),
             "open_all": len(results) <= DAY_VIEW_OPEN_UP_TO,
             "opened": opened,
+            # Reversed and translated once for the page, not once per row or per slot.
+            "detail_url": _url_around("citizen:facility_detail", muni.slug),
+            "calendar_url": _url_around("citizen:facility_calendar", muni.slug),
+            "reserve_url": _url_around("citizen:reserve", muni.slug),
+            "words": {
+                "free": _("空きあり"),
+                "taken": _("空きなし"),
+                "past": _("過去の日付"),
+                "reserve": _("予約する"),
+                "guide": _("施設の案内"),
+                "unit": _("室場"),
+                "state": _("状況"),
+                "slots": _("時間区分ごとの空き"),
+                "book": _("予約"),
+            },
+            "date_param": day.isoformat(),
+            "month_param": day.strftime("%Y-%m"),
         },
     )
 

@@ -16,10 +16,11 @@ import datetime as dt
 
 from django.db import transaction
 
-from yoyaku.core import clock
+from yoyaku.core import cache, clock
 from yoyaku.demo.catalogue import MINATO_FACILITIES, UKIHA_FACILITIES
 from yoyaku.demo.loader import DemoSummary, Loader, add_months
 from yoyaku.demo.specs import HOURLY, MINATO, MINATO_PURPOSES, THREE_SLOTS, UKIHA, UKIHA_PURPOSES
+from yoyaku.facilities.catalogue import availability_changed, setup_scope
 from yoyaku.facilities.models import (
     Facility,
     Slot,
@@ -285,4 +286,8 @@ def load_demo() -> DemoSummary:
     loader = Loader()
     _load_minato(loader)
     _load_ukiha(loader)
+    # The loader writes closures and lottery rounds directly: what was cached is outdated.
+    facilities = Facility.objects.values_list("pk", "municipality_id")
+    availability_changed(pk for pk, _municipality in facilities)
+    cache.bump(*sorted({setup_scope(m) for _pk, m in facilities}))
     return loader.summary

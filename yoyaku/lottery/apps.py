@@ -12,7 +12,7 @@ class LotteryConfig(AppConfig):
         from yoyaku.registrants import hooks as registrant_hooks
         from yoyaku.reservations import hooks
 
-        hooks.register_held_dates(selectors.lottery_unit_dates)
+        hooks.register_hold_periods(selectors.lottery_hold_periods)
         hooks.register_release_handler(services.hold_cancelled_win)
         registrant_hooks.register_end_handler(services.lottery_withdraw_for_registrant)
         if tasks.send_results_after_drawing not in services.AFTER_DRAWING:

@@ -15,27 +15,18 @@ from yoyaku.registrants.models import Registrant
 A = LotteryApplication.Status
 
 
-def lottery_unit_dates(
-    *, unit_ids: Iterable[int], start: dt.date, end: dt.date, at: dt.datetime
-) -> set[tuple[int, dt.date]]:
-    """(unit id, date) pairs in [start, end] that a round holds back from first-come at ``at``.
-
-    A round holds its unit-dates from its creation until its first-come opening time.
-    """
+def lottery_hold_periods(
+    *, unit_ids: Iterable[int], start: dt.date, end: dt.date
+) -> list[tuple[int, dt.date, dt.date, dt.datetime]]:
+    """(unit id, first date, last date, held until) of every round over these units whose use
+    dates overlap [start, end]. A round holds its unit-dates from its creation until its
+    first-come opening time; which periods still hold is decided by the reader's clock, so
+    the periods can be cached (a new round bumps the availability of its facilities)."""
     ids = set(unit_ids)
-    held: set[tuple[int, dt.date]] = set()
     rounds = LotteryRound.objects.filter(
-        units__in=ids, use_from__lte=end, use_until__gte=start, first_come_opens_at__gt=at
-    ).values_list("units", "use_from", "use_until")
-    for unit_id, use_from, use_until in rounds:
-        if unit_id not in ids:
-            continue
-        day = max(use_from, start)
-        last = min(use_until, end)
-        while day <= last:
-            held.add((unit_id, day))
-            day += dt.timedelta(days=1)
-    return held
+        units__in=ids, use_from__lte=end, use_until__gte=start
+    ).values_list("units", "use_from", "use_until", "first_come_opens_at")
+    return [row for row in rounds if row[0] in ids]
 
 
 def rounds_with_counts(*, municipality: Municipality) -> QuerySet[LotteryRound]:

@@ -9,6 +9,8 @@ lottery drawing and the availability pages cannot disagree.
 
 Functions that write run inside the caller's transaction; a race that the friendly checks
 missed surfaces as ``IntegrityError`` from the unique key, which callers turn into a message.
+Each of them also bumps the cached availability of the facilities it touched (``avail:<id>``),
+so booking, cancelling, changing, expiring, lottery wins and staff blocks cannot forget it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 from yoyaku.core.dates import japanese_date
 from yoyaku.core.errors import DomainError
+from yoyaku.facilities.catalogue import availability_changed
 from yoyaku.facilities.models import Slot, Unit
 from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.reservations.models import Occupancy, Reservation, UnitBlock
@@ -152,6 +155,7 @@ def take(
         block=block,
     )
     Occupancy.objects.bulk_create(rows)
+    availability_changed([need.unit.facility_id])
 
 
 def take_many(holders: Sequence[tuple[Reservation, Need]], *, batch_size: int = 1000) -> int:
@@ -172,31 +176,37 @@ def take_many(holders: Sequence[tuple[Reservation, Need]], *, batch_size: int = 
             need, family=family, taken=taken, full_code="rooms_full", reservation=reservation
         )
     Occupancy.objects.bulk_create(rows, batch_size=batch_size)
+    availability_changed(need.unit.facility_id for _, need in holders)
     return len(rows)
 
 
 def release(reservation: Reservation) -> None:
     """Give back everything the reservation holds."""
     Occupancy.objects.filter(reservation=reservation).delete()
+    availability_changed([reservation.unit.facility_id])
 
 
 def hold(reservation: Reservation, block: UnitBlock) -> None:
     """Hand the reservation's rows to a staff block (a cancelled lottery win held until its
     release time): the capacity never becomes free in between."""
     Occupancy.objects.filter(reservation=reservation).update(reservation=None, block=block)
+    availability_changed([reservation.unit.facility_id])
 
 
 def block_remove(block: UnitBlock) -> None:
     """Delete a staff block and the capacity it held."""
     Occupancy.objects.filter(block=block).delete()
     block.delete()
+    availability_changed([block.unit.facility_id])
 
 
 def blocks_release(blocks) -> int:
     """Delete the given blocks (a queryset) with their capacity; returns how many blocks."""
-    ids = list(blocks.values_list("pk", flat=True))
+    rows = list(blocks.values_list("pk", "unit__facility_id"))
+    ids = [pk for pk, _facility in rows]
     Occupancy.objects.filter(block_id__in=ids).delete()
     _total, per_model = UnitBlock.objects.filter(pk__in=ids).delete()
+    availability_changed(facility for _pk, facility in rows)
     return per_model.get(UnitBlock._meta.label, 0)
 
 

@@ -2,8 +2,8 @@
 
 Reservations sit below the lottery and never import it. The lottery registers
 
-* a provider of *held dates*: the (unit, date) pairs a round holds back from first-come (抽),
-  which both the availability pages and the booking rules refuse; and
+* a provider of *hold periods*: the unit-dates a round holds back from first-come (抽) and
+  until when, which both the availability pages and the booking rules refuse; and
 * a *release handler*: a cancelled lottery win keeps its capacity held until the round's
   release time instead of freeing it at once.
 
@@ -18,17 +18,21 @@ from collections.abc import Callable, Iterable
 from yoyaku.reservations import capacity
 from yoyaku.reservations.models import Reservation
 
-HeldDates = Callable[..., set[tuple[int, dt.date]]]
+# (unit id, first date, last date, held until): a round holds its unit-dates from its creation
+# until its first-come opening time. Plain values without "now", so they can be cached.
+HoldPeriod = tuple[int, dt.date, dt.date, dt.datetime]
+HoldPeriods = Callable[..., list[HoldPeriod]]
 ReleaseHandler = Callable[[Reservation], bool]
 
-_held_dates: list[HeldDates] = []
+_hold_periods: list[HoldPeriods] = []
 _release_handlers: list[ReleaseHandler] = []
 
 
-def register_held_dates(provider: HeldDates) -> HeldDates:
-    """``provider(*, unit_ids, start, end, at)`` returns the held (unit id, date) pairs."""
-    if provider not in _held_dates:
-        _held_dates.append(provider)
+def register_hold_periods(provider: HoldPeriods) -> HoldPeriods:
+    """``provider(*, unit_ids, start, end)`` returns the hold periods overlapping [start, end]
+    of the given units (those that ended too: which still hold is decided at reading time)."""
+    if provider not in _hold_periods:
+        _hold_periods.append(provider)
     return provider
 
 
@@ -39,14 +43,36 @@ def register_release_handler(handler: ReleaseHandler) -> ReleaseHandler:
     return handler
 
 
+def hold_periods(*, unit_ids: Iterable[int], start: dt.date, end: dt.date) -> list[HoldPeriod]:
+    ids = set(unit_ids)
+    periods: list[HoldPeriod] = []
+    for provider in _hold_periods:
+        periods.extend(provider(unit_ids=ids, start=start, end=end))
+    return periods
+
+
+def held_at(
+    periods: Iterable[HoldPeriod], *, start: dt.date, end: dt.date, at: dt.datetime
+) -> set[tuple[int, dt.date]]:
+    """The (unit id, date) pairs of [start, end] that the periods hold back at ``at``."""
+    held: set[tuple[int, dt.date]] = set()
+    for unit_id, first, last, until in periods:
+        if until <= at:
+            continue
+        day = max(first, start)
+        while day <= min(last, end):
+            held.add((unit_id, day))
+            day += dt.timedelta(days=1)
+    return held
+
+
 def held_dates(
     *, unit_ids: Iterable[int], start: dt.date, end: dt.date, at: dt.datetime
 ) -> set[tuple[int, dt.date]]:
+    """The (unit id, date) pairs of [start, end] held back from first-come (抽) at ``at``."""
     ids = set(unit_ids)
-    held: set[tuple[int, dt.date]] = set()
-    for provider in _held_dates:
-        held |= provider(unit_ids=ids, start=start, end=end, at=at)
-    return held
+    periods = hold_periods(unit_ids=ids, start=start, end=end)
+    return {pair for pair in held_at(periods, start=start, end=end, at=at) if pair[0] in ids}
 
 
 def release_capacity(reservation: Reservation) -> None:

@@ -6,16 +6,18 @@ import calendar
 import datetime as dt
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from yoyaku.core import clock
+from yoyaku.core import cache, clock
 from yoyaku.core.models import Municipality
+from yoyaku.facilities import catalogue
 from yoyaku.facilities import selectors as facility_selectors
-from yoyaku.facilities.models import Facility, Purpose, Slot, Unit
+from yoyaku.facilities.models import Closure, Facility, Purpose, Slot, Unit
+from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import hooks
 from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
@@ -38,6 +40,10 @@ class Mark(enum.Enum):
 class SlotState:
     slot: Slot
     free: bool
+    # Set once per slot and request by the grid, so a page of many units does not format
+    # the same labels again for every cell.
+    label: str = ""
+    time: str = ""
 
 
 @dataclass
@@ -51,10 +57,22 @@ class UnitDay:
     holiday: str = ""
     slots: list[SlotState] = field(default_factory=list)
     free_rooms: int | None = None
+    mark_label: str = ""  # what the mark means, for screen readers (in the request's language)
 
     @property
     def is_bookable_view(self) -> bool:
         return self.mark in (Mark.FREE, Mark.PARTLY)
+
+
+def mark_labels() -> dict[Mark, str]:
+    """What each mark means, translated once per page instead of once per cell."""
+    return {
+        Mark.FREE: _("空きあり"),
+        Mark.PARTLY: _("一部空きあり"),
+        Mark.FULL: _("空きなし"),
+        Mark.LOTTERY: _("抽選受付期間"),
+        Mark.CLOSED: _("受付対象外"),
+    }
 
 
 def _lodging_threshold(room_count: int) -> int:
@@ -62,47 +80,126 @@ def _lodging_threshold(room_count: int) -> int:
     return max(1, room_count // 2)
 
 
+@dataclass(frozen=True)
+class FacilityUse:
+    """What one facility's availability over some dates is built from, without "now" (which
+    days are past, which lottery holds still hold): cached under ``avail:<facility id>``."""
+
+    busy: dict[tuple[int, dt.date], frozenset[int]]
+    closures: list[Closure]
+    holds: list[hooks.HoldPeriod]
+
+
+def _occupancy_build(
+    unit_ids_of: dict[int, list[int]], start: dt.date, end: dt.date
+) -> Callable[[list[int]], dict[int, FacilityUse]]:
+    def build(facility_ids: list[int]) -> dict[int, FacilityUse]:
+        facility_of = {u: f for f in facility_ids for u in unit_ids_of.get(f, ())}
+        busy: dict[int, dict[tuple[int, dt.date], set[int]]] = {f: {} for f in facility_ids}
+        # Uses index occupancy_no_overlap (unit, date, atom): a facility's units over a range.
+        for unit_id, date, atom in Occupancy.objects.filter(
+            unit_id__in=list(facility_of), date__gte=start, date__lte=end
+        ).values_list("unit_id", "date", "atom"):
+            busy[facility_of[unit_id]].setdefault((unit_id, date), set()).add(atom)
+        closures: dict[int, list[Closure]] = {f: [] for f in facility_ids}
+        for closure in Closure.objects.filter(
+            facility_id__in=facility_ids, start_date__lte=end, end_date__gte=start
+        ):
+            closures[closure.facility_id].append(closure)
+        holds: dict[int, list[hooks.HoldPeriod]] = {f: [] for f in facility_ids}
+        for period in hooks.hold_periods(unit_ids=facility_of, start=start, end=end):
+            holds[facility_of[period[0]]].append(period)
+        return {
+            f: FacilityUse(
+                busy={key: frozenset(atoms) for key, atoms in busy[f].items()},
+                closures=closures[f],
+                holds=holds[f],
+            )
+            for f in facility_ids
+        }
+
+    return build
+
+
+def facilities_occupancy(
+    *, unit_ids_of: dict[int, list[int]], start: dt.date, end: dt.date
+) -> dict[int, FacilityUse]:
+    """Occupancy, dated closures and lottery holds of each facility over [start, end].
+
+    ``unit_ids_of``: every unit of each facility (inactive ones too). From the cache when it
+    has them; the missing facilities are read together, in three queries whatever their
+    number. Every writer of these tables bumps ``avail:<facility id>``
+    (``catalogue.availability_changed``).
+    """
+    return cache.remember_many(
+        {f: [catalogue.avail_scope(f)] for f in unit_ids_of},
+        lambda _facility: f"occupancy:{start.isoformat()}:{end.isoformat()}",
+        _occupancy_build(unit_ids_of, start, end),
+    )
+
+
+def _family_of_facilities(facility_ids: Iterable[int]) -> tuple[UnitFamily, dict[int, list[int]]]:
+    rows = Unit.objects.filter(facility_id__in=set(facility_ids)).values_list(
+        "id", "parent_id", "facility_id"
+    )
+    unit_ids_of: dict[int, list[int]] = defaultdict(list)
+    units = []
+    for pk, parent_id, facility_id in rows:
+        unit_ids_of[facility_id].append(pk)
+        units.append(Unit(id=pk, parent_id=parent_id, facility_id=facility_id))
+    return UnitFamily.of(units), dict(unit_ids_of)
+
+
 def availability_grid(
-    *, units: Sequence[Unit], start: dt.date, end: dt.date, at: dt.datetime | None = None
+    *,
+    units: Sequence[Unit],
+    start: dt.date,
+    end: dt.date,
+    at: dt.datetime | None = None,
+    setup: catalogue.Catalogue | None = None,
 ) -> dict[tuple[int, dt.date], UnitDay]:
     """The state of every given unit on every date of [start, end].
 
     ``units`` must come with ``facility__municipality`` and ``slot_schedule__slots`` loaded.
-    Runs four queries whatever the size: the facilities' unit tree, dated closures,
-    occupancy of the leaves, and lottery rounds.
+    ``setup``: a catalogue holding them (else one query reads their unit trees). What is
+    booked, closed or held comes from ``facilities_occupancy`` (cached; three queries when
+    cold); what depends on the clock (past days, holds that ended) is decided here.
     """
     at = at or clock.now()
     today = clock.local(at).date()
-    facilities = {u.facility_id: u.facility for u in units}.values()
-    family = facility_selectors.unit_family(facilities=facilities)
-    closures = facility_selectors.closures_between(facilities=facilities, start=start, end=end)
+    facility_ids = {u.facility_id for u in units}
+    if setup is not None:
+        family = setup.family
+        unit_ids_of = {f: setup.unit_ids_of.get(f, []) for f in facility_ids}
+    else:
+        family, unit_ids_of = _family_of_facilities(facility_ids)
+    occupancy = facilities_occupancy(unit_ids_of=unit_ids_of, start=start, end=end)
     holidays = facility_selectors.holidays_between(start - dt.timedelta(days=10), end)
-
-    leaves_of = {u.pk: family.leaves(u.pk) for u in units}
-    all_leaves = {leaf for leaves in leaves_of.values() for leaf in leaves}
-    # Uses index occupancy_date_unit.
-    busy: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
-    for unit_id, date, atom in Occupancy.objects.filter(
-        unit_id__in=all_leaves, date__gte=start, date__lte=end
-    ).values_list("unit_id", "date", "atom"):
-        busy[(unit_id, date)].add(atom)
-
-    related = {u.pk: family.related(u.pk) for u in units}
-    lottery = hooks.held_dates(
-        unit_ids={r for rel in related.values() for r in rel}, start=start, end=end, at=at
+    lottery = hooks.held_at(
+        (p for f in facility_ids for p in occupancy[f].holds), start=start, end=end, at=at
     )
+    labels: dict[int, tuple[str, str]] = {}
+
+    def slot_state(slot: Slot, free: bool) -> SlotState:
+        if slot.pk not in labels:
+            labels[slot.pk] = (slot.display_label, slot.time_label)
+        label, time = labels[slot.pk]
+        return SlotState(slot, free, label, time)
 
     grid: dict[tuple[int, dt.date], UnitDay] = {}
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     for unit in units:
         facility = unit.facility
+        facility_use = occupancy[facility.pk]
+        busy = facility_use.busy
+        related = family.related(unit.pk)
+        leaves = family.leaves(unit.pk)
         unit_closures = [
-            c
-            for c in closures.get(facility.pk, [])
-            if c.unit_id is None or c.unit_id in related[unit.pk]
+            c for c in facility_use.closures if c.unit_id is None or c.unit_id in related
         ]
         basics = basic_slots(unit)
         all_slots = list(unit.slot_schedule.slots.all()) if unit.slot_schedule else []
+        atoms_of = {slot.pk: set(atoms_of_slot(slot, basics)) for slot in all_slots}
         for day in days:
             state = UnitDay(unit=unit, date=day, mark=Mark.FREE, holiday=holidays.get(day, ""))
             grid[(unit.pk, day)] = state
@@ -115,7 +212,7 @@ def availability_grid(
             if day < today:
                 state.mark, state.reason = Mark.CLOSED, "past"
                 continue
-            if any((r, day) in lottery for r in related[unit.pk]):
+            if any((r, day) in lottery for r in related):
                 state.mark = Mark.LOTTERY
                 continue
             if unit.is_lodging:
@@ -128,17 +225,19 @@ def availability_grid(
                     state.mark = Mark.PARTLY
                 continue
             taken_atoms: set[int] = set()
-            for leaf in leaves_of[unit.pk]:
+            for leaf in leaves:
                 taken_atoms |= busy.get((leaf, day), set())
             state.slots = [
-                SlotState(slot, not (set(atoms_of_slot(slot, basics)) & taken_atoms))
-                for slot in all_slots
+                slot_state(slot, not (atoms_of[slot.pk] & taken_atoms)) for slot in all_slots
             ]
             free_basics = [b for b in basics if b.start_minute not in taken_atoms]
             if not free_basics:
                 state.mark = Mark.FULL
             elif len(free_basics) < len(basics):
                 state.mark = Mark.PARTLY
+    meanings = mark_labels()
+    for state in grid.values():
+        state.mark_label = meanings[state.mark]
     return grid
 
 
@@ -171,13 +270,21 @@ class MonthCalendar:
 
 
 def unit_month(
-    *, unit: Unit, year: int, month: int, at: dt.datetime | None = None
+    *,
+    unit: Unit,
+    year: int,
+    month: int,
+    at: dt.datetime | None = None,
+    setup: catalogue.Catalogue | None = None,
 ) -> MonthCalendar:
-    """A month calendar for one unit, weeks starting on Sunday as Japanese calendars do."""
-    unit = _units_queryset().get(pk=unit.pk)
+    """A month calendar for one unit, weeks starting on Sunday as Japanese calendars do.
+
+    ``setup``: the facility's catalogue, which ``unit`` comes from (else it is read again)."""
+    if setup is None:
+        unit = _units_queryset().get(pk=unit.pk)
     first = dt.date(year, month, 1)
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
-    grid = availability_grid(units=[unit], start=first, end=last, at=at)
+    grid = availability_grid(units=[unit], start=first, end=last, at=at, setup=setup)
     weeks: list[list[UnitDay | None]] = []
     for week in calendar.Calendar(firstweekday=6).monthdatescalendar(year, month):
         weeks.append([grid[(unit.pk, d)] if d.month == month else None for d in week])
@@ -203,14 +310,13 @@ def municipality_day(
     purpose: Purpose | None = None,
     at: dt.datetime | None = None,
 ) -> list[FacilityDay]:
-    """Every unit of every facility of a municipality on one date, optionally filtered."""
-    units_qs = _units_queryset().filter(facility__municipality=municipality)
-    if kind:
-        units_qs = units_qs.filter(facility__kind=kind)
-    if purpose is not None:
-        units_qs = units_qs.filter(purposes=purpose)
-    units = list(units_qs.order_by("facility__order", "facility_id", "order", "id"))
-    grid = availability_grid(units=units, start=day, end=day, at=at)
+    """Every unit of every facility of a municipality on one date, optionally filtered.
+
+    The catalogue and the day's occupancy come from the cache: no query when both are warm,
+    three when the occupancy is cold, whatever the number of facilities and units."""
+    setup = catalogue.catalogue(municipality=municipality)
+    units = setup.units(kind=kind, purpose_id=purpose.pk if purpose is not None else None)
+    grid = availability_grid(units=units, start=day, end=day, at=at, setup=setup)
     by_facility: dict[int, FacilityDay] = {}
     for unit in units:
         entry = by_facility.setdefault(unit.facility_id, FacilityDay(unit.facility, []))
@@ -257,12 +363,9 @@ def municipality_days(
     *, municipality: Municipality, start: dt.date, end: dt.date, at: dt.datetime | None = None
 ) -> list[UnitDay]:
     """Every active unit of a municipality on each date of [start, end], by date, then in the
-    catalogue's order (the open-data file). Four queries, as the calendars."""
-    units = list(
-        _units_queryset()
-        .filter(facility__municipality=municipality)
-        .order_by("facility__order", "facility_id", "order", "id")
-    )
-    grid = availability_grid(units=units, start=start, end=end, at=at)
+    catalogue's order (the open-data file). The catalogue and occupancy come from the cache."""
+    setup = catalogue.catalogue(municipality=municipality)
+    units = setup.units()
+    grid = availability_grid(units=units, start=start, end=end, at=at, setup=setup)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     return [grid[(unit.pk, day)] for day in days for unit in units]

@@ -26,6 +26,7 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, User
 from yoyaku.core.services import audit_record
+from yoyaku.facilities.catalogue import availability_changed
 from yoyaku.facilities.models import Closure, Facility, Unit
 from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.lottery import services as lottery_services
@@ -209,6 +210,7 @@ def bulk_closure_run(*, job: BulkClosure) -> BulkClosure:
                 end_date=job.end_date,
                 reason=job.reason,
             )
+            availability_changed([job.facility_id])
         affected = closure_affected(
             facility=job.facility, unit=job.unit, start_date=job.start_date, end_date=job.end_date
         )

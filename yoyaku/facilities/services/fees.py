@@ -14,6 +14,7 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, Municipality, User
 from yoyaku.core.services import audit_record
+from yoyaku.facilities.catalogue import availability_changed
 from yoyaku.facilities.models import Closure, Facility, FeeRule, ReductionCategory, Slot, Unit
 from yoyaku.facilities.services.setup import _changes, _in_range, _required
 
@@ -184,6 +185,7 @@ def closure_add(
     closure = Closure.objects.create(
         facility=facility, unit=unit, start_date=start_date, end_date=end_date, reason=reason
     )
+    availability_changed([facility.pk])
     audit_record(
         action=AuditAction.CLOSURE_ADD,
         actor=by,
@@ -221,6 +223,7 @@ def closure_remove(*, closure: Closure, by: User, ip_address: str | None = None)
         ip_address=ip_address,
     )
     closure.delete()
+    availability_changed([facility.pk])
 
 
 # ---------------------------------------------------------------------------------------------

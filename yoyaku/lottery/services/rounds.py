@@ -12,6 +12,7 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, Municipality, User
 from yoyaku.core.services import audit_record
+from yoyaku.facilities.catalogue import availability_changed
 from yoyaku.facilities.models import Unit
 from yoyaku.lottery import algorithm
 from yoyaku.lottery.models import LotteryRound
@@ -109,6 +110,8 @@ def round_create(
         **fields,
     )
     lottery.units.set(units)
+    # Its unit-dates show 抽 from now on.
+    availability_changed(u.facility_id for u in units)
     audit_record(
         action=AuditAction.LOTTERY_CREATE,
         actor=by,
