@@ -112,6 +112,10 @@ class BookingForm(SafeTextMixin, forms.Form):
         # no message can stand for a field the person cannot see.
         field.disabled = not purposes
         field.error_messages["required"] = _("利用目的を選んでください。")
+        if for_booking and not self.data.get("reduction"):
+            # None asked for: nothing to validate, and the registrant's grants stay unread.
+            del self.fields["reduction"]
+            return
         self.fields["reduction"].queryset = registrant_selectors.reductions_offered(registrant)
         if not for_booking and not self.fields["reduction"].queryset.exists():
             del self.fields["reduction"]
