@@ -30,6 +30,12 @@ def _lottery_db(options: Sequence[str]) -> None:
     lottery_db.main(options)
 
 
+def _booking(options: Sequence[str]) -> None:
+    from bench import booking
+
+    booking.main(options)
+
+
 def _payments(options: Sequence[str]) -> None:
     from bench import payments
 
@@ -38,6 +44,7 @@ def _payments(options: Sequence[str]) -> None:
 
 BENCHES: dict[str, Callable[[Sequence[str]], None]] = {
     "availability": _availability,
+    "booking": _booking,
     "lottery": _lottery,
     "lottery-db": _lottery_db,
     "payments": _payments,

@@ -18,6 +18,7 @@ from yoyaku.api.http import AddressThrottle, PageParams, page
 from yoyaku.api.idempotency import IDEMPOTENCY, idempotent
 from yoyaku.api.public import Id
 from yoyaku.api.registrant_auth import RegistrantToken, TokenThrottle, require_write
+from yoyaku.facilities import setup_cache
 from yoyaku.facilities.models import Purpose, ReductionCategory, Slot, Unit
 from yoyaku.lottery import services as lottery
 from yoyaku.lottery.models import LotteryApplication, LotteryRound
@@ -172,22 +173,21 @@ def _my_application(request: HttpRequest, application_id: int) -> LotteryApplica
 
 
 def _unit(registrant: Registrant, unit_id: int) -> Unit:
-    unit = (
-        Unit.objects.select_related("facility__municipality", "slot_schedule")
-        .filter(pk=unit_id, facility__municipality=registrant.municipality, is_active=True)
-        .first()
-    )
-    if unit is None:
+    """An active unit of the registrant's municipality, from the setup cache (its facility,
+    schedule with slots and purposes loaded)."""
+    setup = setup_cache.unit_setup(municipality_id=registrant.municipality_id, unit_id=unit_id)
+    if setup is None or not setup.unit.is_active:
         raise Http404
-    return unit
+    return setup.unit
 
 
 def _slots(unit: Unit, codes: list[str]) -> list[Slot]:
     """The unit's slots by code; a code it does not have is a missing thing: 404."""
     if unit.is_lodging or not codes:
         return []
-    found = list(Slot.objects.filter(schedule=unit.slot_schedule_id, code__in=set(codes)))
-    if len(found) != len(set(codes)):
+    wanted = set(codes)
+    found = [slot for slot in unit.slot_schedule.slots.all() if slot.code in wanted]
+    if len(found) != len(wanted):
         raise Http404
     return found
 
@@ -195,7 +195,7 @@ def _slots(unit: Unit, codes: list[str]) -> list[Slot]:
 def _purpose(unit: Unit, purpose_id: int | None) -> Purpose | None:
     if purpose_id is None:
         return None
-    found = unit.purposes.filter(pk=purpose_id).first()
+    found = next((p for p in unit.purposes.all() if p.pk == purpose_id), None)
     if found is None:
         raise Http404
     return found

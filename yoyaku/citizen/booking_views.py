@@ -15,6 +15,7 @@ from yoyaku.citizen.views import _bad_request
 from yoyaku.core import clock, params
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
+from yoyaku.facilities import setup_cache
 from yoyaku.facilities.models import Unit
 from yoyaku.payments import selectors as payment_selectors
 from yoyaku.payments import services as payment_services
@@ -28,22 +29,24 @@ from yoyaku.reservations.permit import permit_available, use_permit_pdf
 PERSONS_MAX = 999
 
 
-def _unit(request: HttpRequest, unit_id: int) -> Unit:
-    unit = (
-        Unit.objects.select_related("facility__municipality", "slot_schedule")
-        .filter(pk=unit_id, facility__municipality=request.municipality, is_active=True)
-        .first()
-    )
-    if unit is None:
+def _setup(request: HttpRequest, unit_id: int) -> setup_cache.UnitSetup:
+    """The unit from the setup cache (facility, schedule, purposes, fees loaded); 404 when it
+    is not an active unit of this municipality."""
+    setup = setup_cache.unit_setup(municipality_id=request.municipality.pk, unit_id=unit_id)
+    if setup is None or not setup.unit.is_active:
         raise Http404(_("指定された室場は見つかりません。"))
-    return unit
+    return setup
+
+
+# Refusals that mean somebody else was faster: a short page, not the whole form again.
+CAPACITY_GONE = {"slot_taken", "rooms_full"}
 
 
 @require_http_methods(["GET", "POST"])
 @changes_data
 @registrant_required
 def reserve(request: HttpRequest, municipality: str, unit_id: int) -> HttpResponse:
-    unit = _unit(request, unit_id)
+    unit = _setup(request, unit_id).unit
     registrant = request.registrant
     today = clock.today()
     use_date = params.date_param(
@@ -53,7 +56,40 @@ def reserve(request: HttpRequest, municipality: str, unit_id: int) -> HttpRespon
     )
     if use_date is None:
         return _bad_request(request, _("日付は 2026-12-05 の形式で指定してください。"))
-    state = availability.availability_grid(units=[_full_unit(unit)], start=use_date, end=use_date)[
+    if request.method == "POST" and request.POST.get("action") == "book":
+        # The rush: no availability grid and no page before trying (see _book).
+        form = BookingForm(request.POST, unit=unit, registrant=registrant, for_booking=True)
+        if form.is_valid():
+            return _book(request, form.booking_request(registrant=registrant, use_date=use_date))
+    return _page(request, unit, use_date)
+
+
+def _book(request: HttpRequest, booking_request: rules.BookingRequest) -> HttpResponse:
+    """予約する: the service takes the capacity first; a slot just taken is a short 409 page
+    with the way back to the day's availability, any other refusal the form with the reasons."""
+    try:
+        reservation = booking.reservation_book(request=booking_request, by=request.user)
+    except DomainError as error:
+        problems = getattr(error, "all", [error])
+        if error.code in CAPACITY_GONE:
+            context = {
+                "unit": booking_request.unit,
+                "use_date": booking_request.use_date,
+                "problems": problems,
+            }
+            return render(request, "citizen/reserve_taken.html", context, status=409)
+        return _page(request, booking_request.unit, booking_request.use_date, problems=problems)
+    success(request, _("予約の申込みを受け付けました。"))
+    return redirect("citizen:reservation_detail", request.municipality.slug, reservation.pk)
+
+
+def _page(
+    request: HttpRequest, unit: Unit, use_date: dt.date, *, problems: list | None = None
+) -> HttpResponse:
+    """The booking form with the day's availability (GET), its confirmation (料金を確認する),
+    or the form again with what is wrong."""
+    registrant = request.registrant
+    state = availability.availability_grid(units=[unit], start=use_date, end=use_date)[
         (unit.pk, use_date)
     ]
     form = BookingForm(
@@ -70,16 +106,12 @@ def reserve(request: HttpRequest, municipality: str, unit_id: int) -> HttpRespon
         "terms": rules.booking_terms(unit, use_date),
         "registrant_problem": rules.registrant_problem(registrant, today=clock.today()),
     }
+    if problems:
+        context["problems"] = problems
+        form.is_valid()  # the person's input is shown again with the reasons
+        return render(request, "citizen/reserve.html", context, status=409)
     if request.method == "POST" and form.is_valid():
         booking_request = form.booking_request(registrant=registrant, use_date=use_date)
-        if request.POST.get("action") == "book":
-            try:
-                reservation = booking.reservation_book(request=booking_request, by=request.user)
-            except DomainError as error:
-                context["problems"] = getattr(error, "all", [error])
-                return render(request, "citizen/reserve.html", context, status=409)
-            success(request, _("予約の申込みを受け付けました。"))
-            return redirect("citizen:reservation_detail", municipality, reservation.pk)
         problems = rules.check(booking_request)
         if problems:
             context["problems"] = problems
@@ -92,14 +124,6 @@ def reserve(request: HttpRequest, municipality: str, unit_id: int) -> HttpRespon
         context["booking_request"] = booking_request
         return render(request, "citizen/reserve_confirm.html", context)
     return render(request, "citizen/reserve.html", context)
-
-
-def _full_unit(unit: Unit) -> Unit:
-    return (
-        Unit.objects.select_related("facility__municipality", "slot_schedule", "parent")
-        .prefetch_related("slot_schedule__slots")
-        .get(pk=unit.pk)
-    )
 
 
 @require_http_methods(["GET"])

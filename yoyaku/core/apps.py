@@ -7,4 +7,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Stamps each new log-in with its start, for the session limits.
-        from yoyaku.core import middleware  # noqa: F401
+        from yoyaku.core import middleware, signals  # noqa: F401
+
+        # Maintenance windows are cached: their changes bump the cache (core/signals.py).
+        signals.connect()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from yoyaku.core import clock
+from yoyaku.core import cache, clock
 from yoyaku.core.models import AuditLog, MaintenanceWindow, Municipality, Notice
 
 
@@ -42,17 +42,30 @@ class ServiceStatus:
         return self.state is ServiceState.SITE_CLOSED
 
 
+# The cache scope of every maintenance window (a window without a municipality concerns all).
+MAINTENANCE_SCOPE = "maintenance"
+
+
+def _maintenance_windows(municipality_id: int | None) -> list[MaintenanceWindow]:
+    scope = Q(municipality__isnull=True)
+    if municipality_id is not None:
+        scope |= Q(municipality_id=municipality_id)
+    return list(MaintenanceWindow.objects.filter(scope).order_by("-scope", "ends_at", "pk"))
+
+
 def maintenance_windows_active(
     *, municipality: Municipality | None, at: dt.datetime
 ) -> list[MaintenanceWindow]:
-    scope = Q(municipality__isnull=True)
-    if municipality is not None:
-        scope |= Q(municipality=municipality)
-    return list(
-        MaintenanceWindow.objects.filter(scope, starts_at__lte=at, ends_at__gt=at).order_by(
-            "-scope", "ends_at"
-        )
+    """The windows in force at ``at``, whole-site ones first. Every request asks (the service
+    hours middleware): the windows come from the versioned cache, bumped on every change of
+    the table (``yoyaku/core/signals.py``), and are filtered here by time."""
+    municipality_id = municipality.pk if municipality is not None else None
+    windows = cache.remember(
+        [MAINTENANCE_SCOPE],
+        f"windows:{municipality_id}",
+        lambda: _maintenance_windows(municipality_id),
     )
+    return [w for w in windows if w.starts_at <= at < w.ends_at]
 
 
 def maintenance_windows_upcoming(

@@ -3,7 +3,8 @@
 Two scopes (see ``yoyaku.core.cache``):
 
 - ``setup:<municipality id>``: facilities, units, slot schedules, purposes — what staff change
-  rarely. The setup services bump it.
+  rarely. Signal receivers (``yoyaku/facilities/signals.py``) and the services that write
+  with ``bulk_create`` or ``update()`` bump it.
 - ``avail:<facility id>``: what a facility's availability is built from (occupancy, dated
   closures, lottery holds). Whatever writes one of them calls :func:`availability_changed`.
 

@@ -17,8 +17,7 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, User
 from yoyaku.core.services import audit_record
-from yoyaku.facilities.models import Unit
-from yoyaku.facilities.selectors import UnitFamily
+from yoyaku.facilities import setup_cache
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
@@ -36,7 +35,14 @@ def _locked(reservation: Reservation, verb: str) -> Reservation:
     return states.lock(reservation, verb)
 
 
-def _quote(request: rules.BookingRequest, *, exclude: Reservation | None = None) -> fees.FeeQuote:
+def _quote(
+    request: rules.BookingRequest,
+    *,
+    exclude: Reservation | None = None,
+    setup: setup_cache.UnitSetup | None = None,
+) -> fees.FeeQuote:
+    setup = setup or setup_cache.setup_of(request.unit)
+    rate_class = fees.rate_class_for(request.registrant)
     available = limits.reduced_nights_available(
         registrant=request.registrant,
         category=request.reduction,
@@ -51,10 +57,11 @@ def _quote(request: rules.BookingRequest, *, exclude: Reservation | None = None)
         slots=list(request.slots),
         adults=request.adults,
         children=request.children,
-        rate_class=fees.rate_class_for(request.registrant),
+        rate_class=rate_class,
         commercial=request.commercial,
         reduction=request.reduction,
         reduced_nights_available=available,
+        rules=setup.fee_table(rate_class),
     )
 
 
@@ -63,13 +70,11 @@ def reservation_quote(request: rules.BookingRequest) -> fees.FeeQuote:
     return _quote(request)
 
 
-def _family(unit: Unit) -> UnitFamily:
-    return UnitFamily.of(Unit.objects.filter(facility_id=unit.facility_id).only("id", "parent_id"))
-
-
 def _take_capacity(reservation: Reservation, request: rules.BookingRequest) -> None:
     """Write the occupancy rows; the unique key refuses a double booking."""
-    capacity.take(request, reservation=reservation, family=_family(request.unit))
+    capacity.take(
+        request, reservation=reservation, family=setup_cache.setup_of(request.unit).family
+    )
 
 
 def _refuse(problems: list[DomainError]) -> None:
@@ -85,71 +90,97 @@ def reservation_book(
     by: User,
     channel: str = Reservation.Channel.ONLINE,
 ) -> Reservation:
-    """予約の申込み: check every rule, take the capacity, store the fee as quoted.
+    """予約の申込み: take the capacity first, check every rule once, store the fee as quoted.
 
     Facilities that review reservations (Ukiha art. 9.2) start in 審査中; the others are
     confirmed at once. Two people racing for the last slot: one gets it, the other
-    ``DomainError("slot_taken")`` — from the rules or, if they raced past them, from the
-    unique key. Side effects: the booking e-mail, the registrant's last use (validity).
+    ``DomainError("slot_taken")`` (``rooms_full`` for rooms).
+
+    The order is the rush's: a look at the occupancy rows the booking needs (one query, no
+    lock) refuses most losers before anything else is read; then, in one transaction, the
+    registrant's lock, the rules (once), the reservation, its slots and occupancy rows (whose
+    unique key is the guarantee), the fee from the cached fee table. A loser that raced past
+    the first look meets the unique key: the capacity is looked at again and, gone, refused
+    without running the rules again; only two stays that picked the same room number while
+    rooms are left try again. Side effects: the booking e-mail, the registrant's last use.
     """
     by_staff = channel != Reservation.Channel.ONLINE
-    facility = request.unit.facility
+    setup = setup_cache.setup_of(request.unit)
+    _refuse(capacity.problems(request, family=setup.family))
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                # First: the limits below count this registrant's rows (see limits.py).
-                limits.lock_registrant(request.registrant.pk)
-                _refuse(rules.check(request, by_staff=by_staff))
-                quote = _quote(request)
-                reservation = Reservation.objects.create(
-                    municipality=facility.municipality,
-                    registrant=request.registrant,
-                    unit=request.unit,
-                    use_date=request.use_date,
-                    nights=request.nights if request.unit.is_lodging else 1,
-                    rooms=request.rooms if request.unit.is_lodging else 1,
-                    adults=request.adults,
-                    children=request.children,
-                    infants=request.infants,
-                    party_size=request.party_size,
-                    purpose=request.purpose,
-                    commercial=request.commercial,
-                    reduction=request.reduction,
-                    status=payable.initial_status(facility, quote.total),
-                    channel=channel,
-                    fee_total=quote.total,
-                    fee_breakdown=quote.as_json(),
-                    created_at=clock.now(),
-                    created_by=by,
-                )
-                if reservation.status == R.AWAITING_PAYMENT:
-                    reservation.payment_due_at = payable.due_at(
-                        facility, reservation.use_date, reservation.created_at
-                    )
-                    reservation.save(update_fields=["payment_due_at"])
-                if request.slots:
-                    reservation.slots.set(request.slots)
-                _take_capacity(reservation, request)
-                registrant_record_use(registrant=request.registrant)
-                audit_record(
-                    action=AuditAction.RESERVATION_BOOK,
-                    actor=by,
-                    municipality=facility.municipality,
-                    target=reservation,
-                    data={
-                        "channel": channel,
-                        "fee_total": quote.total,
-                        "status": reservation.status,
-                    },
-                )
-                hooks.money_changed(reservation, verb="book", by=by)
-                _notify(reservation, "reservation_booked")
-                return reservation
+                return _book(request, by=by, channel=channel, by_staff=by_staff, setup=setup)
         except IntegrityError:
-            # The unique key saw a competitor's row: either the capacity is gone (the next
-            # check says so) or, for rooms, both picked the same room number: pick again.
-            continue
+            # The unique key saw a competitor's row: the capacity is gone (refused here), or
+            # two stays picked the same room number while rooms are left: pick again.
+            _refuse(capacity.problems(request, family=setup.family))
+    if request.unit.is_lodging:
+        raise DomainError("rooms_full", date="")
     raise DomainError("slot_taken")
+
+
+def _book(
+    request: rules.BookingRequest,
+    *,
+    by: User,
+    channel: str,
+    by_staff: bool,
+    setup: setup_cache.UnitSetup,
+) -> Reservation:
+    """One attempt of :func:`reservation_book`, inside its transaction."""
+    unit = request.unit
+    facility = unit.facility
+    # First: the limits below count this registrant's rows (see limits.py).
+    limits.lock_registrant(request.registrant.pk)
+    # The capacity is not checked again here: the occupancy rows below are.
+    _refuse(rules.check(request, by_staff=by_staff, check_capacity=False))
+    quote = _quote(request, setup=setup)
+    now = clock.now()
+    status = payable.initial_status(facility, quote.total)
+    use_date = request.use_date
+    reservation = Reservation.objects.create(
+        municipality=facility.municipality,
+        registrant=request.registrant,
+        unit=unit,
+        use_date=use_date,
+        nights=request.nights if unit.is_lodging else 1,
+        rooms=request.rooms if unit.is_lodging else 1,
+        adults=request.adults,
+        children=request.children,
+        infants=request.infants,
+        party_size=request.party_size,
+        purpose=request.purpose,
+        commercial=request.commercial,
+        reduction=request.reduction,
+        status=status,
+        channel=channel,
+        fee_total=quote.total,
+        fee_breakdown=quote.as_json(),
+        payment_due_at=(
+            payable.due_at(facility, use_date, now) if status == R.AWAITING_PAYMENT else None
+        ),
+        created_at=now,
+        created_by=by,
+    )
+    if request.slots:
+        # One INSERT for the slots (``slots.set`` would first read the empty set).
+        through = Reservation.slots.through
+        through.objects.bulk_create(
+            through(reservation_id=reservation.pk, slot_id=slot.pk) for slot in request.slots
+        )
+    capacity.take(request, reservation=reservation, family=setup.family)
+    registrant_record_use(registrant=request.registrant)
+    audit_record(
+        action=AuditAction.RESERVATION_BOOK,
+        actor=by,
+        municipality=facility.municipality,
+        target=reservation,
+        data={"channel": channel, "fee_total": quote.total, "status": status},
+    )
+    hooks.money_changed(reservation, verb="book", by=by)
+    _notify(reservation, "reservation_booked")
+    return reservation
 
 
 def _notify(reservation: Reservation, template: str, **extra: Any) -> None:

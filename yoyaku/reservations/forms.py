@@ -20,6 +20,23 @@ def _number(label, *, min_value=0, max_value=999, initial=None) -> forms.Integer
     )  # messages naming the field: core.forms
 
 
+class _ListChoiceField(forms.ModelChoiceField):
+    """A model choice among a list already loaded (a unit's purposes from the setup cache):
+    validating a posted id reads no database."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.objects: list = []
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        for obj in self.objects:
+            if str(obj.pk) == str(value):
+                return obj
+        raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+
+
 class BookingForm(SafeTextMixin, forms.Form):
     """The booking form of one unit on one date; which fields show depends on the unit."""
 
@@ -32,7 +49,7 @@ class BookingForm(SafeTextMixin, forms.Form):
     adults = _number(_("大人"), min_value=1, max_value=99, initial=2)
     children = _number(_("子ども（4歳以上）"), max_value=99, initial=0)
     infants = _number(_("4歳未満（無料・人数に数えません）"), max_value=99, initial=0)
-    purpose = forms.ModelChoiceField(
+    purpose = _ListChoiceField(
         label=_("利用目的"), queryset=None, empty_label=_("選んでください"), required=False
     )
     commercial = forms.BooleanField(
@@ -45,7 +62,19 @@ class BookingForm(SafeTextMixin, forms.Form):
         empty_label=_("適用しない"),
     )
 
-    def __init__(self, *args, unit: Unit, registrant: Registrant, slot_states=(), **kwargs):
+    def __init__(
+        self,
+        *args,
+        unit: Unit,
+        registrant: Registrant,
+        slot_states=None,
+        for_booking: bool = False,
+        **kwargs,
+    ):
+        """``slot_states``: the day's availability of each slot, for the page; without it
+        (a POST to book, which never builds the availability) every slot of the schedule is a
+        choice and the capacity says whether it is free. ``for_booking``: only validate, never
+        render (the reduction field is kept whether or not the registrant has any)."""
         super().__init__(*args, **kwargs)
         self.unit = unit
         facility = unit.facility
@@ -62,22 +91,33 @@ class BookingForm(SafeTextMixin, forms.Form):
         else:
             for name in ("nights", "rooms", "adults", "children", "infants"):
                 del self.fields[name]
+            if slot_states is None:
+                slots = list(unit.slot_schedule.slots.all()) if unit.slot_schedule else []
+                self.taken = set()
+            else:
+                slots = [state.slot for state in slot_states]
+                self.taken = {str(state.slot.pk) for state in slot_states if not state.free}
             self.fields["slots"].choices = [
-                (str(state.slot.pk), f"{state.slot.display_label}（{state.slot.time_label}）")
-                for state in slot_states
+                (str(slot.pk), f"{slot.display_label}（{slot.time_label}）") for slot in slots
             ]
-            self.taken = {str(state.slot.pk) for state in slot_states if not state.free}
-        purposes = unit.purposes.all()
-        self.fields["purpose"].queryset = purposes
-        if purposes.count() == 1:
-            self.fields["purpose"].initial = purposes.first()
-        self.fields["purpose"].required = purposes.exists()
+        # Prefetched with a unit of the setup cache: no query then.
+        purposes = list(unit.purposes.all())
+        field = self.fields["purpose"]
+        field.queryset = unit.purposes.all()
+        field.objects = purposes
+        if len(purposes) == 1:
+            field.initial = purposes[0]
+        field.required = bool(purposes)
         # Not shown when the unit has no purposes: whatever is sent for it is ignored, so that
         # no message can stand for a field the person cannot see.
-        self.fields["purpose"].disabled = not purposes.exists()
-        self.fields["purpose"].error_messages["required"] = _("利用目的を選んでください。")
+        field.disabled = not purposes
+        field.error_messages["required"] = _("利用目的を選んでください。")
+        if for_booking and not self.data.get("reduction"):
+            # None asked for: nothing to validate, and the registrant's grants stay unread.
+            del self.fields["reduction"]
+            return
         self.fields["reduction"].queryset = registrant_selectors.reductions_offered(registrant)
-        if not self.fields["reduction"].queryset.exists():
+        if not for_booking and not self.fields["reduction"].queryset.exists():
             del self.fields["reduction"]
 
     def booking_request(self, *, registrant: Registrant, use_date) -> rules.BookingRequest:
@@ -85,8 +125,9 @@ class BookingForm(SafeTextMixin, forms.Form):
         data = self.cleaned_data
         slots: list[Slot] = []
         if not self.unit.is_lodging:
-            chosen = [int(pk) for pk in data.get("slots") or []]
-            slots = list(Slot.objects.filter(schedule=self.unit.slot_schedule, pk__in=chosen))
+            chosen = {int(pk) for pk in data.get("slots") or []}
+            schedule = self.unit.slot_schedule.slots.all() if self.unit.slot_schedule else []
+            slots = [slot for slot in schedule if slot.pk in chosen]
         return rules.BookingRequest(
             registrant=registrant,
             unit=self.unit,

@@ -12,18 +12,13 @@ from yoyaku.core import clock
 from yoyaku.core.dates import japanese_date
 from yoyaku.core.errors import DomainError
 from yoyaku.core.selectors import service_status
-from yoyaku.facilities import policies
+from yoyaku.facilities import policies, setup_cache
 from yoyaku.facilities.models import Facility, Purpose, ReductionCategory, Slot, Unit
-from yoyaku.facilities.selectors import (
-    UnitFamily,
-    closed_reason,
-    closures_between,
-    holidays_between,
-)
+from yoyaku.facilities.selectors import UnitFamily, closed_reason, holidays_between
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.registrants.models import ReductionGrant, Registrant
 from yoyaku.reservations import capacity, hooks, limits
-from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
+from yoyaku.reservations.capacity import atoms_of_slot
 from yoyaku.reservations.models import Penalty, Reservation
 
 REFUSAL_CODES = {
@@ -167,20 +162,20 @@ def check(
         party_size=request.party_size,
     ).values()
 
-    purposes = list(unit.purposes.all())
+    # Purposes, the unit tree and the closures come from the setup cache (setup_cache.py).
+    setup = setup_cache.setup_of(unit)
+    purposes = setup.purposes
     if purposes and request.purpose not in purposes:
         problems.append(DomainError("purpose_not_allowed"))
     if request.reduction is not None:
         problems += _reduction_problems(request)
 
     # Closed days, seasons, lottery periods: every date (every night) of the booking.
-    family = UnitFamily.of(Unit.objects.filter(facility=facility).only("id", "parent_id"))
+    family = setup.family
     related = family.related(unit.pk)
     closures = [
         c
-        for c in closures_between(
-            facilities=[facility], start=request.dates[0], end=request.dates[-1]
-        ).get(facility.pk, [])
+        for c in setup.closures_between(request.dates[0], request.dates[-1])
         if c.unit_id is None or c.unit_id in related
     ]
     holidays = holidays_between(request.dates[0] - dt.timedelta(days=10), request.dates[-1])
@@ -247,8 +242,9 @@ def _slot_problems(request: BookingRequest, at: dt.datetime) -> list[DomainError
     if not request.slots:
         return [DomainError("slot_required")]
     problems = []
-    schedule_ids = {s.pk for s in unit.slot_schedule.slots.all()} if unit.slot_schedule else set()
-    basics = basic_slots(unit)
+    schedule = setup_cache.setup_of(unit).slots
+    schedule_ids = {s.pk for s in schedule}
+    basics = [s for s in schedule if s.is_basic]
     seen: set[int] = set()
     local = clock.local(at)
     for slot in request.slots:

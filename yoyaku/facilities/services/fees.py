@@ -14,6 +14,7 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, Municipality, User
 from yoyaku.core.services import audit_record
+from yoyaku.facilities import setup_cache
 from yoyaku.facilities.catalogue import availability_changed
 from yoyaku.facilities.models import Closure, Facility, FeeRule, ReductionCategory, Slot, Unit
 from yoyaku.facilities.services.setup import _changes, _in_range, _required
@@ -134,6 +135,9 @@ def fee_table_publish(
         )
         for line in lines
     )
+    # update() and bulk_create() send no signals: the booking path's cached fee table is
+    # announced here.
+    setup_cache.bump(unit.facility.municipality_id)
     audit_record(
         action=AuditAction.FEE_TABLE_PUBLISH,
         actor=by,

@@ -16,7 +16,7 @@ from django.db import transaction
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, Municipality, User
 from yoyaku.core.services import audit_record
-from yoyaku.facilities import policies
+from yoyaku.facilities import policies, setup_cache
 from yoyaku.facilities.models import (
     Facility,
     Purpose,
@@ -301,6 +301,7 @@ def slot_schedule_create(
         )
         for s, basic in classified
     )
+    setup_cache.bump(municipality.pk)  # bulk_create sends no signals
     audit_record(
         action=AuditAction.SLOT_SCHEDULE_CREATE,
         actor=by,
