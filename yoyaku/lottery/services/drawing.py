@@ -232,15 +232,8 @@ def lottery_draw(
         _write_results(lottery, data, result, by=by, fail_after=fail_after)
         lottery.status = LotteryRound.Status.DRAWN
         lottery.drawn_at = clock.now()
-        lottery.published = algorithm.published_document(
-            {"id": lottery.pk, "name": lottery.name, "municipality": lottery.municipality.slug},
-            seed,
-            data.applications,
-            data.capacity,
-            settings,
-            result,
-        )
-        lottery.save(update_fields=["status", "drawn_at", "published"])
+        lottery.publish(_published_text(lottery, seed, data, settings, result))
+        lottery.save(update_fields=["status", "drawn_at", "published_gzip"])
         full_notices(lottery)
         # The results are sent after commit, outside the drawing's transaction: rendering and
         # queueing 100,000 mails must not hold the locks of the drawing.
@@ -257,6 +250,28 @@ def lottery_draw(
             },
         )
     return lottery
+
+
+def _published_text(
+    lottery: LotteryRound,
+    seed: bytes,
+    data: _Input,
+    settings: dict,
+    result: algorithm.Result,
+) -> str:
+    """``document_dumps(published_document(…))``, without holding the 100,000 applications'
+    JSON objects at once: the header is built without them and each application is encoded
+    as the text is written (the same text, byte for byte)."""
+    document = algorithm.published_document(
+        {"id": lottery.pk, "name": lottery.name, "municipality": lottery.municipality.slug},
+        seed,
+        [],
+        data.capacity,
+        settings,
+        result,
+    )
+    document["applications"] = (application.to_json() for application in data.applications)
+    return algorithm.document_dumps(document)
 
 
 def _chunks(items: list, size: int = 500):
