@@ -26,7 +26,8 @@ from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.lottery import algorithm
 from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRound
 from yoyaku.lottery.services.winners import full_notices
-from yoyaku.notifications.services import email_template_queue
+from yoyaku.notifications.delivery import email_send_many
+from yoyaku.notifications.services import email_template_render
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context
 from yoyaku.reservations import wins
@@ -396,9 +397,30 @@ def lottery_draw_due(*, now: dt.datetime | None = None) -> list[int]:
     )
 
 
-def lottery_results_mail(*, lottery: LotteryRound, batch_size: int = 500) -> int:
-    """E-mail every applicant of a drawn round their result (the task after the drawing)."""
-    sent = 0
+# Results mailed per task: the worker sends a batch through one mail connection, and a round
+# of 100,000 applicants is 200 task rows instead of 100,000.
+RESULTS_PER_BATCH = 500
+
+
+def lottery_results_batches(
+    *, lottery: LotteryRound, batch_size: int = RESULTS_PER_BATCH
+) -> list[tuple[int, int]]:
+    """The drawn round's applications in (first id, last id) ranges of ``batch_size``, for
+    one results-mail task each (the task after the drawing enqueues them)."""
+    ids = list(
+        LotteryApplication.objects.filter(round=lottery, status__in=[A.WON, A.LOST])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return [(chunk[0], chunk[-1]) for chunk in _chunks(ids, batch_size)]
+
+
+def lottery_results_mail(
+    *, lottery: LotteryRound, first_id: int | None = None, last_id: int | None = None
+) -> int:
+    """E-mail the applicants of a drawn round their result, those with ids in [first_id,
+    last_id] (all without them), through one connection to the mail server; returns how many
+    were sent. Runs in the worker after the drawing has committed, never inside it."""
     deadline = (
         f"{clock.local(lottery.confirm_deadline):%Y-%m-%d %H:%M}"
         if lottery.confirm_deadline
@@ -409,20 +431,23 @@ def lottery_results_mail(*, lottery: LotteryRound, batch_size: int = 500) -> int
         .select_related("registrant__municipality")
         .order_by("pk")
     )
-    for application in applications.iterator(chunk_size=batch_size):
-        registrant = application.registrant
-        if not registrant.email:
-            continue
-        email_template_queue(
-            to=[registrant.email],
+    if first_id is not None:
+        applications = applications.filter(pk__gte=first_id)
+    if last_id is not None:
+        applications = applications.filter(pk__lte=last_id)
+    mails = [
+        email_template_render(
+            to=[application.registrant.email],
             template="lottery_result",
             context=mail_context(
-                registrant,
+                application.registrant,
                 round_name=lottery.name,
                 won=application.status == A.WON,
                 won_rank=application.won_rank,
                 confirm_deadline=deadline,
             ),
         )
-        sent += 1
-    return sent
+        for application in applications.iterator(chunk_size=RESULTS_PER_BATCH)
+        if application.registrant.email
+    ]
+    return email_send_many(mails)
