@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import Any
 
 import nh3
-from django.db import transaction
+from django.db import connection, transaction
 
 from yoyaku.core import clock
 from yoyaku.core.audit_channel import current_channel
@@ -84,23 +85,64 @@ def audit_record_many(
     data: dict[str, Any] | None = None,
 ) -> int:
     """One audit row per target, written in bulk: the documented bulk paths (the drawing) move
-    thousands of rows at once and still leave a row for each."""
-    at = clock.now()
-    rows = [
-        AuditLog(
-            at=at,
-            actor=actor,
-            municipality=municipality,
-            action=AuditAction(action),
-            via=_via(actor, None),
-            target_type=target_type,
-            target_id=str(target_id),
-            data=data or {},
+    thousands of rows at once and still leave a row for each.
+
+    The rows differ only in ``target_id``, so on PostgreSQL and SQLite one ``INSERT … SELECT``
+    expands a JSON array of the ids in the database: 100,000 rows are one statement and no
+    model instance (``bulk_create`` built and quoted each row in Python: seconds per 100,000).
+    Other databases get ``bulk_create``."""
+    ids = [str(target_id) for target_id in target_ids]
+    if not ids:
+        return 0
+    values = {
+        "at": clock.now(),
+        "actor": actor.pk if actor is not None else None,
+        "municipality": municipality.pk if municipality is not None else None,
+        "action": AuditAction(action).value,
+        "via": _via(actor, None).value,
+        "target_type": target_type,
+        "data": data or {},
+    }
+    expand = _JSON_ARRAY_ROWS.get(connection.vendor)
+    if expand is None:
+        AuditLog.objects.bulk_create(
+            [
+                AuditLog(
+                    **{
+                        f"{name}_id" if name in ("actor", "municipality") else name: value
+                        for name, value in values.items()
+                    },
+                    target_id=target_id,
+                )
+                for target_id in ids
+            ],
+            batch_size=1000,
         )
-        for target_id in target_ids
+        return len(ids)
+    fields = [AuditLog._meta.get_field(name) for name in values]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in [*fields, AuditLog._meta.get_field("target_id")])
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values.values(), strict=True)
     ]
-    AuditLog.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+    sql = (
+        f"INSERT INTO {quote(AuditLog._meta.db_table)} ({columns}) "
+        f"SELECT {', '.join(['%s'] * len(params))}, ids.value FROM {expand} AS ids"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), _AUDIT_ROWS_PER_STATEMENT):
+            chunk = json.dumps(ids[start : start + _AUDIT_ROWS_PER_STATEMENT])
+            cursor.execute(sql, [*params, chunk])
+    return len(ids)
+
+
+# The set-returning function that turns a JSON array of text into rows with a ``value`` column.
+_JSON_ARRAY_ROWS = {
+    "postgresql": "jsonb_array_elements_text(%s::jsonb)",
+    "sqlite": "json_each(%s)",
+}
+_AUDIT_ROWS_PER_STATEMENT = 50_000
 
 
 @transaction.atomic

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -60,7 +63,11 @@ class LotteryRound(models.Model):
     seed_sha256 = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     drawn_at = models.DateTimeField(null=True, blank=True)
-    published = models.JSONField(null=True, blank=True, help_text="公開する抽選データ")
+    # The published document (lottery.algorithm's format) as gzip-compressed JSON text, one
+    # application per line: 100,000 applications are 30 MB of JSON, which PostgreSQL took
+    # seconds to parse into jsonb and compress inside the drawing's transaction; gzip (level
+    # 1) is 0.3 s, and the page that offers the file sends these bytes as they are.
+    published_gzip = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["use_from", "id"]
@@ -83,6 +90,18 @@ class LotteryRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def published(self) -> dict | None:
+        """The published document, parsed (None before the drawing)."""
+        if self.published_gzip is None:
+            return None
+        return json.loads(gzip.decompress(self.published_gzip))
+
+    def publish(self, document_text: str) -> None:
+        """Keep ``document_text`` (``algorithm.document_dumps``) as the published document;
+        the caller saves ``published_gzip``."""
+        self.published_gzip = gzip.compress(document_text.encode(), compresslevel=1, mtime=0)
 
 
 class LotteryApplication(models.Model):

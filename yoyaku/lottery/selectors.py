@@ -104,7 +104,7 @@ def round_get(*, municipality: Municipality, round_id: int) -> LotteryRound | No
 def round_published_document(*, lottery: LotteryRound) -> dict:
     """What anyone may download about a round: after the drawing, the published data (seed,
     anonymised applications, results); before it, only the commitment to the seed."""
-    if lottery.status != LotteryRound.Status.DRAWN or not lottery.published:
+    if lottery.status != LotteryRound.Status.DRAWN or lottery.published_gzip is None:
         return {
             "round": {"id": lottery.pk, "name": lottery.name},
             "seed_sha256": lottery.seed_sha256,

@@ -29,7 +29,19 @@ def lottery_rounds_from_schedules() -> list[int]:
 
 @task()
 def lottery_send_results(round_id: int) -> int:
-    return services.lottery_results_mail(lottery=LotteryRound.objects.get(pk=round_id))
+    """Fan out: one task per batch of results (enqueued here, after the drawing committed)."""
+    lottery = LotteryRound.objects.get(pk=round_id)
+    batches = services.lottery_results_batches(lottery=lottery)
+    for first_id, last_id in batches:
+        lottery_send_results_batch.enqueue(round_id, first_id, last_id)
+    return len(batches)
+
+
+@task()
+def lottery_send_results_batch(round_id: int, first_id: int, last_id: int) -> int:
+    return services.lottery_results_mail(
+        lottery=LotteryRound.objects.get(pk=round_id), first_id=first_id, last_id=last_id
+    )
 
 
 def send_results_after_drawing(round_id: int) -> None:

@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A rendered e-mail."""
+
+    to: list[str]
+    subject: str
+    body: str
+    html: str | None = None
+
+    def message(self, connection=None) -> EmailMultiAlternatives:
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=self.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=self.to,
+            connection=connection,
+        )
+        if self.html:
+            message.attach_alternative(self.html, "text/html")
+        return message
 
 
 def email_send_now(*, to: list[str], subject: str, body: str, html: str | None = None) -> int:
@@ -13,3 +38,12 @@ def email_send_now(*, to: list[str], subject: str, body: str, html: str | None =
     if html:
         message.attach_alternative(html, "text/html")
     return message.send()
+
+
+def email_send_many(mails: Sequence[Mail]) -> int:
+    """Send many mails through one connection (one SMTP session, not one per mail); returns
+    how many were sent."""
+    if not mails:
+        return 0
+    connection = get_connection()
+    return connection.send_messages([mail.message(connection) for mail in mails]) or 0

@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from yoyaku.notifications.delivery import Mail
 from yoyaku.notifications.tasks import send_email
 
 
@@ -78,6 +79,12 @@ def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
             },
         )
     return subject, text, html
+
+
+def email_template_render(*, to: list[str], template: str, context: dict) -> Mail:
+    """A mail rendered for sending now, by a task that sends many (``email_send_many``)."""
+    subject, text, html = email_render(template=template, context=context)
+    return Mail(to=list(to), subject=subject, body=text, html=html)
 
 
 def email_template_queue(*, to: list[str], template: str, context: dict) -> None:

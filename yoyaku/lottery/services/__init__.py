@@ -26,6 +26,7 @@ from yoyaku.lottery.services.drawing import (
     _build_input,
     lottery_draw,
     lottery_draw_due,
+    lottery_results_batches,
     lottery_results_mail,
 )
 from yoyaku.lottery.services.rounds import (
@@ -58,6 +59,7 @@ __all__ = [
     "lottery_draw",
     "lottery_draw_due",
     "lottery_expire_unconfirmed",
+    "lottery_results_batches",
     "lottery_results_mail",
     "lottery_withdraw",
     "lottery_withdraw_for_closure",

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
@@ -25,7 +26,8 @@ from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.lottery import algorithm
 from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRound
 from yoyaku.lottery.services.winners import full_notices
-from yoyaku.notifications.services import email_template_queue
+from yoyaku.notifications.delivery import email_send_many
+from yoyaku.notifications.services import email_template_render
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context
 from yoyaku.reservations import wins
@@ -40,53 +42,34 @@ def _registrant_key(seed: bytes, registrant_id: int) -> str:
     return hmac.new(seed, f"registrant:{registrant_id}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class _ChoiceRow:
-    """A choice as plain values: a drawing reads 300,000 of them, so no model instances."""
-
-    id: int
-    application_id: int
-    rank: int
-    unit_id: int
-    use_date: dt.date
-    nights: int
-    rooms: int
-    adults: int
-    children: int
-    infants: int
-    party_size: int
-    slot_ids: tuple[int, ...]
-
-
 @dataclass
 class _Input:
     applications: list[algorithm.Application]
     capacity: dict[str, int]
     # pseudonym → (application id, registrant id)
     by_pseudonym: dict[str, tuple[int, int]]
-    choices: dict[tuple[int, int], _ChoiceRow]  # (application id, rank) → choice
-    units: dict[int, Unit]
-    slots: dict[int, Slot]
+
+
+# What a choice asks for, as the drawing sees it: (unit id, use date, nights, rooms, slot ids).
+_Booking = tuple[int, dt.date, int, int, tuple[int, ...]]
 
 
 def _needs(
-    choice: _ChoiceRow,
+    booking: _Booking,
     units: dict[int, Unit],
     family: UnitFamily,
     basics: dict[int, list[Slot]],
     slots: dict[int, Slot],
 ) -> list[tuple[str, int]]:
-    if units[choice.unit_id].is_lodging:
-        return [
-            (f"u{choice.unit_id}:{choice.use_date + dt.timedelta(days=i)}", choice.rooms)
-            for i in range(choice.nights)
-        ]
+    unit_id, use_date, nights, rooms, slot_ids = booking
+    if units[unit_id].is_lodging:
+        return [(f"u{unit_id}:{use_date + dt.timedelta(days=i)}", rooms) for i in range(nights)]
     atoms: set[int] = set()
-    for slot_id in choice.slot_ids:
-        atoms |= set(atoms_of_slot(slots[slot_id], basics[choice.unit_id]))
+    for slot_id in slot_ids:
+        atoms |= set(atoms_of_slot(slots[slot_id], basics[unit_id]))
     return [
-        (f"u{leaf}:{choice.use_date}:{atom}", 1)
-        for leaf in family.leaves(choice.unit_id)
+        (f"u{leaf}:{use_date}:{atom}", 1)
+        for leaf in family.leaves(unit_id)
         for atom in sorted(atoms)
     ]
 
@@ -116,7 +99,13 @@ def _recent_losers(lottery: LotteryRound) -> set[int]:
 
 
 def _build_input(lottery: LotteryRound, seed: bytes) -> _Input:
-    """Read the round's applications as plain values (joins, never long IN lists)."""
+    """Read the round's applications as plain values (joins, never long IN lists).
+
+    100,000 applications have 300,000 choices but only a few thousand distinct bookings (unit,
+    date, nights, rooms, slots): each distinct booking's needs are worked out once and the
+    same list is shared by every choice that asks for it, and the choices are streamed, never
+    held as rows, so the drawing's memory stays a few hundred MB.
+    """
     live = {"application__round": lottery, "application__status": A.SUBMITTED}
     applications = list(
         LotteryApplication.objects.filter(round=lottery, status=A.SUBMITTED)
@@ -124,35 +113,8 @@ def _build_input(lottery: LotteryRound, seed: bytes) -> _Input:
         .order_by("pk")
         .values_list("pk", "pseudonym", "registrant_id", "registrant__kind")
     )
-    slot_links: dict[int, list[int]] = defaultdict(list)
-    for choice_id, slot_id in LotteryChoice.slots.through.objects.filter(
-        **{f"lotterychoice__{k}": v for k, v in live.items()}
-    ).values_list("lotterychoice_id", "slot_id"):
-        slot_links[choice_id].append(slot_id)
-    choices: dict[int, list[_ChoiceRow]] = defaultdict(list)
-    by_key: dict[tuple[int, int], _ChoiceRow] = {}
-    for row in (
-        LotteryChoice.objects.filter(**live)
-        .order_by("application_id", "rank")
-        .values_list(
-            "pk",
-            "application_id",
-            "rank",
-            "unit_id",
-            "use_date",
-            "nights",
-            "rooms",
-            "adults",
-            "children",
-            "infants",
-            "party_size",
-        )
-    ):
-        choice = _ChoiceRow(*row, slot_ids=tuple(sorted(slot_links.get(row[0], ()))))
-        choices[choice.application_id].append(choice)
-        by_key[(choice.application_id, choice.rank)] = choice
-    unit_ids = {c.unit_id for c in by_key.values()} | set(
-        lottery.units.values_list("pk", flat=True)
+    unit_ids = set(lottery.units.values_list("pk", flat=True)) | set(
+        LotteryChoice.objects.filter(**live).values_list("unit_id", flat=True).distinct()
     )
     units = {
         u.pk: u
@@ -169,17 +131,37 @@ def _build_input(lottery: LotteryRound, seed: bytes) -> _Input:
     slots = {
         s.pk: s for u in units.values() if u.slot_schedule for s in u.slot_schedule.slots.all()
     }
+    slot_links: dict[int, list[int]] = defaultdict(list)
+    for choice_id, slot_id in (
+        LotteryChoice.slots.through.objects.filter(
+            **{f"lotterychoice__{k}": v for k, v in live.items()}
+        )
+        .values_list("lotterychoice_id", "slot_id")
+        .iterator(chunk_size=_STREAM_CHUNK)
+    ):
+        slot_links[choice_id].append(slot_id)
+    drawn = {application_id for application_id, *_ in applications}
+    needs_of: dict[_Booking, list[tuple[str, int]]] = {}
+    wanted: dict[int, list[algorithm.Choice]] = defaultdict(list)
+    for choice_id, application_id, rank, unit_id, use_date, nights, rooms in (
+        LotteryChoice.objects.filter(**live)
+        .order_by("application_id", "rank")
+        .values_list("pk", "application_id", "rank", "unit_id", "use_date", "nights", "rooms")
+        .iterator(chunk_size=_STREAM_CHUNK)
+    ):
+        slot_ids = slot_links.pop(choice_id, None)
+        if application_id not in drawn:
+            continue  # the registrant's registration ended: not in the drawing
+        booking = (unit_id, use_date, nights, rooms, tuple(sorted(slot_ids or ())))
+        needs = needs_of.get(booking)
+        if needs is None:
+            needs = needs_of[booking] = _needs(booking, units, family, basics, slots)
+        if not needs:
+            continue  # nothing bookable in it (the rules refuse such choices at apply time)
+        wanted[application_id].append(algorithm.Choice(rank=rank, needs=needs))
     losers = _recent_losers(lottery)
     rows: list[algorithm.Application] = []
-    keys: set[str] = set()
     for application_id, pseudonym, registrant_id, kind in applications:
-        wanted = []
-        for choice in choices.get(application_id, ()):
-            needs = _needs(choice, units, family, basics, slots)
-            if not needs:
-                continue  # nothing bookable in it (the rules refuse such choices at apply time)
-            keys.update(key for key, _ in needs)
-            wanted.append(algorithm.Choice(rank=choice.rank, needs=needs))
         tier = 1 if lottery.groups_first and kind != Registrant.Kind.GROUP else 0
         rows.append(
             algorithm.Application(
@@ -187,17 +169,19 @@ def _build_input(lottery: LotteryRound, seed: bytes) -> _Input:
                 registrant=_registrant_key(seed, registrant_id),
                 tier=tier,
                 weight=2 if registrant_id in losers else 1,
-                choices=wanted,
+                choices=wanted.pop(application_id, []),
             )
         )
+    keys = {key for needs in needs_of.values() for key, _ in needs}
     return _Input(
         applications=rows,
         capacity=_capacity(keys, list(units.values())),
         by_pseudonym={p: (a, r) for a, p, r, _kind in applications},
-        choices=by_key,
-        units=units,
-        slots=slots,
     )
+
+
+# Rows fetched per round trip when streaming the choices (a server-side cursor on PostgreSQL).
+_STREAM_CHUNK = 20_000
 
 
 # What runs once a drawing has committed, given the round's id: the tasks module registers
@@ -249,15 +233,8 @@ def lottery_draw(
         _write_results(lottery, data, result, by=by, fail_after=fail_after)
         lottery.status = LotteryRound.Status.DRAWN
         lottery.drawn_at = clock.now()
-        lottery.published = algorithm.published_document(
-            {"id": lottery.pk, "name": lottery.name, "municipality": lottery.municipality.slug},
-            seed,
-            data.applications,
-            data.capacity,
-            settings,
-            result,
-        )
-        lottery.save(update_fields=["status", "drawn_at", "published"])
+        lottery.publish(_published_text(lottery, seed, data, settings, result))
+        lottery.save(update_fields=["status", "drawn_at", "published_gzip"])
         full_notices(lottery)
         # The results are sent after commit, outside the drawing's transaction: rendering and
         # queueing 100,000 mails must not hold the locks of the drawing.
@@ -274,6 +251,28 @@ def lottery_draw(
             },
         )
     return lottery
+
+
+def _published_text(
+    lottery: LotteryRound,
+    seed: bytes,
+    data: _Input,
+    settings: dict,
+    result: algorithm.Result,
+) -> str:
+    """``document_dumps(published_document(…))``, without holding the 100,000 applications'
+    JSON objects at once: the header is built without them and each application is encoded
+    as the text is written (the same text, byte for byte)."""
+    document = algorithm.published_document(
+        {"id": lottery.pk, "name": lottery.name, "municipality": lottery.municipality.slug},
+        seed,
+        [],
+        data.capacity,
+        settings,
+        result,
+    )
+    document["applications"] = (application.to_json() for application in data.applications)
+    return algorithm.document_dumps(document)
 
 
 def _chunks(items: list, size: int = 500):
@@ -294,7 +293,14 @@ def _write_results(
     per applicant. This is the lottery application's documented bulk path (``lottery.states``):
     every application moved gets its own audit row, written in bulk too."""
     now = clock.now()
-    won_ids = {data.by_pseudonym[p][0] for p, rank in result.wins.items() if rank}
+    by_rank: dict[int, list[int]] = defaultdict(list)
+    drawing_order: list[int] = []  # the winners' application ids, in the order drawn
+    for pseudonym, rank in result.wins.items():
+        if rank:
+            application_id = data.by_pseudonym[pseudonym][0]
+            by_rank[rank].append(application_id)
+            drawing_order.append(application_id)
+    won_ids = {a for ids in by_rank.values() for a in ids}
     all_ids = sorted(a for a, _r in data.by_pseudonym.values())
     for action, ids in (
         (AuditAction.LOTTERY_WIN, [a for a in all_ids if a in won_ids]),
@@ -308,46 +314,77 @@ def _write_results(
             target_ids=ids,
             data={"round": lottery.pk},
         )
-    LotteryApplication.objects.filter(round=lottery, status=A.SUBMITTED).update(
-        status=A.LOST, won_rank=None, updated_at=now
-    )
-    winners: list[tuple[int, int, _ChoiceRow]] = []  # (application id, registrant id, choice)
-    by_rank: dict[int, list[int]] = defaultdict(list)
-    for pseudonym, rank in result.wins.items():
-        if not rank:
-            continue
-        application_id, registrant_id = data.by_pseudonym[pseudonym]
-        by_rank[rank].append(application_id)
-        winners.append((application_id, registrant_id, data.choices[(application_id, rank)]))
-    for rank, ids in by_rank.items():
-        for chunk in _chunks(ids):
+    # Winners first, then every application still submitted has lost (those left out of the
+    # drawing too): each row is written once.
+    for rank, ids in sorted(by_rank.items()):
+        for chunk in _chunks(sorted(ids)):
             LotteryApplication.objects.filter(pk__in=chunk).update(
                 status=A.WON, won_rank=rank, updated_at=now
             )
-    if not winners:
+    LotteryApplication.objects.filter(round=lottery, status=A.SUBMITTED).update(
+        status=A.LOST, won_rank=None, updated_at=now
+    )
+    if not won_ids:
         return
     reservations = wins.reservations_create_won(
-        municipality_id=lottery.municipality_id,
-        won=[
-            wins.WonBooking(
-                registrant_id=registrant_id,
-                unit_id=choice.unit_id,
-                use_date=choice.use_date,
-                lottery_choice_id=choice.id,
-                nights=choice.nights,
-                rooms=choice.rooms,
-                adults=choice.adults,
-                children=choice.children,
-                infants=choice.infants,
-                party_size=choice.party_size,
-                slot_ids=choice.slot_ids,
-            )
-            for _, registrant_id, choice in winners
-        ],
-        at=now,
+        municipality_id=lottery.municipality_id, won=_won_bookings(lottery, drawing_order), at=now
     )
     if fail_after is not None and len(reservations) >= fail_after:
         raise RuntimeError("simulated crash during the drawing")
+
+
+def _won_bookings(lottery: LotteryRound, drawing_order: list[int]) -> list[wins.WonBooking]:
+    """The winning choice of every won application, read back after the statuses were written
+    (two queries, by join): the drawing does not keep 300,000 choices in memory for them.
+    In the order drawn, as the rooms are numbered in that order."""
+    won = {"application__round": lottery, "application__status": A.WON}
+    slot_ids: dict[int, list[int]] = defaultdict(list)
+    for choice_id, slot_id in LotteryChoice.slots.through.objects.filter(
+        **{f"lotterychoice__{k}": v for k, v in won.items()},
+        lotterychoice__rank=F("lotterychoice__application__won_rank"),
+    ).values_list("lotterychoice_id", "slot_id"):
+        slot_ids[choice_id].append(slot_id)
+    bookings = {
+        application_id: wins.WonBooking(
+            registrant_id=registrant_id,
+            unit_id=unit_id,
+            use_date=use_date,
+            lottery_choice_id=choice_id,
+            nights=nights,
+            rooms=rooms,
+            adults=adults,
+            children=children,
+            infants=infants,
+            party_size=party_size,
+            slot_ids=tuple(sorted(slot_ids.get(choice_id, ()))),
+        )
+        for (
+            application_id,
+            choice_id,
+            registrant_id,
+            unit_id,
+            use_date,
+            nights,
+            rooms,
+            adults,
+            children,
+            infants,
+            party_size,
+        ) in LotteryChoice.objects.filter(**won, rank=F("application__won_rank")).values_list(
+            "application_id",
+            "pk",
+            "application__registrant_id",
+            "unit_id",
+            "use_date",
+            "nights",
+            "rooms",
+            "adults",
+            "children",
+            "infants",
+            "party_size",
+        )
+    }
+    return [bookings[application_id] for application_id in drawing_order]
 
 
 def lottery_draw_due(*, now: dt.datetime | None = None) -> list[int]:
@@ -360,9 +397,30 @@ def lottery_draw_due(*, now: dt.datetime | None = None) -> list[int]:
     )
 
 
-def lottery_results_mail(*, lottery: LotteryRound, batch_size: int = 500) -> int:
-    """E-mail every applicant of a drawn round their result (the task after the drawing)."""
-    sent = 0
+# Results mailed per task: the worker sends a batch through one mail connection, and a round
+# of 100,000 applicants is 200 task rows instead of 100,000.
+RESULTS_PER_BATCH = 500
+
+
+def lottery_results_batches(
+    *, lottery: LotteryRound, batch_size: int = RESULTS_PER_BATCH
+) -> list[tuple[int, int]]:
+    """The drawn round's applications in (first id, last id) ranges of ``batch_size``, for
+    one results-mail task each (the task after the drawing enqueues them)."""
+    ids = list(
+        LotteryApplication.objects.filter(round=lottery, status__in=[A.WON, A.LOST])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return [(chunk[0], chunk[-1]) for chunk in _chunks(ids, batch_size)]
+
+
+def lottery_results_mail(
+    *, lottery: LotteryRound, first_id: int | None = None, last_id: int | None = None
+) -> int:
+    """E-mail the applicants of a drawn round their result, those with ids in [first_id,
+    last_id] (all without them), through one connection to the mail server; returns how many
+    were sent. Runs in the worker after the drawing has committed, never inside it."""
     deadline = (
         f"{clock.local(lottery.confirm_deadline):%Y-%m-%d %H:%M}"
         if lottery.confirm_deadline
@@ -373,20 +431,23 @@ def lottery_results_mail(*, lottery: LotteryRound, batch_size: int = 500) -> int
         .select_related("registrant__municipality")
         .order_by("pk")
     )
-    for application in applications.iterator(chunk_size=batch_size):
-        registrant = application.registrant
-        if not registrant.email:
-            continue
-        email_template_queue(
-            to=[registrant.email],
+    if first_id is not None:
+        applications = applications.filter(pk__gte=first_id)
+    if last_id is not None:
+        applications = applications.filter(pk__lte=last_id)
+    mails = [
+        email_template_render(
+            to=[application.registrant.email],
             template="lottery_result",
             context=mail_context(
-                registrant,
+                application.registrant,
                 round_name=lottery.name,
                 won=application.status == A.WON,
                 won_rank=application.won_rank,
                 confirm_deadline=deadline,
             ),
         )
-        sent += 1
-    return sent
+        for application in applications.iterator(chunk_size=RESULTS_PER_BATCH)
+        if application.registrant.email
+    ]
+    return email_send_many(mails)

@@ -25,18 +25,17 @@ def full_notices(lottery: LotteryRound) -> None:
     """「…宿泊の…は…の当選者で満室になりました。」 for lodging nights the winners filled."""
     taken: dict[tuple[int, dt.date], int] = defaultdict(int)
     first_nights: dict[tuple[int, dt.date], dt.date] = {}
-    winners = Reservation.objects.filter(lottery_choice__application__round=lottery).select_related(
-        "unit__facility"
-    )
-    units = {}
-    for reservation in winners:
-        if not reservation.unit.is_lodging:
-            continue
-        units[reservation.unit_id] = reservation.unit
-        for i in range(reservation.nights):
-            night = reservation.use_date + dt.timedelta(days=i)
-            taken[(reservation.unit_id, night)] += reservation.rooms
-            first_nights.setdefault((reservation.unit_id, night), reservation.use_date)
+    # Plain values, lodging only: a round has thousands of winners.
+    winners = Reservation.objects.filter(
+        lottery_choice__application__round=lottery,
+        unit__booking_kind=Unit.BookingKind.LODGING,
+    ).values_list("unit_id", "use_date", "nights", "rooms")
+    for unit_id, use_date, nights, rooms in winners:
+        for i in range(nights):
+            night = use_date + dt.timedelta(days=i)
+            taken[(unit_id, night)] += rooms
+            first_nights.setdefault((unit_id, night), use_date)
+    units = Unit.objects.select_related("facility").in_bulk({u for u, _ in taken})
     occupied = Counter(
         Occupancy.objects.filter(unit_id__in=units, date__in={n for _, n in taken}).values_list(
             "unit_id", "date"
@@ -47,14 +46,18 @@ def full_notices(lottery: LotteryRound) -> None:
         unit = units[unit_id]
         if occupied[(unit_id, night)] >= (unit.room_count or 0):
             by_facility_night[(unit.facility_id, night)].append(unit)
-    for (_facility_id, night), full_units in sorted(
+    room_types = Counter(
+        Unit.objects.filter(
+            facility_id__in={f for f, _ in by_facility_night},
+            booking_kind=Unit.BookingKind.LODGING,
+            is_active=True,
+        ).values_list("facility_id", flat=True)
+    )
+    for (facility_id, night), full_units in sorted(
         by_facility_night.items(), key=lambda kv: kv[0][1]
     ):
         facility = full_units[0].facility
-        if (
-            len(full_units)
-            < facility.units.filter(booking_kind=Unit.BookingKind.LODGING, is_active=True).count()
-        ):
+        if len(full_units) < room_types[facility_id]:
             continue  # some room type of the facility is still free
         first = min(first_nights[(u.pk, night)] for u in full_units)
         Notice.objects.create(

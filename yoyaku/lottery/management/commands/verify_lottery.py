@@ -22,13 +22,14 @@ class Command(BaseCommand):
         lottery = LotteryRound.objects.filter(pk=round_id).first()
         if lottery is None:
             raise CommandError(f"no lottery round {round_id}")
-        if not lottery.published:
+        document = lottery.published
+        if not document:
             raise CommandError(f"round {round_id} has not been drawn yet")
-        ok, message = algorithm.verify(lottery.published)
+        ok, message = algorithm.verify(document)
         if not ok:
             raise CommandError(f"NOT REPRODUCED: {message}")
         # The published results must also be what the database holds.
-        published = lottery.published["results"]["wins"]
+        published = document["results"]["wins"]
         stored = dict(
             LotteryApplication.objects.filter(round=lottery)
             .exclude(status=LotteryApplication.Status.WITHDRAWN)
