@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from yoyaku.citizen.forms import AvailabilitySearchForm, RegistrantLoginForm
 from yoyaku.core import clock, params
 from yoyaku.core.context_processors import FONT_SIZE_COOKIE, FONT_SIZES
+from yoyaku.core.db_router import replica_view
 from yoyaku.core.middleware import changes_data
 from yoyaku.core.models import Municipality, User
 from yoyaku.core.selectors import notices_current
@@ -128,6 +129,7 @@ def facility_detail(request: HttpRequest, municipality: str, facility: str) -> H
 
 
 @require_GET
+@replica_view
 def facility_calendar(request: HttpRequest, municipality: str, facility: str) -> HttpResponse:
     fac = _facility(request, facility)
     units = facility_selectors.units_of_facility(facility=fac)
@@ -164,6 +166,7 @@ def facility_calendar(request: HttpRequest, municipality: str, facility: str) ->
 
 
 @require_GET
+@replica_view
 def availability_day(request: HttpRequest, municipality: str) -> HttpResponse:
     muni = _municipality(request)
     form = AvailabilitySearchForm(request.GET or None, municipality=muni)

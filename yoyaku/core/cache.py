@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.db import transaction
 
+from yoyaku.core.db_router import primary_reads
+
 T = TypeVar("T")
 
 _MISSING = object()
@@ -93,6 +95,10 @@ def remember(
     full_key = f"val:{'+'.join(scopes)}:{stamp}:{key}"
     value: Any = cache.get(full_key, _MISSING)
     if value is _MISSING:
-        value = build()
+        # Built from the primary even in a view that reads from a replica: a replica that has
+        # not yet replayed a change would let the old state be stored under the version bumped
+        # after it, where nothing would ever replace it.
+        with primary_reads():
+            value = build()
         cache.set(full_key, value, timeout=timeout)
     return value

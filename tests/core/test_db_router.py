@@ -1,0 +1,142 @@
+"""The read replica: a visitor's calendar reads from it; bookings and logged-in people never do.
+
+The ``replica`` alias of the test settings is a test mirror: a second connection to the test
+database, as a streaming replica is a second server with the same rows. The tests commit
+(``transaction=True``) so that the second connection sees the rows they create.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories as f
+from tests.reservations.helpers import book_slot, hall, registrant
+from yoyaku.core import cache
+from yoyaku.core.db_router import replica_reads
+from yoyaku.reservations import booking, rules
+from yoyaku.reservations.models import Reservation
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+
+DAY = dt.date(2026, 6, 16)
+
+
+@pytest.fixture
+def router(settings):
+    settings.DATABASE_ROUTERS = ["yoyaku.core.db_router.ReplicaRouter"]
+
+
+class Reads:
+    """The SQL each alias ran while the block was open."""
+
+    def __enter__(self):
+        self._captures = {
+            alias: CaptureQueriesContext(connections[alias]) for alias in ("default", "replica")
+        }
+        for capture in self._captures.values():
+            capture.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        for capture in self._captures.values():
+            capture.__exit__(*exc)
+
+    def sql(self, alias: str) -> list[str]:
+        return [query["sql"] for query in self._captures[alias].captured_queries]
+
+    def touching(self, alias: str, table: str) -> list[str]:
+        return [sql for sql in self.sql(alias) if f'"{table}"' in sql]
+
+
+@pytest.fixture
+def booked_hall(ukiha):
+    facility, whole, *_ = hall(ukiha)
+    book_slot(registrant(ukiha), whole, DAY, "am")
+    return facility, whole
+
+
+def test_a_visitors_calendar_reads_the_availability_from_the_replica(router, client, booked_hall):
+    facility, _whole = booked_hall
+    with Reads() as reads:
+        response = client.get(f"/ukiha/facilities/{facility.slug}/calendar/?month=2026-06")
+    assert response.status_code == 200
+    assert reads.touching("replica", "reservations_occupancy")
+    assert reads.touching("replica", "facilities_unit")
+    assert not reads.touching("default", "reservations_occupancy")
+    assert not reads.touching("default", "reservations_reservation")
+
+
+def test_a_visitors_day_view_and_open_data_read_from_the_replica(router, client, booked_hall):
+    with Reads() as reads:
+        day = client.get("/ukiha/availability/?date=2026-06-16")
+        csv = client.get("/api/v1/opendata/ukiha/availability/2026-06.csv")
+    assert day.status_code == 200 and csv.status_code == 200
+    assert reads.touching("replica", "reservations_occupancy")
+    assert not reads.touching("default", "reservations_occupancy")
+
+
+def test_a_logged_in_registrant_sees_the_calendar_from_the_primary(router, client, ukiha):
+    facility, _whole, *_ = hall(ukiha)
+    client.force_login(registrant(ukiha).user)
+    with Reads() as reads:
+        response = client.get(f"/ukiha/facilities/{facility.slug}/calendar/?month=2026-06")
+    assert response.status_code == 200
+    assert reads.sql("replica") == []
+    assert reads.touching("default", "reservations_occupancy")
+
+
+def test_a_booking_through_the_page_never_reads_from_the_replica(router, client, ukiha):
+    _facility, whole, *_ = hall(ukiha)
+    client.force_login(registrant(ukiha).user)
+    with Reads() as reads:
+        response = client.post(
+            f"/ukiha/reserve/{whole.pk}/",
+            {
+                "action": "book",
+                "date": DAY.isoformat(),
+                "slots": [f.slot(whole, "am").pk],
+                "party_size": "12",
+            },
+        )
+    assert response.status_code == 302
+    assert Reservation.objects.count() == 1
+    assert reads.sql("replica") == []
+
+
+def test_a_booking_checks_on_the_primary_even_where_reads_may_go_to_the_replica(router, ukiha):
+    _facility, whole, *_ = hall(ukiha)
+    person = registrant(ukiha)
+    request = rules.BookingRequest(
+        registrant=person, unit=whole, use_date=DAY, slots=[f.slot(whole, "am")], party_size=10
+    )
+    with Reads() as reads, replica_reads():
+        booking.reservation_book(request=request, by=person.user)
+    assert Reservation.objects.count() == 1
+    assert reads.sql("replica") == []
+
+
+def test_a_cached_value_is_built_from_the_primary_so_replica_lag_is_never_cached(
+    router, booked_hall
+):
+    facility, whole = booked_hall
+    with Reads() as reads, replica_reads():
+        count = cache.remember(
+            [f"avail:{facility.pk}"],
+            "count",
+            lambda: Reservation.objects.filter(unit=whole).count(),
+        )
+    assert count == 1
+    assert reads.sql("replica") == []
+    assert reads.touching("default", "reservations_reservation")
+
+
+def test_without_the_router_every_read_stays_on_the_primary(client, booked_hall):
+    facility, _whole = booked_hall
+    with Reads() as reads:
+        response = client.get(f"/ukiha/facilities/{facility.slug}/calendar/?month=2026-06")
+    assert response.status_code == 200
+    assert reads.sql("replica") == []
