@@ -223,8 +223,10 @@ def _run(options: argparse.Namespace, url: str) -> None:
 
     insert = _pgbench(url, clients=options.clients, seconds=options.seconds, reconnect=False)
     reconnect = _pgbench(url, clients=options.clients, seconds=options.seconds, reconnect=True)
-    print(f"pgbench single-row INSERT, {options.clients} clients: {insert} tps kept connections,")
-    print(f"  {reconnect} tps with a new connection per transaction (-C)")
+    if insert is None or reconnect is None:
+        print("pgbench not found: its figures are 0 below")
+    print(f"pgbench single-row INSERT, {options.clients} clients: {insert or 0:.0f} tps over kept")
+    print(f"  connections, {reconnect or 0:.0f} tps with a new connection per transaction (-C)")
 
     n = options.bookings
     with clock.travel(MOMENT), override_settings(DEBUG=False):
