@@ -8,6 +8,11 @@ database, as a streaming replica is a second server with the same rows. The test
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -140,3 +145,39 @@ def test_without_the_router_every_read_stays_on_the_primary(client, booked_hall)
         response = client.get(f"/ukiha/facilities/{facility.slug}/calendar/?month=2026-06")
     assert response.status_code == 200
     assert reads.sql("replica") == []
+
+
+SHOW_DATABASES = (
+    "import django, json; django.setup(); from django.conf import settings; "
+    "print(json.dumps({'aliases': sorted(settings.DATABASES), "
+    "'replica': settings.DATABASES.get('replica', {}).get('HOST'), "
+    "'routers': settings.DATABASE_ROUTERS}))"
+)
+
+
+@pytest.mark.parametrize("replica_url", ["", "postgres://reader@replica.example:5432/yoyaku"])
+def test_the_replica_alias_exists_only_when_an_operator_names_a_replica(replica_url):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_REPLICA_URL"}
+    }
+    env.update(DJANGO_SETTINGS_MODULE="yoyaku.settings", DEBUG="1")
+    if replica_url:
+        env["DATABASE_REPLICA_URL"] = replica_url
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_DATABASES],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    shown = json.loads(result.stdout.strip().splitlines()[-1])
+    assert shown["routers"] == ["yoyaku.core.db_router.ReplicaRouter"]
+    if replica_url:
+        assert shown["aliases"] == ["default", "replica"]
+        assert shown["replica"] == "replica.example"
+    else:
+        assert shown["aliases"] == ["default"]
