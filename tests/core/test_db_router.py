@@ -75,11 +75,22 @@ def test_a_visitors_calendar_reads_the_availability_from_the_replica(router, cli
     assert not reads.touching("default", "reservations_reservation")
 
 
-def test_a_visitors_day_view_and_open_data_read_from_the_replica(router, client, booked_hall):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/ukiha/availability/?date=2026-06-16",
+        "/api/v1/opendata/ukiha/availability/2026-06.csv",
+        "/api/v1/municipalities/ukiha/facilities/{facility}/units/{unit}/availability"
+        "?start=2026-06-01&end=2026-06-30",
+    ],
+)
+def test_a_visitors_day_view_availability_api_and_open_data_read_from_the_replica(
+    router, client, booked_hall, url
+):
+    facility, whole = booked_hall
     with Reads() as reads:
-        day = client.get("/ukiha/availability/?date=2026-06-16")
-        csv = client.get("/api/v1/opendata/ukiha/availability/2026-06.csv")
-    assert day.status_code == 200 and csv.status_code == 200
+        response = client.get(url.format(facility=facility.slug, unit=whole.pk))
+    assert response.status_code == 200
     assert reads.touching("replica", "reservations_occupancy")
     assert not reads.touching("default", "reservations_occupancy")
 
