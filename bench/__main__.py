@@ -42,12 +42,19 @@ def _payments(options: Sequence[str]) -> None:
     payments.main(options)
 
 
+def _scale(options: Sequence[str]) -> None:
+    from bench import scale
+
+    scale.main(options)
+
+
 BENCHES: dict[str, Callable[[Sequence[str]], None]] = {
     "availability": _availability,
     "booking": _booking,
     "lottery": _lottery,
     "lottery-db": _lottery_db,
     "payments": _payments,
+    "scale": _scale,
 }
 
 

@@ -22,6 +22,11 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = cache_settings("")  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 
+# A replica alias that is the test database itself (a test mirror). The router is off unless
+# a test turns it on (tests/core/test_db_router.py): reads of other tests stay on "default".
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+DATABASE_ROUTERS = []
+
 # WhiteNoise wants STATIC_ROOT to exist; tests serve static files through the finders.
 import tempfile  # noqa: E402
 

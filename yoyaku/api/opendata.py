@@ -14,10 +14,12 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Router
+from ninja.decorators import decorate_view
 
 from yoyaku.api.errors import Problem
 from yoyaku.api.http import conditional
 from yoyaku.api.public import MunicipalitySlug, checked_range, municipality_or_404
+from yoyaku.core.db_router import replica_view
 from yoyaku.core.exports import CSV_TYPE, Table, csv_bytes
 from yoyaku.reservations import selectors as availability
 
@@ -100,6 +102,7 @@ def availability_fields(request: HttpRequest):
     ),
     openapi_extra=CSV_RESPONSE,
 )
+@decorate_view(replica_view)
 def availability_month(
     request: HttpRequest,
     municipality: str = MunicipalitySlug,

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router, Schema
+from ninja.decorators import decorate_view
 from pydantic import Field
 
 from yoyaku.api import schemas as s
@@ -14,6 +15,7 @@ from yoyaku.api.errors import ApiProblem, Problem
 from yoyaku.api.http import PageParams, page
 from yoyaku.core import clock
 from yoyaku.core import selectors as core_selectors
+from yoyaku.core.db_router import replica_view
 from yoyaku.core.models import Municipality
 from yoyaku.core.params import DB_INT_MAX
 from yoyaku.core.services import sanitize_notice_html
@@ -240,6 +242,7 @@ def _day(state: availability.UnitDay) -> dict:
         f"At most {MAX_RANGE_DAYS} days per request."
     ),
 )
+@decorate_view(replica_view)
 def unit_availability(
     request: HttpRequest,
     dates: Query[RangeParams],

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from yoyaku.citizen.forms import AvailabilitySearchForm, RegistrantLoginForm
 from yoyaku.core import clock, params
 from yoyaku.core.context_processors import FONT_SIZE_COOKIE, FONT_SIZES
+from yoyaku.core.db_router import replica_view
 from yoyaku.core.middleware import changes_data
 from yoyaku.core.models import Municipality, User
 from yoyaku.core.selectors import notices_current
@@ -129,6 +130,7 @@ def facility_detail(request: HttpRequest, municipality: str, facility: str) -> H
 
 
 @require_GET
+@replica_view
 def facility_calendar(request: HttpRequest, municipality: str, facility: str) -> HttpResponse:
     setup = facility_catalogue(municipality=_municipality(request), slug=facility)
     fac = setup.facility(facility)
@@ -180,6 +182,7 @@ def _url_around(name: str, *args: object) -> tuple[str, str]:
 
 
 @require_GET
+@replica_view
 def availability_day(request: HttpRequest, municipality: str) -> HttpResponse:
     muni = _municipality(request)
     form = AvailabilitySearchForm(request.GET or None, municipality=muni)

@@ -27,12 +27,16 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.db import transaction
 
+from yoyaku.core.db_router import REPLICA, read_alias
+
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 
 _MISSING = object()
 # Values live a day at most: versions make them unreachable long before, this only bounds memory.
 DEFAULT_TIMEOUT = 24 * 3600
+# Values built from a read replica are kept this many seconds (see _lifetime).
+REPLICA_BUILT_TIMEOUT = 5
 
 
 def _version_key(scope: str) -> str:
@@ -78,6 +82,15 @@ def bump(*scopes: str) -> None:
         transaction.on_commit(lambda: _bump_now(scopes), robust=True)
 
 
+def _lifetime(timeout: int) -> int:
+    """How long a value just built may be kept. A value read from a replica (a public page of
+    a visitor, see ``yoyaku.core.db_router``) may predate a change the replica has not yet
+    replayed, and be stored under the version bumped after that change, where no later bump
+    would reach it: it is kept only ``REPLICA_BUILT_TIMEOUT`` seconds, so what a visitor sees is
+    at most that old. Values read from the primary live until the next bump."""
+    return min(timeout, REPLICA_BUILT_TIMEOUT) if read_alias() == REPLICA else timeout
+
+
 def remember(
     scopes: Iterable[str],
     key: str,
@@ -95,7 +108,7 @@ def remember(
     value: Any = cache.get(full_key, _MISSING)
     if value is _MISSING:
         value = build()
-        cache.set(full_key, value, timeout=timeout)
+        cache.set(full_key, value, timeout=_lifetime(timeout))
     return value
 
 
@@ -130,6 +143,8 @@ def remember_many(
             missing.append(item)
     if missing:
         built = build(missing)
-        cache.set_many({full_keys[item]: built[item] for item in missing}, timeout=timeout)
+        cache.set_many(
+            {full_keys[item]: built[item] for item in missing}, timeout=_lifetime(timeout)
+        )
         result.update({item: built[item] for item in missing})
     return result

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from yoyaku.core import clock
+from yoyaku.core.db_router import primary_reads
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, User
 from yoyaku.core.services import audit_record
@@ -84,6 +85,7 @@ def _refuse(problems: list[DomainError]) -> None:
         raise error
 
 
+@primary_reads()
 def reservation_book(
     *,
     request: rules.BookingRequest,
@@ -103,6 +105,7 @@ def reservation_book(
     the first look meets the unique key: the capacity is looked at again and, gone, refused
     without running the rules again; only two stays that picked the same room number while
     rooms are left try again. Side effects: the booking e-mail, the registrant's last use.
+    Every read is on the primary, also where a public page may read from a replica.
     """
     by_staff = channel != Reservation.Channel.ONLINE
     setup = setup_cache.setup_of(request.unit)
