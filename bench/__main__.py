@@ -1,7 +1,8 @@
 """``python -m bench`` runs every benchmark; ``python -m bench lottery`` runs the named ones.
 
 Options after the names go to the named benchmarks that take them, e.g.
-``python -m bench lottery-db --applications 100000``.
+``python -m bench lottery-db --applications 100000``. ``rush`` and ``login`` start a
+production-like stack and run only when named: ``python -m bench rush --rounds 3``.
 """
 
 from __future__ import annotations
@@ -30,11 +31,28 @@ def _payments(options: Sequence[str]) -> None:
     payments.main(options)
 
 
+def _rush(options: Sequence[str]) -> None:
+    from bench import rush
+
+    rush.main(options)
+
+
+def _login(options: Sequence[str]) -> None:
+    from bench import login
+
+    login.main(options)
+
+
 BENCHES: dict[str, Callable[[Sequence[str]], None]] = {
     "lottery": _lottery,
     "lottery-db": _lottery_db,
     "payments": _payments,
+    "rush": _rush,
+    "login": _login,
 }
+# Benchmarks that start a production-like stack (gunicorn, PostgreSQL, Redis): run only when
+# named, not by a bare ``python -m bench`` (``make bench``).
+NAMED_ONLY = {"rush", "login"}
 
 
 def main(argv: Sequence[str]) -> int:
@@ -44,7 +62,7 @@ def main(argv: Sequence[str]) -> int:
     if options and not names:
         print("options need the benchmark they are for, e.g. python -m bench lottery-db --help")
         return 2
-    names = names or list(BENCHES)
+    names = names or [name for name in BENCHES if name not in NAMED_ONLY]
     unknown = [name for name in names if name not in BENCHES]
     if unknown:
         print(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHES)}")
