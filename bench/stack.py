@@ -145,6 +145,9 @@ class Stack:
             self._manage("migrate", "--noinput")
             self._manage("collectstatic", "--noinput")
             self._start_gunicorn()
+        # This process seeds and checks between the bursts, from the clients' event loop but
+        # never while a burst runs.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -208,9 +211,16 @@ class Stack:
         ]
         self.workers_threads = f"{workers or 'conf'}×{threads or 'conf'}"
         # A session of its own: the whole process group is stopped at the end.
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **self.env}, start_new_session=True
-        )
+        # The site's own log (e.g. each 409 as a warning) goes to a file, not to the report.
+        with open(self.directory / "site.log", "ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env={**os.environ, **self.env},
+                start_new_session=True,
+                stdout=log,
+                stderr=log,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -222,10 +232,13 @@ class Stack:
         raise SystemExit(f"gunicorn did not answer within 60 s:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 30) -> str:
-        log = self.directory / "gunicorn.log"
-        if not log.exists():
-            return ""
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+        tails = []
+        for name in ("gunicorn.log", "site.log"):
+            log = self.directory / name
+            if log.exists():
+                text = log.read_text(errors="replace").splitlines()
+                tails += [line for line in text if "Conflict: " not in line][-lines:]
+        return "\n".join(tails)
 
     def stop(self) -> None:
         process, self.process = self.process, None
