@@ -44,7 +44,6 @@ from collections.abc import Sequence
 from bench import stack as bench_stack
 
 SEED = 20260801
-CEILING_TABLE = "bench_ceiling"
 
 
 def _options(argv: Sequence[str]) -> argparse.Namespace:
@@ -67,14 +66,21 @@ def main(argv: Sequence[str] = ()) -> None:
         asyncio.run(_run(options, stack))
 
 
-def _create_ceiling_table() -> None:
+def create_ceiling_table() -> None:
+    """The ceiling view's table, made with raw SQL: no model, no migration."""
     from django.db import connection
 
+    from yoyaku.citizen.bench_views import CEILING_TABLE
+
+    key = (
+        "id bigserial PRIMARY KEY"
+        if connection.vendor == "postgresql"
+        else "id integer PRIMARY KEY AUTOINCREMENT"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {CEILING_TABLE} "
-            "(id bigserial PRIMARY KEY, registrant_id bigint NOT NULL, "
-            "at timestamp with time zone NOT NULL)"
+            f"({key}, registrant_id bigint NOT NULL, at timestamp with time zone NOT NULL)"
         )
 
 
@@ -160,7 +166,7 @@ async def _run(options: argparse.Namespace, stack: bench_stack.Stack) -> None:
         days=options.rounds,
         requires_approval=options.approval,
     )
-    _create_ceiling_table()
+    create_ceiling_table()
     plan = _plan(site, options.registrants, options.attempts)
     print(
         f"rush: {stack.describe()}; {options.registrants} registrants, {len(site.targets)} "
