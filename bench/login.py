@@ -61,30 +61,26 @@ async def _run(options: argparse.Namespace, stack: bench_stack.Stack) -> None:
     )
     base = stack.base_url
     results = []
-    async with bench_stack.http_client(options.connections) as client:
-        for number in range(options.rounds):
-            browsers = [
-                bench_stack.Browser(bench_stack.client_address(i))
-                for i in range(options.registrants)
-            ]
+    for number in range(options.rounds):
+        # New browsers each round: no session yet, only the log-in page open.
+        async with bench_stack.browsers(options.registrants, options.connections) as browsers:
             await bench_stack.run_limited(
-                [bench_stack.open_login_page(client, base, site.slug, b) for b in browsers],
-                limit=16,
+                [bench_stack.open_login_page(base, site.slug, b) for b in browsers], limit=16
             )
             requests = [
                 bench_stack.login_request(base, site.slug, browser, user_number)
                 for browser, user_number in zip(browsers, site.user_numbers, strict=True)
             ]
-            result = await bench_stack.burst(client, "log-in", requests)
-            ok = sum(_logged_in(r) for r in result.responses)
-            rate = ok / result.wall if result.wall else 0.0
-            p99_ms = result.percentile(99) * 1000
-            print(
-                f"  round {number + 1} {result.summary()}; ok={ok} "
-                f"rate={rate:.1f}/s within_a_minute={result.wall <= 60}",
-                flush=True,
-            )
-            results.append((ok, p99_ms, rate))
+            result = await bench_stack.burst("log-in", base, requests)
+        ok = sum(_logged_in(r) for r in result.responses)
+        rate = ok / result.wall if result.wall else 0.0
+        p99_ms = result.percentile(99) * 1000
+        print(
+            f"  round {number + 1} {result.summary()}; ok={ok} "
+            f"rate={rate:.1f}/s within_a_minute={result.wall <= 60}",
+            flush=True,
+        )
+        results.append((ok, p99_ms, rate))
     if stack.profile_dir is not None:
         print(bench_stack.profile_summary(stack.profile_dir))
     ok, p99_ms, rate = max(results, key=lambda r: r[1])

@@ -96,35 +96,33 @@ def _plan(site: bench_stack.Site, registrants: int, attempts: int) -> list[list[
 
 
 async def _prepare(
-    client, stack: bench_stack.Stack, site: bench_stack.Site, plan: list[list[int]]
-) -> list[bench_stack.Browser]:
+    browsers: list[bench_stack.Browser],
+    stack: bench_stack.Stack,
+    site: bench_stack.Site,
+    plan: list[list[int]],
+) -> None:
     """Log everyone in and open a booking page: session cookie and form token ready."""
     base = stack.base_url
-    browsers = [
-        bench_stack.Browser(bench_stack.client_address(i)) for i in range(len(site.user_numbers))
-    ]
 
     async def one(index: int) -> None:
         browser = browsers[index]
-        await bench_stack.open_login_page(client, base, site.slug, browser)
-        method, url, headers, data = bench_stack.login_request(
+        await bench_stack.open_login_page(base, site.slug, browser)
+        _, method, url, data = bench_stack.login_request(
             base, site.slug, browser, site.user_numbers[index]
         )
-        response = await client.request(method, url, headers=headers, data=data)
+        response = await browser.send(method, url, base, data)
         if response.status_code != 302 or "/login/" in response.headers.get("location", ""):
             raise SystemExit(f"log-in of {site.user_numbers[index]} failed: {response.status_code}")
         browser.take(response)
         unit_id, _slot_id = site.targets[plan[index][0]] if plan[index] else site.targets[0]
-        page = await client.get(
-            f"{base}/{site.slug}/reserve/{unit_id}/?date={site.first_day:%Y-%m-%d}",
-            headers=browser.headers(base),
+        page = await browser.send(
+            "GET", f"{base}/{site.slug}/reserve/{unit_id}/?date={site.first_day:%Y-%m-%d}", base
         )
         if page.status_code != 200:
             raise SystemExit(f"booking page: {page.status_code}")
         browser.take(page)
 
     await bench_stack.run_limited([one(i) for i in range(len(browsers))], limit=16)
-    return browsers
 
 
 def _verify(site: bench_stack.Site, day: dt.date) -> dict[str, int]:
@@ -174,8 +172,8 @@ async def _run(options: argparse.Namespace, stack: bench_stack.Stack) -> None:
         flush=True,
     )
     base = stack.base_url
-    async with bench_stack.http_client(options.connections) as client:
-        browsers = await _prepare(client, stack, site, plan)
+    async with bench_stack.browsers(options.registrants, options.connections) as browsers:
+        await _prepare(browsers, stack, site, plan)
         print(f"  set-up and log-ins: {time.perf_counter() - started:.0f} s", flush=True)
         rounds = []
         for number in range(options.rounds):
@@ -184,22 +182,21 @@ async def _run(options: argparse.Namespace, stack: bench_stack.Stack) -> None:
             booking_requests = []
             for index, targets in enumerate(plan):
                 browser = browsers[index]
-                headers = browser.headers(base)
                 for target in targets:
                     unit_id, slot_id = site.targets[target]
                     ceiling_requests.append(
                         (
+                            browser,
                             "POST",
                             f"{base}/{site.slug}/bench/ceiling/",
-                            headers,
                             {"csrfmiddlewaretoken": browser.csrf},
                         )
                     )
                     booking_requests.append(
                         (
+                            browser,
                             "POST",
                             f"{base}/{site.slug}/reserve/{unit_id}/",
-                            headers,
                             {
                                 "csrfmiddlewaretoken": browser.csrf,
                                 "slots": str(slot_id),
@@ -213,11 +210,9 @@ async def _run(options: argparse.Namespace, stack: bench_stack.Stack) -> None:
             # Interleave the order of who comes first, as real arrivals would.
             order = list(range(len(booking_requests)))
             random.Random(SEED + number).shuffle(order)
-            ceiling = await bench_stack.burst(
-                client, "ceiling", [ceiling_requests[i] for i in order]
-            )
+            ceiling = await bench_stack.burst("ceiling", base, [ceiling_requests[i] for i in order])
             print(f"  round {number + 1} {ceiling.summary()}", flush=True)
-            rush = await bench_stack.burst(client, "booking", [booking_requests[i] for i in order])
+            rush = await bench_stack.burst("booking", base, [booking_requests[i] for i in order])
             print(f"  round {number + 1} {rush.summary()}", flush=True)
             check = _verify(site, day)
             errors = ceiling.errors({201}) + rush.errors({302, 409})

@@ -24,15 +24,17 @@ import datetime as dt
 import http.cookiejar
 import io
 import os
+import re
 import secrets
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -81,8 +83,8 @@ def add_stack_options(parser: argparse.ArgumentParser) -> None:
     stack.add_argument(
         "--connections",
         type=int,
-        default=500,
-        help="client connections at most, like as many browsers (default 500)",
+        default=4,
+        help="connections each browser opens at most (default 4)",
     )
     stack.add_argument("--profile", action="store_true", help="cProfile the booking requests")
 
@@ -269,7 +271,8 @@ def stopped_on_signals() -> Iterator[None]:
     """SIGTERM ends the benchmark like Ctrl-C does, so the context managers clean up."""
 
     def _raise(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+        # As Ctrl-C: asyncio.run then cancels the clients' tasks and the stack is stopped.
+        signal.raise_signal(signal.SIGINT)
 
     previous = signal.signal(signal.SIGTERM, _raise)
     try:
@@ -453,9 +456,13 @@ def client_address(index: int) -> str:
 
 @dataclass
 class Browser:
-    """One person's browser: its cookies and the CSRF token of the page it shows."""
+    """One person's browser: its own connections (at most ``connections``, as a browser opens
+    a few per site), its cookies and the CSRF token of the page it shows. One client per
+    browser also keeps each connection pool small: one pool shared by 2,000 waiting requests
+    spends the client's time scanning its queue, not sending."""
 
     address: str
+    client: httpx.AsyncClient
     cookies: dict[str, str] = field(default_factory=dict)
     csrf: str = ""
 
@@ -468,6 +475,11 @@ class Browser:
             "User-Agent": "Mozilla/5.0 (bench)",
         }
 
+    async def send(
+        self, method: str, url: str, base_url: str, data: dict[str, str] | None = None
+    ) -> httpx.Response:
+        return await self.client.request(method, url, headers=self.headers(base_url), data=data)
+
     def take(self, response: httpx.Response) -> None:
         for header in response.headers.get_list("set-cookie"):
             cookie = SimpleCookie()
@@ -477,13 +489,10 @@ class Browser:
                     self.cookies.pop(name, None)
                 else:
                     self.cookies[name] = morsel.value
-        token = (
-            _form_token(response.text)
-            if "text/html" in response.headers.get("content-type", "")
-            else None
-        )
-        if token:
-            self.csrf = token
+        if "text/html" in response.headers.get("content-type", ""):
+            token = _form_token(response.text)
+            if token:
+                self.csrf = token
 
 
 def _form_token(html: str) -> str | None:
@@ -495,36 +504,49 @@ def _form_token(html: str) -> str | None:
     return html[start : html.index('"', start)]
 
 
-def http_client(connections: int) -> httpx.AsyncClient:
-    # Cookies travel in each request's own header (one jar per person, not per client).
-    return httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-        timeout=httpx.Timeout(300.0),
-        cookies=httpx.Cookies(_NoCookies()),
-        follow_redirects=False,
-    )
-
-
 class _NoCookies(http.cookiejar.CookieJar):
+    """The cookies travel in each request's own header, from the browser's own dict."""
+
     def __init__(self) -> None:
         super().__init__(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
-async def open_login_page(
-    client: httpx.AsyncClient, base_url: str, slug: str, browser: Browser
-) -> None:
-    response = await client.get(f"{base_url}/{slug}/login/", headers=browser.headers(base_url))
+@contextlib.asynccontextmanager
+async def browsers(count: int, connections: int) -> AsyncIterator[list[Browser]]:
+    """``count`` browsers, each from an address of its own (:func:`client_address`)."""
+    tls = ssl.create_default_context()  # made once: the site is plain HTTP anyway
+    async with contextlib.AsyncExitStack() as stack:
+        opened = []
+        for index in range(count):
+            client = httpx.AsyncClient(
+                # No connection kept between requests: the site closes idle ones after a
+                # couple of seconds, and a request sent on one it is closing just then fails
+                # for the client's sake, not the site's. People waiting for 8:00 have no
+                # open connection either.
+                limits=httpx.Limits(max_connections=connections, max_keepalive_connections=0),
+                timeout=httpx.Timeout(300.0),
+                cookies=httpx.Cookies(_NoCookies()),
+                follow_redirects=False,
+                verify=tls,
+            )
+            await stack.enter_async_context(client)
+            opened.append(Browser(client_address(index), client))
+        yield opened
+
+
+async def open_login_page(base_url: str, slug: str, browser: Browser) -> None:
+    response = await browser.send("GET", f"{base_url}/{slug}/login/", base_url)
     response.raise_for_status()
     browser.take(response)
 
 
 def login_request(
     base_url: str, slug: str, browser: Browser, user_number: str
-) -> tuple[str, str, dict[str, str], dict[str, str]]:
+) -> tuple[Browser, str, str, dict[str, str]]:
     return (
+        browser,
         "POST",
         f"{base_url}/{slug}/login/",
-        browser.headers(base_url),
         {
             "csrfmiddlewaretoken": browser.csrf,
             "next": "",
@@ -552,7 +574,7 @@ class Burst:
     name: str
     statuses: Counter
     latencies: list[float]  # seconds, of the answered requests
-    transport_errors: int
+    failures: Counter  # connection errors by kind
     wall: float  # from the start signal to the last answer
     responses: list[httpx.Response | None]
 
@@ -571,6 +593,10 @@ class Burst:
         rank = max(0, min(len(values) - 1, -(-len(values) * p // 100) - 1))
         return values[int(rank)]
 
+    @property
+    def transport_errors(self) -> int:
+        return sum(self.failures.values())
+
     def errors(self, expected: set[int]) -> int:
         return self.transport_errors + sum(
             n for status, n in self.statuses.items() if status not in expected
@@ -581,32 +607,29 @@ class Burst:
         return (
             f"{self.name}: {self.count} requests in {self.wall:.2f} s = {self.rate:.1f} req/s, "
             f"p50 {self.percentile(50) * 1000:.0f} ms, p99 {self.percentile(99) * 1000:.0f} ms; "
-            f"{statuses}"
-            + (f"; {self.transport_errors} connection errors" if self.transport_errors else "")
+            f"{statuses}" + (f"; connection errors {dict(self.failures)}" if self.failures else "")
         )
 
 
 async def burst(
-    client: httpx.AsyncClient,
-    name: str,
-    requests: Sequence[tuple[str, str, dict[str, str], dict[str, str]]],
+    name: str, base_url: str, requests: Sequence[tuple[Browser, str, str, dict[str, str]]]
 ) -> Burst:
     """Send every request at once: each task waits at the start line until all are ready."""
     ready = asyncio.Barrier(len(requests) + 1)
     latencies: list[float] = []
     statuses: Counter = Counter()
     responses: list[httpx.Response | None] = [None] * len(requests)
-    failures = 0
+    failures: Counter = Counter()
     last_end = 0.0
 
-    async def one(index: int, method: str, url: str, headers: dict, data: dict) -> None:
-        nonlocal failures, last_end
+    async def one(index: int, browser: Browser, method: str, url: str, data: dict) -> None:
+        nonlocal last_end
         await ready.wait()
         started = time.perf_counter()
         try:
-            response = await client.request(method, url, headers=headers, data=data)
-        except httpx.HTTPError:
-            failures += 1
+            response = await browser.send(method, url, base_url, data)
+        except httpx.HTTPError as error:
+            failures[type(error).__name__] += 1
             last_end = max(last_end, time.perf_counter())
             return
         ended = time.perf_counter()
@@ -620,6 +643,9 @@ async def burst(
     start = time.perf_counter()
     await asyncio.gather(*tasks)
     return Burst(name, statuses, latencies, failures, last_end - start, responses)
+
+
+_TABLE = re.compile(r'^(SELECT|INSERT|UPDATE|DELETE)\b(?:.*?\b(?:FROM|INTO)\s+|\s+)"(\w+)"')
 
 
 def profile_summary(directory: Path | None, top: int = 25) -> str:
@@ -643,6 +669,21 @@ def profile_summary(directory: Path | None, top: int = 25) -> str:
             for status, v in sorted(queries.items())
         )
     ]
+    for status, counts in sorted(queries.items()):
+        # The request of median query count of each outcome: its statements by table.
+        middle = sorted(
+            (p for p in files if p.name.split("-")[1] == status),
+            key=lambda p: int(p.name.split("-")[2].rstrip("q")),
+        )[len(counts) // 2]
+        statements = middle.with_suffix(".sql").read_text().splitlines()
+        tables = Counter(
+            f"{m.group(1)} {m.group(2)}" if (m := _TABLE.search(sql)) else sql[:40]
+            for sql in statements
+        )
+        lines.append(
+            f"  a {status} with {len(statements)} statements: "
+            + ", ".join(f"{name} ×{n}" for name, n in tables.most_common())
+        )
     stats = pstats.Stats(str(files[0]))
     for path in files[1:]:
         stats.add(str(path))

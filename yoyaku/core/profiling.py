@@ -3,7 +3,8 @@
 Each request whose path contains ``YOYAKU_PROFILE_MATCH`` (default ``/reserve/``) runs under
 cProfile, and its statistics go to one file in that directory, named after the method, the
 status code and the number of SQL queries the request ran, e.g.
-``POST-409-33q-<random>.prof``. ``bench/rush.py --profile`` sums them up. cProfile sees only
+``POST-409-33q-<random>.prof``, with the statements it ran (their text, never the values)
+beside it in ``….sql``. ``bench/rush.py --profile`` sums them up. cProfile sees only
 the thread it runs in, which is the request's thread under gunicorn's gthread workers.
 """
 
@@ -18,12 +19,17 @@ from django.conf import settings
 from django.db import connections
 
 
-class _QueryCounter:
+class _QueryLog:
     def __init__(self) -> None:
-        self.count = 0
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
 
     def __call__(self, execute, sql, params, many, context):
-        self.count += 1
+        # The statement's text without its values: no personal data in the profile files.
+        self.statements.append(" ".join(sql.split()))
         return execute(sql, params, many, context)
 
 
@@ -37,7 +43,7 @@ class ProfileMiddleware:
     def __call__(self, request):
         if self.match not in request.path:
             return self.get_response(request)
-        counter = _QueryCounter()
+        counter = _QueryLog()
         profile = cProfile.Profile()
         with connections["default"].execute_wrapper(counter):
             profile.enable()
@@ -47,4 +53,5 @@ class ProfileMiddleware:
                 profile.disable()
         name = f"{request.method}-{response.status_code}-{counter.count}q-{uuid.uuid4().hex}.prof"
         profile.dump_stats(self.directory / name)
+        (self.directory / name).with_suffix(".sql").write_text("\n".join(counter.statements))
         return response
