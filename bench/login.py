@@ -63,7 +63,9 @@ async def _run(options: argparse.Namespace, stack: bench_stack.Stack) -> None:
     results = []
     for number in range(options.rounds):
         # New browsers each round: no session yet, only the log-in page open.
-        async with bench_stack.browsers(options.registrants, options.connections) as browsers:
+        async with bench_stack.browsers(
+            options.registrants, options.connections, options.timeout
+        ) as browsers:
             await bench_stack.run_limited(
                 [bench_stack.open_login_page(base, site.slug, b) for b in browsers], limit=16
             )

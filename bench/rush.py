@@ -172,7 +172,9 @@ async def _run(options: argparse.Namespace, stack: bench_stack.Stack) -> None:
         flush=True,
     )
     base = stack.base_url
-    async with bench_stack.browsers(options.registrants, options.connections) as browsers:
+    async with bench_stack.browsers(
+        options.registrants, options.connections, options.timeout
+    ) as browsers:
         await _prepare(browsers, stack, site, plan)
         print(f"  set-up and log-ins: {time.perf_counter() - started:.0f} s", flush=True)
         rounds = []

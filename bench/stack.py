@@ -86,6 +86,12 @@ def add_stack_options(parser: argparse.ArgumentParser) -> None:
         default=4,
         help="connections each browser opens at most (default 4)",
     )
+    stack.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds a client waits for an answer before counting an error (default 600)",
+    )
     stack.add_argument("--profile", action="store_true", help="cProfile the booking requests")
 
 
@@ -512,7 +518,9 @@ class _NoCookies(http.cookiejar.CookieJar):
 
 
 @contextlib.asynccontextmanager
-async def browsers(count: int, connections: int) -> AsyncIterator[list[Browser]]:
+async def browsers(
+    count: int, connections: int, timeout: float = 600.0
+) -> AsyncIterator[list[Browser]]:
     """``count`` browsers, each from an address of its own (:func:`client_address`)."""
     tls = ssl.create_default_context()  # made once: the site is plain HTTP anyway
     async with contextlib.AsyncExitStack() as stack:
@@ -524,7 +532,7 @@ async def browsers(count: int, connections: int) -> AsyncIterator[list[Browser]]
                 # for the client's sake, not the site's. People waiting for 8:00 have no
                 # open connection either.
                 limits=httpx.Limits(max_connections=connections, max_keepalive_connections=0),
-                timeout=httpx.Timeout(300.0),
+                timeout=httpx.Timeout(timeout),
                 cookies=httpx.Cookies(_NoCookies()),
                 follow_redirects=False,
                 verify=tls,
