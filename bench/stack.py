@@ -695,6 +695,7 @@ def profile_summary(directory: Path | None, top: int = 25) -> str:
     stats = pstats.Stats(str(files[0]))
     for path in files[1:]:
         stats.add(str(path))
+    stats.files = []  # not the list of every profile file
     out = io.StringIO()
     stats.stream = out
     stats.sort_stats("cumulative").print_stats(top)
