@@ -1,7 +1,8 @@
 """``python -m bench`` runs every benchmark; ``python -m bench lottery`` runs the named ones.
 
 Options after the names go to the named benchmarks that take them, e.g.
-``python -m bench lottery-db --applications 100000``.
+``python -m bench lottery-db --applications 100000``. ``rush`` and ``login`` start a
+production-like stack and run only when named: ``python -m bench rush --rounds 3``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,18 @@ def _scale(options: Sequence[str]) -> None:
     scale.main(options)
 
 
+def _rush(options: Sequence[str]) -> None:
+    from bench import rush
+
+    rush.main(options)
+
+
+def _login(options: Sequence[str]) -> None:
+    from bench import login
+
+    login.main(options)
+
+
 BENCHES: dict[str, Callable[[Sequence[str]], None]] = {
     "availability": _availability,
     "booking": _booking,
@@ -55,7 +68,12 @@ BENCHES: dict[str, Callable[[Sequence[str]], None]] = {
     "lottery-db": _lottery_db,
     "payments": _payments,
     "scale": _scale,
+    "rush": _rush,
+    "login": _login,
 }
+# Benchmarks that start a production-like stack (gunicorn, PostgreSQL, Redis), need PostgreSQL
+# or fill a million rows: run only when named, not by a bare ``python -m bench`` (``make bench``).
+NAMED_ONLY = {"rush", "login", "scale", "availability"}
 
 
 def main(argv: Sequence[str]) -> int:
@@ -65,7 +83,7 @@ def main(argv: Sequence[str]) -> int:
     if options and not names:
         print("options need the benchmark they are for, e.g. python -m bench lottery-db --help")
         return 2
-    names = names or list(BENCHES)
+    names = names or [name for name in BENCHES if name not in NAMED_ONLY]
     unknown = [name for name in names if name not in BENCHES]
     if unknown:
         print(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHES)}")

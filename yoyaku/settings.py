@@ -104,6 +104,14 @@ MIDDLEWARE = [
     "yoyaku.core.middleware.BadParamMiddleware",
 ]
 
+# Benchmarks only (bench/rush.py), never in production. YOYAKU_BENCH_CEILING routes the rush
+# benchmark's ceiling view (yoyaku/citizen/bench_views.py); YOYAKU_PROFILE_DIR writes each
+# request's cProfile statistics and query count there (yoyaku/core/profiling.py).
+YOYAKU_BENCH_CEILING = env_bool("YOYAKU_BENCH_CEILING")
+YOYAKU_PROFILE_DIR = os.environ.get("YOYAKU_PROFILE_DIR", "")
+if YOYAKU_PROFILE_DIR:
+    MIDDLEWARE.insert(0, "yoyaku.core.profiling.ProfileMiddleware")
+
 ROOT_URLCONF = "yoyaku.urls"
 WSGI_APPLICATION = "yoyaku.wsgi.application"
 

@@ -1,9 +1,10 @@
 """URLs: the landing page, shared switches, the staff console, then /<municipality>/…."""
 
+from django.conf import settings
 from django.urls import include, path
 
 from yoyaku.api.api import api
-from yoyaku.citizen import calendar_views
+from yoyaku.citizen import bench_views, calendar_views
 from yoyaku.citizen import views as citizen_views
 from yoyaku.core import devmail
 from yoyaku.core.health_views import healthz
@@ -26,3 +27,9 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("", include("yoyaku.citizen.urls")),
 ]
+
+if settings.YOYAKU_BENCH_CEILING:
+    # The rush benchmark's ceiling (bench/rush.py): exists only on a stack started for it.
+    urlpatterns.insert(
+        -1, path("<slug:municipality>/bench/ceiling/", bench_views.ceiling, name="bench_ceiling")
+    )
