@@ -105,13 +105,16 @@ def remember_many(
     build: Callable[[list[K]], Mapping[K, T]],
     *,
     timeout: int = DEFAULT_TIMEOUT,
+    usable: Callable[[T], bool] | None = None,
 ) -> dict[K, T]:
     """``remember`` for many values at once: two round trips to the cache whatever their number,
     and one ``build(missing)`` call for all that are absent (so a page of a hundred facilities
     reads the database once, not a hundred times, when their values are cold).
 
     ``entries`` maps each wanted item to its scopes; ``key(item)`` names it within them;
-    ``build`` returns a value for every item it is given.
+    ``build`` returns a value for every item it is given. ``usable(value)``: whether a found
+    value may still be served (e.g. it carries the span of time it holds for); when not, the
+    item is built again like a missing one.
     """
     scopes_of = {item: tuple(scopes) for item, scopes in entries.items()}
     all_scopes = sorted({scope for scopes in scopes_of.values() for scope in scopes})
@@ -124,8 +127,9 @@ def remember_many(
     result: dict[K, T] = {}
     missing: list[K] = []
     for item, full_key in full_keys.items():
-        if full_key in found:
-            result[item] = found[full_key]
+        value = found.get(full_key, _MISSING)
+        if value is not _MISSING and (usable is None or usable(value)):
+            result[item] = value
         else:
             missing.append(item)
     if missing:

@@ -1,0 +1,141 @@
+"""The day view's facilities, each rendered once and kept in the versioned cache.
+
+A facility's block (one line when folded, its table of units when open) is the same for every
+visitor who asks for the same date, language, filters and fold, so its HTML is cached under the
+facility's ``avail:<id>`` and the municipality's ``setup:<id>`` scopes: a booking, cancellation,
+closure, block or lottery round of one facility re-renders that facility's block only. What the
+clock changes (a date becoming past, a lottery hold ending) is not in the key: each block
+carries the span of time it holds for (``reservations.selectors.clock_window``) and is rendered
+again outside it. Blocks hold nothing personal and no token (no form, no CSRF token, no nonce):
+they are rendered without the request.
+
+A warm page of a hundred facilities reads the scope versions and the blocks in two round trips
+to the cache and renders none of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from yoyaku.core import cache
+from yoyaku.core.models import Municipality
+from yoyaku.facilities.catalogue import avail_scope, setup_scope
+from yoyaku.facilities.models import Purpose
+from yoyaku.reservations import selectors as availability
+
+TEMPLATE = "citizen/_facility_day.html"
+
+# A number no facility slug or unit id of a real page is: reversed in its place, then cut out,
+# so a block of many rows reverses each route once instead of once per row.
+_URL_SLOT = "9876543210123"
+
+
+@dataclass(frozen=True)
+class Block:
+    html: str
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
+
+    def holds_at(self, at: dt.datetime) -> bool:
+        return (self.valid_from is None or self.valid_from <= at) and (
+            self.valid_until is None or at < self.valid_until
+        )
+
+
+def _url_around(name: str, *args: object) -> tuple[str, str]:
+    """(before, after) the last argument of the route ``name``, reversed once."""
+    before, after = reverse(name, args=[*args, _URL_SLOT]).split(_URL_SLOT)
+    return before, after
+
+
+def facility_blocks(
+    *,
+    municipality: Municipality,
+    day: dt.date,
+    facility_ids: Sequence[int],
+    kind: str | None,
+    purpose: Purpose | None,
+    opened: Collection[int],
+    at: dt.datetime,
+) -> SafeString:
+    """The HTML of the given facilities' blocks on ``day``, in their order: those in
+    ``opened`` with their units, the others folded to one line linking to ``?facility=<id>``.
+
+    ``facility_ids`` are those the filters (``kind``, ``purpose``) keep. From the cache; the
+    missing blocks are rendered together (their availability read in three queries at most).
+    """
+    language = get_language() or "ja"
+    variant = f"{day.isoformat()}:{language}:{kind or '-'}:{purpose.pk if purpose else '-'}"
+
+    def key(facility_id: int) -> str:
+        return f"dayblock:{variant}:{'open' if facility_id in opened else 'folded'}"
+
+    def build(missing: list[int]) -> dict[int, Block]:
+        entries = availability.municipality_day(
+            municipality=municipality,
+            day=day,
+            kind=kind,
+            purpose=purpose,
+            at=at,
+            facility_ids=missing,
+        )
+        shared = _shared_context(municipality, day)
+        blocks = {pk: Block("") for pk in missing}  # a facility left without units meanwhile
+        for entry in entries:
+            pk = entry.facility.pk
+            query = {"date": day.isoformat(), "kind": kind or "", "facility": pk}
+            if purpose is not None:
+                query["purpose"] = purpose.pk
+            html = render_to_string(
+                TEMPLATE,
+                {
+                    **shared,
+                    "entry": entry,
+                    "open": pk in opened,
+                    "open_url": f"?{urlencode({k: v for k, v in query.items() if v})}"
+                    f"#facility-{pk}",
+                },
+            )
+            blocks[pk] = Block(html, entry.valid_from, entry.valid_until)
+        return blocks
+
+    blocks = cache.remember_many(
+        {pk: (avail_scope(pk), setup_scope(municipality.pk)) for pk in facility_ids},
+        key,
+        build,
+        usable=lambda block: block.holds_at(at),
+    )
+    # Safe: every block is the output of an autoescaping template.
+    return mark_safe("".join(blocks[pk].html for pk in facility_ids))
+
+
+def _shared_context(municipality: Municipality, day: dt.date) -> dict[str, object]:
+    """What every block of a page shows alike: reversed and translated once, not once per row."""
+    return {
+        "day": day,
+        "detail_url": _url_around("citizen:facility_detail", municipality.slug),
+        "calendar_url": _url_around("citizen:facility_calendar", municipality.slug),
+        "reserve_url": _url_around("citizen:reserve", municipality.slug),
+        "words": {
+            "free": _("空きあり"),
+            "taken": _("空きなし"),
+            "past": _("過去の日付"),
+            "reserve": _("予約する"),
+            "guide": _("施設の案内"),
+            "unit": _("室場"),
+            "state": _("状況"),
+            "slots": _("時間区分ごとの空き"),
+            "book": _("予約"),
+        },
+        "date_param": day.isoformat(),
+        "month_param": day.strftime("%Y-%m"),
+    }
