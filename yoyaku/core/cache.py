@@ -84,8 +84,10 @@ def remember(
     build: Callable[[], T],
     *,
     timeout: int = DEFAULT_TIMEOUT,
+    usable: Callable[[T], bool] | None = None,
 ) -> T:
-    """The value for ``key`` under the current versions of ``scopes``; ``build()`` when absent.
+    """The value for ``key`` under the current versions of ``scopes``; ``build()`` when absent
+    (or when ``usable(value)`` says the value found may no longer be served).
 
     ``build`` must read only data that a bump of one of ``scopes`` announces.
     """
@@ -93,7 +95,7 @@ def remember(
     stamp = ".".join(str(v) for v in versions(scopes))
     full_key = f"val:{'+'.join(scopes)}:{stamp}:{key}"
     value: Any = cache.get(full_key, _MISSING)
-    if value is _MISSING:
+    if value is _MISSING or (usable is not None and not usable(value)):
         value = build()
         cache.set(full_key, value, timeout=timeout)
     return value
