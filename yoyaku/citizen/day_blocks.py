@@ -31,11 +31,12 @@ from django.utils.translation import gettext as _
 
 from yoyaku.core import cache
 from yoyaku.core.models import Municipality
-from yoyaku.facilities.catalogue import avail_scope, setup_scope
+from yoyaku.facilities.catalogue import avail_scope, facilities_catalogue, setup_scope
 from yoyaku.facilities.models import Purpose
 from yoyaku.reservations import selectors as availability
 
 TEMPLATE = "citizen/_facility_day.html"
+FEW = 10  # at most this many blocks to render again: read those facilities' catalogue only
 
 # A number no facility slug or unit id of a real page is: reversed in its place, then cut out,
 # so a block of many rows reverses each route once instead of once per row.
@@ -83,7 +84,13 @@ def facility_blocks(
         return f"dayblock:{variant}:{'open' if facility_id in opened else 'folded'}"
 
     def build(missing: list[int]) -> dict[int, Block]:
+        # After a booking or two, the parts of the facilities concerned; on a cold page, the
+        # whole catalogue at once.
+        few = len(missing) <= FEW and len(missing) < len(facility_ids)
         entries = availability.municipality_day(
+            setup=facilities_catalogue(municipality=municipality, facility_ids=missing)
+            if few
+            else None,
             municipality=municipality,
             day=day,
             kind=kind,

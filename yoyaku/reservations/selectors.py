@@ -363,15 +363,17 @@ def municipality_day(
     purpose: Purpose | None = None,
     at: dt.datetime | None = None,
     facility_ids: Collection[int] | None = None,
+    setup: catalogue.Catalogue | None = None,
 ) -> list[FacilityDay]:
     """Every unit of every facility of a municipality on one date, optionally filtered, each
     facility with the span of time its day holds for (``clock_window``).
 
-    ``facility_ids``: only these facilities (those whose cached page is missing). The
-    catalogue and the day's occupancy come from the cache: no query when both are warm,
-    three when the occupancy is cold, whatever the number of facilities and units."""
+    ``facility_ids``: only these facilities (those whose cached page is missing); ``setup``:
+    a catalogue holding at least them (else the whole catalogue). The catalogue and the day's
+    occupancy come from the cache: no query when both are warm, three when the occupancy is
+    cold, whatever the number of facilities and units."""
     at = at or clock.now()
-    setup = catalogue.catalogue(municipality=municipality)
+    setup = setup or catalogue.catalogue(municipality=municipality)
     units = setup.units(kind=kind, purpose_id=purpose.pk if purpose is not None else None)
     if facility_ids is not None:
         wanted = set(facility_ids)
