@@ -92,6 +92,20 @@ class TestOneFacilityChanges:
         assert "予約する" not in block(page, first)
         assert "予約できる室場 3／3" in block(page, second)
 
+    def test_bookings_on_two_facilities_one_after_the_other_show_each_in_its_own_block(
+        self, client, halls
+    ):
+        (first, first_whole, *_), (second, second_whole, *_), (third, *_) = halls
+        day_view(client)
+        book_slot(registrant(first.municipality), first_whole, DAY, "all-day")
+        day_view(client)
+        book_slot(registrant(first.municipality), second_whole, DAY, "all-day")
+        page = day_view(client)
+        assert rendered_blocks(page) == 1
+        assert "会館0" in block(page, first) and "予約できる室場 0／3" in block(page, first)
+        assert "会館1" in block(page, second) and "予約できる室場 0／3" in block(page, second)
+        assert "会館2" in block(page, third) and "予約できる室場 3／3" in block(page, third)
+
     def test_a_cancellation_frees_the_cached_block(self, client, halls):
         first, whole, *_ = halls[0]
         person = registrant(first.municipality)

@@ -179,7 +179,7 @@ def facilities_catalogue(*, municipality: Municipality, facility_ids: Iterable[i
     wanted = list(facility_ids)
     parts = cache.remember_many(
         {pk: [setup_scope(municipality.pk)] for pk in wanted},
-        lambda _pk: "catalogue-part",
+        lambda pk: f"catalogue-part:{pk}",
         lambda missing: catalogue(municipality=municipality).parts(missing),
     )
     return Catalogue.merged(parts[pk] for pk in wanted)
