@@ -37,6 +37,11 @@ from yoyaku.reservations import selectors as availability
 
 TEMPLATE = "citizen/_facility_day.html"
 FEW = 10  # at most this many blocks to render again: read those facilities' catalogue only
+# Every booking makes new keys (a block's, and a whole page's of ~40 KB for each variant asked
+# for afterwards): short lives bound what a rush leaves in the cache. A whole page only serves
+# the visitors between two bookings.
+BLOCK_TIMEOUT = 3600
+PAGE_TIMEOUT = 60
 
 # A number no facility slug or unit id of a real page is: reversed in its place, then cut out,
 # so a block of many rows reverses each route once instead of once per row.
@@ -123,6 +128,7 @@ def facility_blocks(
             {pk: (avail_scope(pk), setup_scope(municipality.pk)) for pk in facility_ids},
             key,
             build,
+            timeout=BLOCK_TIMEOUT,
             usable=lambda block: block.holds_at(at),
         )
         return Block(
@@ -141,6 +147,7 @@ def facility_blocks(
         [setup_scope(municipality.pk)],
         f"daypage:{variant}:{shown_open}:{digest}",
         page,
+        timeout=PAGE_TIMEOUT,
         usable=lambda block: block.holds_at(at),
     )
     # Safe: every block is the output of an autoescaping template.
