@@ -1,5 +1,6 @@
-"""The public day view on a 360 px phone: every facility folds to one line, an opened one shows
-its units as cards with the names written out, and axe-core finds nothing to report."""
+"""The public day view on a 360 px phone: every facility is one line linking to its units, an
+opened one shows its units as cards with the names written out, and axe-core finds nothing to
+report. Everything works without JavaScript (plain links)."""
 
 from __future__ import annotations
 
@@ -42,16 +43,20 @@ def test_ukihas_day_view_on_a_phone_folds_facilities_and_writes_unit_names_out(
 ):
     phone.goto(f"{demo}/ukiha/availability/")
     expect(phone.get_by_role("heading", level=1)).to_contain_text("空き状況")
-    facilities = phone.locator("details.facility-day")
+    facilities = phone.locator("section.facility-day--folded")
     assert facilities.count() >= 8, "the Ukiha demo has many facilities"
+    assert phone.locator("tr.day-row").count() == 0, "no unit is sent for a folded facility"
     assert _height(phone) < 4000, f"the folded day view is {_height(phone)}px tall"
     assert _overflow(phone) <= 0
     axe_check(phone)
+    facilities_count = facilities.count()
 
     # Open one facility: its units are cards, each name on a line of its own, not a letter a line.
-    phone.locator("summary", has_text="うきは市文化会館").click()
-    hall = phone.locator("details.facility-day[open]")
+    phone.get_by_role("link", name="うきは市文化会館", exact=True).click()
+    hall = phone.locator("section.facility-day--open")
     expect(hall).to_have_count(1)
+    expect(hall.locator("h2")).to_have_text("うきは市文化会館")
+    assert phone.locator("section.facility-day--folded").count() == facilities_count - 1
     names = hall.locator("th.day-row__unit")
     assert names.count() >= 3
     font = phone.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
@@ -68,5 +73,17 @@ def test_a_day_linked_from_a_calendar_opens_that_facility(phone, demo):
     phone.goto(f"{demo}/ukiha/facilities/")
     phone.get_by_role("link", name="うきは市文化会館の空き状況カレンダー").click()
     phone.locator("a.day__link").first.click()
-    expect(phone.locator("details.facility-day[open]")).to_have_count(1)
-    expect(phone.locator("details.facility-day[open] h2")).to_have_text("うきは市文化会館")
+    expect(phone.locator("section.facility-day--open")).to_have_count(1)
+    expect(phone.locator("section.facility-day--open h2")).to_have_text("うきは市文化会館")
+
+
+def test_the_day_view_opens_a_facility_without_javascript(browser, demo):
+    context = browser.new_context(java_script_enabled=False, locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{demo}/ukiha/availability/?kind=hall")
+    page.get_by_role("link", name="うきは市文化会館", exact=True).click()
+    expect(page.locator("section.facility-day--open h2")).to_have_text("うきは市文化会館")
+    assert "kind=hall" in page.url, "the filter stays in the query string"
+    page.get_by_role("link", name="次の日 →").click()
+    expect(page.locator("section.facility-day--open h2")).to_have_text("うきは市文化会館")
+    context.close()

@@ -66,3 +66,19 @@ def test_a_lost_version_restarts_above_every_earlier_number():
     (after,) = versioned.versions(["avail:9"])
     assert after > before
     assert versioned.remember(["avail:9"], "month", lambda: "new") == "new"
+
+
+def test_a_found_value_that_is_no_longer_usable_is_built_again_with_the_missing_ones():
+    built: list[list[str]] = []
+
+    def build(items):
+        built.append(sorted(items))
+        return {item: {"item": item, "until": len(built)} for item in items}
+
+    entries = {"a": ["avail:1"], "b": ["avail:2"]}
+    versioned.remember_many(entries, lambda _item: "day", build)
+    still_good = versioned.remember_many(
+        entries, lambda _item: "day", build, usable=lambda value: value["item"] != "a"
+    )
+    assert built == [["a", "b"], ["a"]]
+    assert still_good["a"]["until"] == 2 and still_good["b"]["until"] == 1

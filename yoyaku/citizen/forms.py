@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from yoyaku.core.models import Municipality
 from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.text import to_half_width
-from yoyaku.facilities.catalogue import catalogue
+from yoyaku.facilities.catalogue import directory
 from yoyaku.facilities.models import Purpose
 
 
@@ -62,13 +62,14 @@ class AvailabilitySearchForm(SafeTextMixin, forms.Form):
 
     def __init__(self, *args, municipality: Municipality, **kwargs):
         super().__init__(*args, **kwargs)
-        # Kinds and purposes from the cached catalogue: the day view's filter costs no query.
-        setup = catalogue(municipality=municipality)
-        self.fields["kind"].choices = [("", _("すべて")), *setup.kinds()]
+        # Kinds and purposes from the cached directory: the day view's filter costs no query,
+        # and the view reads its facilities from the same value.
+        self.directory = directory(municipality=municipality)
+        self.fields["kind"].choices = [("", _("すべて")), *self.directory.kinds()]
         self.fields["kind"].error_messages["invalid_choice"] = _(
             "施設の種類の指定が正しくありません。"
         )
-        self._purposes = {str(p.pk): p for p in setup.purposes}
+        self._purposes = {str(p.pk): p for p in self.directory.purposes}
         self.fields["purpose"].choices = [
             ("", _("すべて")),
             *((pk, str(p)) for pk, p in self._purposes.items()),

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from yoyaku.citizen import day_blocks
 from yoyaku.citizen.forms import AvailabilitySearchForm, RegistrantLoginForm
 from yoyaku.core import clock, params
 from yoyaku.core.context_processors import FONT_SIZE_COOKIE, FONT_SIZES
@@ -170,17 +171,6 @@ def facility_calendar(request: HttpRequest, municipality: str, facility: str) ->
     )
 
 
-# A number no facility slug or unit id of a real page is: reversed in its place, then cut out,
-# so a page of a thousand rows reverses each route once instead of once per row.
-_URL_SLOT = "9876543210123"
-
-
-def _url_around(name: str, *args: object) -> tuple[str, str]:
-    """(before, after) the last argument of the route ``name``, reversed once."""
-    before, after = reverse(name, args=[*args, _URL_SLOT]).split(_URL_SLOT)
-    return before, after
-
-
 @require_GET
 @replica_view
 def availability_day(request: HttpRequest, municipality: str) -> HttpResponse:
@@ -190,41 +180,35 @@ def availability_day(request: HttpRequest, municipality: str) -> HttpResponse:
         return render(request, "citizen/availability_day.html", {"form": form}, status=400)
     data = form.cleaned_data if request.GET else {}
     day = data.get("date") or clock.today()
-    results = availability.municipality_day(
-        municipality=muni, day=day, kind=data.get("kind") or None, purpose=data.get("purpose")
+    kind, purpose = data.get("kind") or None, data.get("purpose")
+    facility_ids = form.directory.facility_ids(
+        kind=kind, purpose_id=purpose.pk if purpose is not None else None
     )
-    # Each facility folds (one line on a phone); a short list, or the facility a calendar day
-    # links to (?facility=), is shown open.
+    # Each facility is one line linking to ?facility=<id> (a calendar day links there too),
+    # which shows that facility's units; a short list shows every facility's units.
     opened = params.id_param(request.GET.get("facility"))
+    open_all = len(facility_ids) <= DAY_VIEW_OPEN_UP_TO
+    blocks = day_blocks.facility_blocks(
+        municipality=muni,
+        day=day,
+        facility_ids=facility_ids,
+        kind=kind,
+        purpose=purpose,
+        opened=facility_ids if open_all else {opened},
+        at=clock.now(),
+    )
     return render(
         request,
         "citizen/availability_day.html",
         {
             "form": form,
             "day": day,
-            "results": results,
+            "blocks": blocks,
+            "facility_count": len(facility_ids),
+            "folded": not open_all,
             "previous_day": day - dt.timedelta(days=1),
             "next_day": day + dt.timedelta(days=1),
-            "query": request.GET.copy(),
-            "open_all": len(results) <= DAY_VIEW_OPEN_UP_TO,
             "opened": opened,
-            # Reversed and translated once for the page, not once per row or per slot.
-            "detail_url": _url_around("citizen:facility_detail", muni.slug),
-            "calendar_url": _url_around("citizen:facility_calendar", muni.slug),
-            "reserve_url": _url_around("citizen:reserve", muni.slug),
-            "words": {
-                "free": _("空きあり"),
-                "taken": _("空きなし"),
-                "past": _("過去の日付"),
-                "reserve": _("予約する"),
-                "guide": _("施設の案内"),
-                "unit": _("室場"),
-                "state": _("状況"),
-                "slots": _("時間区分ごとの空き"),
-                "book": _("予約"),
-            },
-            "date_param": day.isoformat(),
-            "month_param": day.strftime("%Y-%m"),
         },
     )
 

@@ -97,8 +97,10 @@ def remember(
     build: Callable[[], T],
     *,
     timeout: int = DEFAULT_TIMEOUT,
+    usable: Callable[[T], bool] | None = None,
 ) -> T:
-    """The value for ``key`` under the current versions of ``scopes``; ``build()`` when absent.
+    """The value for ``key`` under the current versions of ``scopes``; ``build()`` when absent
+    (or when ``usable(value)`` says the value found may no longer be served).
 
     ``build`` must read only data that a bump of one of ``scopes`` announces.
     """
@@ -106,7 +108,7 @@ def remember(
     stamp = ".".join(str(v) for v in versions(scopes))
     full_key = f"val:{'+'.join(scopes)}:{stamp}:{key}"
     value: Any = cache.get(full_key, _MISSING)
-    if value is _MISSING:
+    if value is _MISSING or (usable is not None and not usable(value)):
         value = build()
         cache.set(full_key, value, timeout=_lifetime(timeout))
     return value
@@ -118,13 +120,16 @@ def remember_many(
     build: Callable[[list[K]], Mapping[K, T]],
     *,
     timeout: int = DEFAULT_TIMEOUT,
+    usable: Callable[[T], bool] | None = None,
 ) -> dict[K, T]:
     """``remember`` for many values at once: two round trips to the cache whatever their number,
     and one ``build(missing)`` call for all that are absent (so a page of a hundred facilities
     reads the database once, not a hundred times, when their values are cold).
 
     ``entries`` maps each wanted item to its scopes; ``key(item)`` names it within them;
-    ``build`` returns a value for every item it is given.
+    ``build`` returns a value for every item it is given. ``usable(value)``: whether a found
+    value may still be served (e.g. it carries the span of time it holds for); when not, the
+    item is built again like a missing one.
     """
     scopes_of = {item: tuple(scopes) for item, scopes in entries.items()}
     all_scopes = sorted({scope for scopes in scopes_of.values() for scope in scopes})
@@ -137,8 +142,9 @@ def remember_many(
     result: dict[K, T] = {}
     missing: list[K] = []
     for item, full_key in full_keys.items():
-        if full_key in found:
-            result[item] = found[full_key]
+        value = found.get(full_key, _MISSING)
+        if value is not _MISSING and (usable is None or usable(value)):
+            result[item] = value
         else:
             missing.append(item)
     if missing:

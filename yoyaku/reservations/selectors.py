@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 import enum
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -166,14 +166,33 @@ def availability_grid(
     cold); what depends on the clock (past days, holds that ended) is decided here.
     """
     at = at or clock.now()
-    today = clock.local(at).date()
+    family, occupancy = _family_and_occupancy(units, start, end, setup)
+    return _grid(units=units, start=start, end=end, at=at, family=family, occupancy=occupancy)
+
+
+def _family_and_occupancy(
+    units: Sequence[Unit], start: dt.date, end: dt.date, setup: catalogue.Catalogue | None
+) -> tuple[UnitFamily, dict[int, FacilityUse]]:
     facility_ids = {u.facility_id for u in units}
     if setup is not None:
         family = setup.family
         unit_ids_of = {f: setup.unit_ids_of.get(f, []) for f in facility_ids}
     else:
         family, unit_ids_of = _family_of_facilities(facility_ids)
-    occupancy = facilities_occupancy(unit_ids_of=unit_ids_of, start=start, end=end)
+    return family, facilities_occupancy(unit_ids_of=unit_ids_of, start=start, end=end)
+
+
+def _grid(
+    *,
+    units: Sequence[Unit],
+    start: dt.date,
+    end: dt.date,
+    at: dt.datetime,
+    family: UnitFamily,
+    occupancy: dict[int, FacilityUse],
+) -> dict[tuple[int, dt.date], UnitDay]:
+    today = clock.local(at).date()
+    facility_ids = {u.facility_id for u in units}
     holidays = facility_selectors.holidays_between(start - dt.timedelta(days=10), end)
     lottery = hooks.held_at(
         (p for f in facility_ids for p in occupancy[f].holds), start=start, end=end, at=at
@@ -186,6 +205,18 @@ def availability_grid(
         label, time = labels[slot.pk]
         return SlotState(slot, free, label, time)
 
+    # Units share a few schedules: their slots and the atoms each slot covers, worked out once
+    # per schedule rather than once per unit.
+    schedules: dict[int | None, tuple[list[Slot], list[Slot], dict[int, set[int]]]] = {}
+
+    def schedule_of(unit: Unit) -> tuple[list[Slot], list[Slot], dict[int, set[int]]]:
+        if unit.slot_schedule_id not in schedules:
+            basics = basic_slots(unit)
+            all_slots = list(unit.slot_schedule.slots.all()) if unit.slot_schedule else []
+            atoms_of = {slot.pk: set(atoms_of_slot(slot, basics)) for slot in all_slots}
+            schedules[unit.slot_schedule_id] = (basics, all_slots, atoms_of)
+        return schedules[unit.slot_schedule_id]
+
     grid: dict[tuple[int, dt.date], UnitDay] = {}
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     for unit in units:
@@ -197,9 +228,7 @@ def availability_grid(
         unit_closures = [
             c for c in facility_use.closures if c.unit_id is None or c.unit_id in related
         ]
-        basics = basic_slots(unit)
-        all_slots = list(unit.slot_schedule.slots.all()) if unit.slot_schedule else []
-        atoms_of = {slot.pk: set(atoms_of_slot(slot, basics)) for slot in all_slots}
+        basics, all_slots, atoms_of = schedule_of(unit)
         for day in days:
             state = UnitDay(unit=unit, date=day, mark=Mark.FREE, holiday=holidays.get(day, ""))
             grid[(unit.pk, day)] = state
@@ -239,6 +268,27 @@ def availability_grid(
     for state in grid.values():
         state.mark_label = meanings[state.mark]
     return grid
+
+
+def clock_window(
+    *, use: FacilityUse, start: dt.date, end: dt.date, at: dt.datetime
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The span of time around ``at`` over which the clock changes nothing in a facility's
+    availability of [start, end] (given ``use``): (from, until), None where unbounded.
+
+    What the clock decides (see ``_grid``) changes only at two kinds of instants: the midnight
+    after a date, when that date becomes past, and the end of a lottery hold over those dates.
+    A page cached with its window may be shown again at any instant inside it.
+    """
+    instants = [clock.at(day + dt.timedelta(days=1)) for day in _dates(start, end)]
+    instants += [until for _unit, first, last, until in use.holds if first <= end and last >= start]
+    before = [moment for moment in instants if moment <= at]
+    after = [moment for moment in instants if moment > at]
+    return (max(before) if before else None, min(after) if after else None)
+
+
+def _dates(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 def _units_queryset() -> Iterable[Unit]:
@@ -295,6 +345,9 @@ def unit_month(
 class FacilityDay:
     facility: Facility
     units: list[UnitDay]
+    # When the clock would change this facility's day (see ``clock_window``): None, unbounded.
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
 
     @property
     def bookable_count(self) -> int:
@@ -309,17 +362,31 @@ def municipality_day(
     kind: str | None = None,
     purpose: Purpose | None = None,
     at: dt.datetime | None = None,
+    facility_ids: Collection[int] | None = None,
+    setup: catalogue.Catalogue | None = None,
 ) -> list[FacilityDay]:
-    """Every unit of every facility of a municipality on one date, optionally filtered.
+    """Every unit of every facility of a municipality on one date, optionally filtered, each
+    facility with the span of time its day holds for (``clock_window``).
 
-    The catalogue and the day's occupancy come from the cache: no query when both are warm,
-    three when the occupancy is cold, whatever the number of facilities and units."""
-    setup = catalogue.catalogue(municipality=municipality)
+    ``facility_ids``: only these facilities (those whose cached page is missing); ``setup``:
+    a catalogue holding at least them (else the whole catalogue). The catalogue and the day's
+    occupancy come from the cache: no query when both are warm, three when the occupancy is
+    cold, whatever the number of facilities and units."""
+    at = at or clock.now()
+    setup = setup or catalogue.catalogue(municipality=municipality)
     units = setup.units(kind=kind, purpose_id=purpose.pk if purpose is not None else None)
-    grid = availability_grid(units=units, start=day, end=day, at=at, setup=setup)
+    if facility_ids is not None:
+        wanted = set(facility_ids)
+        units = [unit for unit in units if unit.facility_id in wanted]
+    family, occupancy = _family_and_occupancy(units, day, day, setup)
+    grid = _grid(units=units, start=day, end=day, at=at, family=family, occupancy=occupancy)
     by_facility: dict[int, FacilityDay] = {}
     for unit in units:
-        entry = by_facility.setdefault(unit.facility_id, FacilityDay(unit.facility, []))
+        entry = by_facility.get(unit.facility_id)
+        if entry is None:
+            since, until = clock_window(use=occupancy[unit.facility_id], start=day, end=day, at=at)
+            entry = FacilityDay(unit.facility, [], valid_from=since, valid_until=until)
+            by_facility[unit.facility_id] = entry
         entry.units.append(grid[(unit.pk, day)])
     return list(by_facility.values())
 
