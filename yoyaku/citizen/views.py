@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from yoyaku.citizen import day_blocks
+from yoyaku.citizen import day_blocks, month_blocks
 from yoyaku.citizen.forms import AvailabilitySearchForm, RegistrantLoginForm
 from yoyaku.core import clock, params
 from yoyaku.core.context_processors import FONT_SIZE_COOKIE, FONT_SIZES
@@ -154,7 +154,16 @@ def facility_calendar(request: HttpRequest, municipality: str, facility: str) ->
         unit = next((u for u in units if u.pk == unit_id), None)
         if unit is None:
             raise Http404(_("指定された室場は見つかりません。"))
-    month = availability.unit_month(unit=unit, year=first.year, month=first.month, setup=setup)
+    # The month's table comes from the cache (month_blocks); the page around it is light.
+    month = availability.MonthCalendar(unit=unit, year=first.year, month=first.month, weeks=[])
+    table = month_blocks.month_table(
+        facility=fac,
+        unit=unit,
+        first=first,
+        setup=setup,
+        day_url=reverse("citizen:availability_day", args=[fac.municipality.slug]),
+        at=clock.now(),
+    )
     return render(
         request,
         "citizen/facility_calendar.html",
@@ -163,10 +172,9 @@ def facility_calendar(request: HttpRequest, municipality: str, facility: str) ->
             "units": units,
             "unit": unit,
             "calendar": month,
+            "month_table": table,
             "has_previous": month.previous_month >= this_month,
             "has_next": month.next_month <= limit,
-            "marks": availability.Mark,
-            "day_url": reverse("citizen:availability_day", args=[fac.municipality.slug]),
         },
     )
 

@@ -305,6 +305,9 @@ class MonthCalendar:
     year: int
     month: int
     weeks: list[list[UnitDay | None]]
+    # When the clock would change this month's states (see ``clock_window``): None, unbounded.
+    valid_from: dt.datetime | None = None
+    valid_until: dt.datetime | None = None
 
     @property
     def first(self) -> dt.date:
@@ -334,11 +337,16 @@ def unit_month(
         unit = _units_queryset().get(pk=unit.pk)
     first = dt.date(year, month, 1)
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
-    grid = availability_grid(units=[unit], start=first, end=last, at=at, setup=setup)
+    at = at or clock.now()
+    family, occupancy = _family_and_occupancy([unit], first, last, setup)
+    grid = _grid(units=[unit], start=first, end=last, at=at, family=family, occupancy=occupancy)
     weeks: list[list[UnitDay | None]] = []
     for week in calendar.Calendar(firstweekday=6).monthdatescalendar(year, month):
         weeks.append([grid[(unit.pk, d)] if d.month == month else None for d in week])
-    return MonthCalendar(unit=unit, year=year, month=month, weeks=weeks)
+    since, until = clock_window(use=occupancy[unit.facility_id], start=first, end=last, at=at)
+    return MonthCalendar(
+        unit=unit, year=year, month=month, weeks=weeks, valid_from=since, valid_until=until
+    )
 
 
 @dataclass
