@@ -7,6 +7,7 @@ import gzip
 from django.contrib.messages import success
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -97,14 +98,16 @@ def lottery_apply(request: HttpRequest, municipality: str, round_id: int) -> Htt
     if choices is None:
         return render(request, "citizen/lottery_detail.html", context, status=400)
     try:
-        services.lottery_apply(
+        application = services.lottery_apply(
             lottery=lottery, registrant=request.registrant, choices=choices, by=request.user
         )
     except DomainError as error:
         context["problems"] = getattr(error, "all", [error])
         return render(request, "citizen/lottery_detail.html", context, status=400)
     success(request, _("抽選の申込みを受け付けました。結果は抽選後にメールでお知らせします。"))
-    return redirect("citizen:lottery_applications", municipality)
+    # The receipt is the application's entry on the list: its pseudonym and the seed's hash.
+    receipt = reverse("citizen:lottery_applications", args=[municipality])
+    return redirect(f"{receipt}#application-{application.pk}")
 
 
 @require_GET

@@ -121,7 +121,9 @@ def _save_choices(application: LotteryApplication, choices: list[ChoiceRequest])
 def lottery_apply(
     *, lottery: LotteryRound, registrant: Registrant, choices: list[ChoiceRequest], by: User
 ) -> LotteryApplication:
-    """抽選申込み: up to ``max_choices`` ranked choices, within the round's limits."""
+    """抽選申込み: up to ``max_choices`` ranked choices, within the round's limits.
+
+    Mails the receipt (pseudonym and the seed's hash) after commit."""
     lottery = LotteryRound.objects.select_for_update().get(pk=lottery.pk)
     _check_applicant(lottery, registrant)
     count = (
@@ -148,6 +150,20 @@ def lottery_apply(
         municipality=lottery.municipality,
         target=application,
     )
+    if registrant.email:
+        # The receipt: the pseudonym finds the person's own line in the published results and
+        # the seed's hash, fixed before the drawing, lets them check the seed revealed after it.
+        email_template_queue(
+            to=[registrant.email],
+            template="lottery_applied",
+            context=mail_context(
+                registrant,
+                round_name=lottery.name,
+                pseudonym=application.pseudonym,
+                seed_sha256=lottery.seed_sha256,
+                round_id=lottery.pk,
+            ),
+        )
     return application
 
 

@@ -445,6 +445,9 @@ def lottery_results_mail(
                 won=application.status == A.WON,
                 won_rank=application.won_rank,
                 confirm_deadline=deadline,
+                pseudonym=application.pseudonym,
+                seed_sha256=lottery.seed_sha256,
+                round_id=lottery.pk,
             ),
         )
         for application in applications.iterator(chunk_size=RESULTS_PER_BATCH)
