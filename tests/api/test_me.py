@@ -132,6 +132,16 @@ def test_booking_through_the_api__follows_the_same_rules_as_the_page_and_is_audi
     assert api.get(f"/me/reservations/{made['id']}").json()["number"] == reservation.number
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_booking_date_no_calendar_could_hold_is_a_422_not_a_server_error(world, day):
+    api = api_for(world["ana"])
+    body = {"unit_id": world["whole"].pk, "use_date": day, "slots": ["am"], "party_size": 10}
+    answer = api.post("/me/reservations", body)
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json()["errors"]] == ["payload.use_date"]
+    assert not Reservation.objects.exists()
+
+
 def test_a_booking_with_bad_input_names_the_field(world):
     api = api_for(world["ana"])
     answer = api.post("/me/reservations", {"unit_id": world["whole"].pk, "use_date": "tomorrow"})

@@ -25,6 +25,10 @@ def test_a_clerk_creates_a_token_sees_it_once_and_revokes_it(client):
     client.post(reverse("staff:api_token_revoke", args=[token.pk]))
     assert api_token_authenticate(plaintext) is None
     assert AuditLog.objects.filter(action="api_token.revoke", actor=clerk).exists()
+    # A second click (or another tab) answers as the first did, not with a server error.
+    again = client.post(reverse("staff:api_token_revoke", args=[token.pk]))
+    assert again.status_code == 302
+    assert AuditLog.objects.filter(action="api_token.revoke", actor=clerk).count() == 1
 
 
 def test_a_viewer_may_only_make_a_read_token(client):

@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
-from yoyaku.core.params import DB_INT_MAX
+from yoyaku.core.params import DATE_MAX, DATE_MIN, DB_INT_MAX
 
 # Head counts and nights: the booking rules judge the value; these bounds only keep
 # nonsense (negative, or beyond any database column) from reaching them.
@@ -76,7 +76,7 @@ class ReservationPage(Schema):
 
 class BookIn(Schema):
     unit_id: int = IdField
-    use_date: dt.date
+    use_date: dt.date = Field(ge=DATE_MIN, le=DATE_MAX)
     nights: int = Field(1, ge=1, le=99)
     slots: list[str] = Field([], max_length=20, description='slot codes, e.g. ["am"]')
     rooms: int = Field(1, ge=1, le=99)
@@ -157,7 +157,7 @@ class BalanceOut(Schema):
 
 class ChoiceIn(Schema):
     unit_id: int = IdField
-    use_date: dt.date
+    use_date: dt.date = Field(ge=DATE_MIN, le=DATE_MAX)
     nights: int = Field(1, ge=1, le=99)
     rooms: int = Field(1, ge=1, le=99)
     adults: int = Count

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.models import Municipality
-from yoyaku.core.params import SafeTextMixin
+from yoyaku.core.params import DATE_MAX, DATE_MIN, SafeTextMixin
 from yoyaku.core.text import to_half_width
 from yoyaku.facilities.catalogue import directory
 from yoyaku.facilities.models import Purpose
@@ -80,6 +80,6 @@ class AvailabilitySearchForm(SafeTextMixin, forms.Form):
 
     def clean_date(self) -> dt.date | None:
         value = self.cleaned_data.get("date")
-        if value is not None and not dt.date(2000, 1, 1) <= value <= dt.date(2100, 12, 31):
+        if value is not None and not DATE_MIN <= value <= DATE_MAX:
             raise forms.ValidationError(_("日付の範囲が正しくありません。"))
         return value

@@ -18,6 +18,10 @@ from django.utils.translation import gettext_lazy
 from yoyaku.core.forms import DescribedBoundField, name_fields_in_messages
 
 # PostgreSQL integer columns.
+# The dates a booking, a lottery choice or a search may name, whatever enters them (a form, the
+# API): wide enough for any real use, narrow enough that date arithmetic never overflows.
+DATE_MIN = dt.date(2000, 1, 1)
+DATE_MAX = dt.date(2100, 12, 31)
 DB_INT_MAX = 2**31 - 1
 _ASCII_DIGITS = re.compile(r"-?[0-9]+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -4,6 +4,8 @@ the creation, and never again. Created and revoked in ``yoyaku.core.api_tokens``
 
 from __future__ import annotations
 
+import contextlib
+
 from django import forms
 from django.contrib.messages import success
 from django.http import Http404, HttpRequest, HttpResponse
@@ -91,6 +93,8 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = api_tokens.ApiToken.objects.filter(pk=token_id, user=request.user).first()
     if token is None:
         raise Http404(_("指定されたトークンは見つかりません。"))
-    api_tokens.api_token_revoke(token=token, by=request.user)
+    # Revoked already (a second click, another tab): the same outcome.
+    with contextlib.suppress(DomainError):
+        api_tokens.api_token_revoke(token=token, by=request.user)
     success(request, _("トークン「%(name)s」を無効にしました。") % {"name": token.name})
     return redirect("staff:api_token_list")
