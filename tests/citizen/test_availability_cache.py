@@ -15,6 +15,7 @@ from tests.lottery.test_rounds import make_round
 from tests.reservations.helpers import book_slot, book_stay, hall, registrant, resort
 from yoyaku.core import clock
 from yoyaku.facilities.catalogue import facility_catalogue
+from yoyaku.facilities.models import Closure
 from yoyaku.facilities.services.fees import closure_add, closure_remove
 from yoyaku.lottery import services as lottery_services
 from yoyaku.reservations import booking, capacity
@@ -183,6 +184,18 @@ class TestChangesShowAtOnce:
         )
         assert month_mark(whole) is Mark.CLOSED
         closure_remove(closure=closure, by=f.staff_user(ukiha, login_id="other"))
+        assert month_mark(whole) is Mark.FREE
+
+    def test_a_closure_written_outside_the_services_shows_at_once_too(self, ukiha):
+        """Any save or delete of a closure (an operator's shell, a cascade) outdates the
+        facility's cached availability, not only closure_add and closure_remove."""
+        facility, whole, *_ = hall(ukiha)
+        assert month_mark(whole) is Mark.FREE
+        closure = Closure.objects.create(
+            facility=facility, start_date=DAY, end_date=DAY, reason="臨時休館"
+        )
+        assert month_mark(whole) is Mark.CLOSED
+        closure.delete()
         assert month_mark(whole) is Mark.FREE
 
     def test_a_staff_block_and_its_removal_show_at_once(self, ukiha):

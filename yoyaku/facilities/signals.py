@@ -14,6 +14,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_delete
 
 from yoyaku.core.models import Municipality
 from yoyaku.facilities import setup_cache
+from yoyaku.facilities.catalogue import availability_changed
 from yoyaku.facilities.models import (
     Closure,
     Facility,
@@ -50,6 +51,10 @@ def _changed(sender, instance, **kwargs) -> None:
     if kwargs.get("raw"):
         return  # loading fixtures: nothing is cached yet
     setup_cache.bump(_municipality_id(instance))
+    if isinstance(instance, Closure | Unit):
+        # A facility's availability is cached with its closures and its list of units
+        # (reservations.selectors.facilities_occupancy): whichever way they change.
+        availability_changed([instance.facility_id])
 
 
 def _purposes_changed(sender, instance, action, **kwargs) -> None:
