@@ -55,9 +55,10 @@ def _post(unit, code, day=DAY):
 
 
 def _tables_read(queries) -> set[str]:
-    """The setup tables read as such (a query whose main table is one of them; a join from a
-    reservation to its slots or its unit is a read of that reservation, not of the setup)."""
-    pattern = re.compile(r'FROM "(\w+)"(?: WHERE| ORDER| LIMIT|$)')
+    """The setup tables read as such: a query whose main table is one of them, whatever follows
+    it (a WHERE, an alias, a join to other setup tables), except one joined to a reservation
+    (a reservation's own slots, for its e-mail), which reads that reservation, not the setup."""
+    pattern = re.compile(r'FROM "(\w+)"(?! INNER JOIN "reservations_)')
     return {m for q in queries for m in pattern.findall(q["sql"]) if m in SETUP_TABLES}
 
 
