@@ -10,6 +10,7 @@ import pytest
 
 from tests import factories as f
 from tests.reservations.helpers import book_stay, hall, registrant, resort
+from yoyaku.facilities.models import FeeRule
 from yoyaku.reservations.models import Reservation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -207,3 +208,17 @@ def test_nights_and_party_in_one_post_are_refused_not_half_applied(client, ukiha
     assert response.status_code == 400
     stay.refresh_from_db()
     assert (stay.nights, stay.children) == (1, 0)
+
+
+def test_a_change_priced_without_a_fee_table_in_force_is_said_not_a_server_error(client, ukiha):
+    _, room_type = resort(ukiha)
+    person = registrant(ukiha)
+    stay = book_stay(person, room_type, dt.date(2026, 6, 16), nights=1)
+    FeeRule.objects.filter(unit=room_type).delete()  # staff withdrew the fee table since
+    client.force_login(person.user)
+    preview = client.post(
+        f"/ukiha/reservations/{stay.pk}/change/", {"nights": "2", "action": "preview"}
+    )
+    assert preview.status_code == 400
+    stay.refresh_from_db()
+    assert stay.nights == 1

@@ -557,7 +557,10 @@ def reservation_change_preview(
     problems = _change_problems(reservation, request, changes, by_staff=False)
     if problems:
         return problems, 0
-    return [], _quote(request, exclude=reservation).total - reservation.fee_total
+    try:
+        return [], _quote(request, exclude=reservation).total - reservation.fee_total
+    except DomainError as error:  # e.g. no fee table in force on the new dates
+        return [error], 0
 
 
 def _expire(reservation: Reservation, *, verb: str, reason: str, told: str, action) -> Reservation:
