@@ -20,6 +20,7 @@ urlpatterns = [
     path(M + "guide/", views.guide, name="guide"),
     path(M + "facilities/", views.facility_list, name="facility_list"),
     path(M + "facilities/<slug:facility>/", views.facility_detail, name="facility_detail"),
+    path(M + "facilities/<slug:facility>/log/", views.facility_log, name="facility_log"),
     path(
         M + "facilities/<slug:facility>/calendar/",
         views.facility_calendar,

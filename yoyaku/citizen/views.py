@@ -131,6 +131,14 @@ def facility_detail(request: HttpRequest, municipality: str, facility: str) -> H
 
 
 @require_GET
+def facility_log(request: HttpRequest, municipality: str, facility: str) -> HttpResponse:
+    """公開記録: what happened to the facility's freed capacity, under pseudonyms."""
+    fac = _facility(request, facility)
+    page = availability.public_log_page(facility=fac, number=request.GET.get("page"))
+    return render(request, "citizen/facility_log.html", {"facility": fac, "page": page})
+
+
+@require_GET
 @replica_view
 def facility_calendar(request: HttpRequest, municipality: str, facility: str) -> HttpResponse:
     setup = facility_catalogue(municipality=_municipality(request), slug=facility)

@@ -23,7 +23,8 @@ from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
 from yoyaku.reservations import capacity, fees, hooks, limits, payable, rules, states
-from yoyaku.reservations.models import Penalty, Reservation
+from yoyaku.reservations.models import Penalty, PublicLogEntry, Reservation
+from yoyaku.reservations.public_log import public_log_reservation
 
 R = Reservation.Status
 
@@ -253,6 +254,7 @@ def reservation_reject(*, reservation: Reservation, by: User, reason: str) -> Re
         decision_reason=reason.strip(),
     )
     capacity.release(reservation)
+    public_log_reservation(reservation, PublicLogEntry.Kind.REJECTED, capacity="freed")
     _notify(reservation, "reservation_rejected", reason=reason.strip())
     return reservation
 
@@ -285,7 +287,12 @@ def _release(
         cancel_reason=reason,
         cancellation_fee=fee,
     )
-    hooks.release_capacity(reservation)
+    held = hooks.release_capacity(reservation)
+    public_log_reservation(
+        reservation,
+        PublicLogEntry.Kind.CANCELLED if verb == "cancel" else PublicLogEntry.Kind.EXPIRED,
+        capacity="held" if held else "freed",
+    )
     hooks.money_changed(reservation, verb=verb, by=by)
 
 

@@ -75,12 +75,14 @@ def held_dates(
     return {pair for pair in held_at(periods, start=start, end=end, at=at) if pair[0] in ids}
 
 
-def release_capacity(reservation: Reservation) -> None:
-    """Give back a cancelled reservation's capacity, unless a handler holds it."""
+def release_capacity(reservation: Reservation) -> bool:
+    """Give back a cancelled reservation's capacity, unless a handler holds it; True when a
+    handler held it."""
     for handler in _release_handlers:
         if handler(reservation):
-            return
+            return True
     capacity.release(reservation)
+    return False
 
 
 # — money: the payments app keeps the ledger of every reservation —

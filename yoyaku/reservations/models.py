@@ -15,6 +15,7 @@ SQLite; the application checks first only to give a friendly message.
 
 from __future__ import annotations
 
+import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -271,3 +272,52 @@ class CalendarFeed(models.Model):
     def __str__(self) -> str:
         state = "revoked" if self.revoked_at else "active"
         return f"calendar feed #{self.pk} of registrant {self.registrant_id} ({state})"
+
+
+class PublicLogEntry(models.Model):
+    """公開記録: what happened to freed capacity, per facility, for anyone to read.
+
+    Every cancellation, release of held capacity, waitlist offer and first-minute order is a
+    row, with its time, the unit and use date, and the registrant under a pseudonym that
+    differs per facility (``reservations.public_log.pseudonym``): no name, no user number. It
+    lets anyone check that freed slots went where the rules say. Rows are never changed or
+    deleted (a trigger refuses it on PostgreSQL).
+    """
+
+    class Kind(models.TextChoices):
+        CANCELLED = "cancelled", _("取消")
+        EXPIRED = "expired", _("期限切れの取消")
+        REJECTED = "rejected", _("不許可")
+        HELD = "held", _("抽選の取消枠を保留")
+        RELEASED = "released", _("空きとして公開")
+        WAITLIST_OFFER = "waitlist_offer", _("キャンセル待ちの案内")
+        WAITLIST_ACCEPTED = "waitlist_accepted", _("キャンセル待ちの受諾")
+        WAITLIST_PASSED = "waitlist_passed", _("キャンセル待ちの案内期限切れ・辞退")
+        FIRST_MINUTE_ORDER = "first_minute_order", _("受付開始直後の抽選順")
+        RUNNER_UP = "runner_up", _("次点への繰上げ")
+
+    facility = models.ForeignKey(
+        "facilities.Facility", on_delete=models.PROTECT, related_name="public_log"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    use_date = models.DateField(null=True, blank=True)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    at = models.DateTimeField()
+    subject = models.CharField(max_length=16, blank=True, help_text="登録者の匿名ID（施設ごと）")
+    # Plain, non-personal facts: what was freed ("午前", "2泊・1室"), an order, a seed hash.
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("公開記録")
+        indexes = [models.Index(fields=["facility", "-at"], name="public_log_facility_at")]
+        triggers = [
+            pgtrigger.Protect(
+                name="public_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.at:%Y-%m-%d %H:%M} {self.kind}"

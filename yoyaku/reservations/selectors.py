@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import hooks
 from yoyaku.reservations.capacity import atoms_of_slot, basic_slots
-from yoyaku.reservations.models import Occupancy, Penalty, Reservation
+from yoyaku.reservations.models import Occupancy, Penalty, PublicLogEntry, Reservation
 
 
 class Mark(enum.Enum):
@@ -444,3 +445,13 @@ def municipality_days(
     grid = availability_grid(units=units, start=start, end=end, at=at, setup=setup)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     return [grid[(unit.pk, day)] for day in days for unit in units]
+
+
+PUBLIC_LOG_PAGE_SIZE = 50
+
+
+def public_log_page(*, facility: Facility, number: str | int | None) -> Page:
+    """One page of a facility's public log, newest first (``number``: as typed in the URL;
+    anything that is not a page number gives the first or last page)."""
+    rows = PublicLogEntry.objects.filter(facility=facility).select_related("unit")
+    return Paginator(rows, PUBLIC_LOG_PAGE_SIZE).get_page(number)

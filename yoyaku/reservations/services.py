@@ -14,6 +14,7 @@ from yoyaku.core.services import audit_record
 from yoyaku.facilities.models import Slot, Unit
 from yoyaku.reservations import capacity
 from yoyaku.reservations.models import Reservation, UnitBlock
+from yoyaku.reservations.public_log import public_log_blocks_released
 
 
 def unit_block_create(
@@ -87,6 +88,7 @@ def unit_block_remove(*, block: UnitBlock, by: User | None) -> None:
         data={"start": block.start_date.isoformat(), "end": block.end_date.isoformat()},
     )
     capacity.block_remove(block)
+    public_log_blocks_released([block], reason="利用停止の解除")
 
 
 @transaction.atomic
@@ -108,3 +110,15 @@ def unit_block_hold(*, reservation: Reservation, release_at: dt.datetime, reason
     )
     capacity.hold(reservation, block)
     return block
+
+
+@transaction.atomic
+def held_blocks_release(*, now: dt.datetime) -> int:
+    """Free the capacity of the blocks whose release time has come (cancelled lottery wins
+    held until first-come opens); each becomes a ``released`` row of the public log."""
+    due = UnitBlock.objects.filter(release_at__isnull=False, release_at__lte=now)
+    blocks = list(due.select_related("unit", "slot"))
+    if not blocks:
+        return 0
+    public_log_blocks_released(blocks, reason="抽選の取消枠を先着受付へ")
+    return capacity.blocks_release(UnitBlock.objects.filter(pk__in=[b.pk for b in blocks]))

@@ -14,11 +14,11 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, Notice, User
 from yoyaku.facilities.models import Unit
 from yoyaku.lottery.models import LotteryRound
-from yoyaku.reservations import capacity, hooks, payable
+from yoyaku.reservations import hooks, payable
 from yoyaku.reservations import states as reservation_states
 from yoyaku.reservations.booking import reservations_cancel_expired_win
 from yoyaku.reservations.models import Occupancy, Reservation, UnitBlock
-from yoyaku.reservations.services import unit_block_hold
+from yoyaku.reservations.services import held_blocks_release, unit_block_hold
 
 
 def full_notices(lottery: LotteryRound) -> None:
@@ -141,6 +141,4 @@ def lottery_expire_unconfirmed(*, now: dt.datetime | None = None) -> int:
 
 def release_held_blocks(*, now: dt.datetime | None = None) -> int:
     now = now or clock.now()
-    return capacity.blocks_release(
-        UnitBlock.objects.filter(release_at__isnull=False, release_at__lte=now)
-    )
+    return held_blocks_release(now=now)
