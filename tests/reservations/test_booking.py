@@ -263,7 +263,8 @@ class TestChangesAndCancellation:
         person = registrant(ukiha)
         reservation = book_slot(person, whole, DAY, "am-pm")
         travel(today)
-        assert booking.cancellation_terms(reservation) == (percent, 4600 * percent // 100)
+        terms = booking.cancellation_terms(reservation)
+        assert (terms.percent, terms.fee) == (percent, 4600 * percent // 100)
         booking.reservation_cancel(reservation=reservation, by=person.user)
         reservation.refresh_from_db()
         assert reservation.status == Reservation.Status.CANCELLED

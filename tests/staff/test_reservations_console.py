@@ -176,7 +176,10 @@ def test_staff_cancel__needs_a_reason_frees_the_slot_and_charges_nothing(
 ):
     reservation = book(registrant, court, day=SOON)
     assert reservation.status == Status.CONFIRMED
-    assert booking.cancellation_terms(reservation) == (50, 600)  # what the registrant would pay
+    # What the registrant would pay once the free undo window (30 minutes) has passed.
+    later = reservation.created_at + dt.timedelta(minutes=31)
+    terms = booking.cancellation_terms(reservation, now=later)
+    assert (terms.percent, terms.fee) == (50, 600)
     login(client, ukiha)
 
     refused = act(client, reservation, "cancel", reason="")

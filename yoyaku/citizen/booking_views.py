@@ -170,15 +170,14 @@ def reservation_detail(
     request: HttpRequest, municipality: str, reservation_id: int
 ) -> HttpResponse:
     reservation = _mine(request, reservation_id)
-    percent, fee = booking.cancellation_terms(reservation)
+    terms = booking.cancellation_terms(reservation)
     facility = reservation.unit.facility
     return render(
         request,
         "citizen/reservation_detail.html",
         {
             "reservation": reservation,
-            "cancel_percent": percent,
-            "cancel_fee": fee,
+            "cancel_terms": terms,
             "changeable": states.allows(reservation, "change"),
             "can_cancel": states.allows(reservation, "cancel"),
             "night_choices": range(1, facility.max_nights + 1),
@@ -259,13 +258,20 @@ def reservation_cancel(
     request: HttpRequest, municipality: str, reservation_id: int
 ) -> HttpResponse:
     reservation = _mine(request, reservation_id)
-    percent, fee = booking.cancellation_terms(reservation)
+    terms = booking.cancellation_terms(reservation)
+    percent, fee = terms.percent, terms.fee
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
             return render(
                 request,
                 "citizen/reservation_cancel.html",
-                {"reservation": reservation, "percent": percent, "fee": fee, "confirm_error": True},
+                {
+                    "reservation": reservation,
+                    "terms": terms,
+                    "percent": percent,
+                    "fee": fee,
+                    "confirm_error": True,
+                },
                 status=400,
             )
         try:
@@ -280,6 +286,7 @@ def reservation_cancel(
                 "citizen/reservation_cancel.html",
                 {
                     "reservation": reservation,
+                    "terms": terms,
                     "percent": percent,
                     "fee": fee,
                     "error": error.message,
@@ -291,7 +298,7 @@ def reservation_cancel(
     return render(
         request,
         "citizen/reservation_cancel.html",
-        {"reservation": reservation, "percent": percent, "fee": fee},
+        {"reservation": reservation, "terms": terms, "percent": percent, "fee": fee},
     )
 
 

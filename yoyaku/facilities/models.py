@@ -94,6 +94,10 @@ class Facility(LocalizedNameMixin, models.Model):
     allowed_categories = models.JSONField(
         default=list, blank=True, help_text="予約できる区分（resident / worker / other）。空は全員"
     )
+    undo_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="予約からN分以内の取消は無料（利用開始まで24時間を切る予約は除く。0はしない）",
+    )
     requires_approval = models.BooleanField(
         default=False, help_text="予約の申込みを審査してから許可する（うきは要綱第9条第2項）"
     )

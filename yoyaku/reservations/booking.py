@@ -9,6 +9,7 @@ refusal friendly. E-mails leave after commit.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -259,13 +260,57 @@ def reservation_reject(*, reservation: Reservation, by: User, reason: str) -> Re
     return reservation
 
 
-def cancellation_terms(
-    reservation: Reservation, *, today: dt.date | None = None
-) -> tuple[int, int]:
-    """(percent, fee in yen) if the registrant cancelled today; shown before they confirm."""
-    today = today or clock.today()
-    percent = rules.cancellation_percent(reservation.unit.facility, reservation.use_date, today)
-    return percent, reservation.fee_total * percent // 100
+# 予約直後の取消: a booking made by mistake is cancelled free of charge within the facility's
+# undo minutes, unless its use starts within this time (then the slot could not be re-let).
+UNDO_NOT_WITHIN = dt.timedelta(hours=24)
+LODGING_STARTS_AT = dt.time(15, 0)  # a stay's use starts at check-in
+
+
+@dataclass(frozen=True)
+class CancelTerms:
+    """What a cancellation by the registrant costs now, and why."""
+
+    percent: int
+    fee: int
+    # Free of charge until this time (予約直後の取消), or None.
+    undo_until: dt.datetime | None = None
+    # Made within the undo minutes, but the use starts within 24 hours: the tiers apply.
+    undo_too_close: bool = False
+
+
+def use_starts_at(reservation: Reservation) -> dt.datetime:
+    """When the use begins: the first slot's start, or check-in for a stay."""
+    if reservation.unit.is_lodging:
+        return clock.at(reservation.use_date, LODGING_STARTS_AT)
+    minutes = min((slot.start_minute for slot in reservation.slots.all()), default=0)
+    return clock.at(reservation.use_date) + dt.timedelta(minutes=minutes)
+
+
+def undo_until(reservation: Reservation) -> dt.datetime | None:
+    """The end of the free undo window of a booking (None: the facility has none, or the
+    booking came from the lottery, which has its own confirmation step)."""
+    minutes = reservation.unit.facility.undo_minutes
+    if not minutes or reservation.channel == Reservation.Channel.LOTTERY:
+        return None
+    return reservation.created_at + dt.timedelta(minutes=minutes)
+
+
+def cancellation_terms(reservation: Reservation, *, now: dt.datetime | None = None) -> CancelTerms:
+    """The fee if the registrant cancelled now; shown before they confirm."""
+    now = now or clock.now()
+    until = undo_until(reservation)
+    if until is not None and now <= until:
+        if use_starts_at(reservation) - now > UNDO_NOT_WITHIN:
+            return CancelTerms(percent=0, fee=0, undo_until=until)
+        too_close = True
+    else:
+        too_close = False
+    percent = rules.cancellation_percent(
+        reservation.unit.facility, reservation.use_date, clock.local(now).date()
+    )
+    return CancelTerms(
+        percent=percent, fee=reservation.fee_total * percent // 100, undo_too_close=too_close
+    )
 
 
 def _release(
@@ -308,7 +353,8 @@ def reservation_cancel(
     today = clock.today()
     if by_staff and not reason.strip():
         raise DomainError("reason_required")
-    percent, fee = (0, 0) if by_staff else cancellation_terms(reservation, today=today)
+    terms = CancelTerms(percent=0, fee=0) if by_staff else cancellation_terms(reservation)
+    percent, fee = terms.percent, terms.fee
     _release(
         reservation,
         by=by,
@@ -318,7 +364,12 @@ def reservation_cancel(
             "action": AuditAction.RESERVATION_CANCEL,
             "actor": by,
             "municipality": reservation.municipality,
-            "data": {"by_staff": by_staff, "percent": percent, "fee": fee},
+            "data": {
+                "by_staff": by_staff,
+                "percent": percent,
+                "fee": fee,
+                "undo": terms.undo_until is not None,
+            },
         },
     )
     if percent > 0:

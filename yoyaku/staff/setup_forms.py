@@ -118,6 +118,15 @@ class FacilityForm(SafeTextMixin, forms.Form):
             "例: 「7 0」「2 50」「0 100」"
         ),
     )
+    undo_minutes = _int(
+        _("予約直後の無料取消（分）"),
+        min_value=0,
+        max_value=1440,
+        help_text=_(
+            "予約から何分以内の取消を無料にするか。利用開始まで24時間を切る予約には適用しません。"
+            "0はしない"
+        ),
+    )
     commercial_multiplier_percent = _int(
         _("営利目的の利用の料金（%）"), help_text=_("100は割増なし、150は5割増し")
     )

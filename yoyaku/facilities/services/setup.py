@@ -77,6 +77,7 @@ class FacilitySettings:
     payment_due_days: int = 7
     payment_due_days_before_use: int = 3
     cancellation_tiers: tuple[dict[str, int], ...] = ()
+    undo_minutes: int = 30
     commercial_multiplier_percent: int = 100
     order: int = 0
     is_active: bool = True
