@@ -351,7 +351,7 @@ def change_party(request: HttpRequest, payload: s.PartyIn, reservation_id: int =
 @router.post(
     "/me/reservations/{reservation_id}/cancel",
     response={200: s.ReservationOut, **WRITE},
-    summary="Cancel (取消); the cancellation fee of today's tier applies",
+    summary="Cancel (取消); free within the undo window, else the cancellation fee of today's tier applies",
     openapi_extra=IDEMPOTENCY,
 )
 @idempotent
