@@ -20,6 +20,8 @@ from yoyaku.api.public import Id
 from yoyaku.api.registrant_auth import RegistrantToken, TokenThrottle, require_write
 from yoyaku.facilities import setup_cache
 from yoyaku.facilities.models import Purpose, ReductionCategory, Slot, Unit
+from yoyaku.integrity import services as integrity
+from yoyaku.integrity.models import Sighting
 from yoyaku.lottery import services as lottery
 from yoyaku.lottery.models import LotteryApplication, LotteryRound
 from yoyaku.payments import selectors as money
@@ -29,6 +31,7 @@ from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import booking, rules
 from yoyaku.reservations.models import Reservation
+from yoyaku.security.services import client_ip
 
 router = Router(tags=["me"], auth=RegistrantToken(), throttle=[AddressThrottle(), TokenThrottle()])
 
@@ -478,6 +481,14 @@ def apply(request: HttpRequest, payload: s.ApplyIn):
         registrant=registrant,
         choices=_choices(registrant, payload.choices),
         by=request.auth.user,
+    )
+    # No device cookie through the API: the network prefix only.
+    integrity.sighting_record(
+        registrant=registrant,
+        kind=Sighting.Kind.LOTTERY_APPLY,
+        device_id=None,
+        ip=client_ip(request),
+        lottery_round=lottery_round,
     )
     return 201, _application(_my_application(request, application.pk))
 

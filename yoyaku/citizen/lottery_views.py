@@ -18,11 +18,15 @@ from yoyaku.citizen.views import _municipality
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
+from yoyaku.integrity import services as integrity
+from yoyaku.integrity.middleware import device_id
+from yoyaku.integrity.models import Sighting
 from yoyaku.lottery import services
 from yoyaku.lottery import states as lottery_states
 from yoyaku.lottery.models import LotteryApplication, LotteryRound
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.reservations.models import Reservation
+from yoyaku.security.services import client_ip
 
 
 def _round(request: HttpRequest, round_id: int) -> LotteryRound:
@@ -104,6 +108,13 @@ def lottery_apply(request: HttpRequest, municipality: str, round_id: int) -> Htt
     except DomainError as error:
         context["problems"] = getattr(error, "all", [error])
         return render(request, "citizen/lottery_detail.html", context, status=400)
+    integrity.sighting_record(
+        registrant=request.registrant,
+        kind=Sighting.Kind.LOTTERY_APPLY,
+        device_id=device_id(request),
+        ip=client_ip(request),
+        lottery_round=lottery,
+    )
     success(request, _("抽選の申込みを受け付けました。結果は抽選後にメールでお知らせします。"))
     # The receipt is the application's entry on the list: its pseudonym and the seed's hash.
     receipt = reverse("citizen:lottery_applications", args=[municipality])

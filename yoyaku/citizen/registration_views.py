@@ -11,6 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from yoyaku.citizen.views import _municipality
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
+from yoyaku.integrity import services as integrity
+from yoyaku.integrity.middleware import device_id
+from yoyaku.integrity.models import Sighting
 from yoyaku.registrants import forms as reg_forms
 from yoyaku.registrants import selectors, services
 from yoyaku.registrants.models import Registrant
@@ -215,6 +218,12 @@ def register_confirm(request: HttpRequest, municipality: str) -> HttpResponse:
         finally:
             if proof is not None:
                 proof.file.close()
+        integrity.sighting_record(
+            registrant=registrant,
+            kind=Sighting.Kind.REGISTRATION,
+            device_id=device_id(request),
+            ip=client_ip(request),
+        )
         if meta:
             services.pending_upload_discard(path=meta["path"])
         del request.session[SESSION_KEY.format(slug=muni.slug)]

@@ -23,6 +23,9 @@ from yoyaku.core.selectors import notices_current
 from yoyaku.facilities import selectors as facility_selectors
 from yoyaku.facilities.catalogue import facility_catalogue
 from yoyaku.facilities.models import Facility
+from yoyaku.integrity import services as integrity
+from yoyaku.integrity.middleware import device_id
+from yoyaku.integrity.models import Sighting
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.reservations import selectors as availability
 from yoyaku.security import services as security_services
@@ -246,6 +249,13 @@ def registrant_login(request: HttpRequest, municipality: str) -> HttpResponse:
             login(request, outcome.user)
             target = _safe_next(request, reverse("citizen:mypage", args=[muni.slug]))
             registrant = registrant_selectors.registrant_of(outcome.user, muni)
+            if registrant is not None:
+                integrity.sighting_record(
+                    registrant=registrant,
+                    kind=Sighting.Kind.LOGIN,
+                    device_id=device_id(request),
+                    ip=security_services.client_ip(request),
+                )
             if registrant is not None and registrant_selectors.terms_to_agree(registrant):
                 request.session[TERMS_PENDING_KEY.format(slug=muni.slug)] = True
                 return HttpResponseRedirect(

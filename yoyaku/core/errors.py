@@ -83,6 +83,11 @@ MESSAGES = {
         "%(what)sがあるため、利用者登録を廃止できません。取消・お支払いの後に、もう一度お手続きください。"
     ),
     "deletion_reason_invalid": _("抹消の理由を選んでください。"),
+    "signal_gone": _(
+        "この疑いは、すでに対応済みか内容が変わりました。一覧を読み込み直してください。"
+    ),
+    "signal_member_invalid": _("この疑いに含まれる登録者を選んでください。"),
+    "signal_targets_required": _("抹消する登録者を選んでください。"),
     "no_fee_owed": _("この予約に取消料はかかっていません。"),
     "fee_already_received": _("この取消料はすでに受領済みです。"),
     "password_current_wrong": _("現在のパスワードが正しくありません。"),

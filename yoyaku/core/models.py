@@ -365,6 +365,12 @@ class AuditAction(models.TextChoices):
     # The municipality's policies and its permit and card layouts.
     MUNICIPALITY_UPDATE = "municipality.update", _("自治体の設定の変更")
     MUNICIPALITY_DOCUMENTS_UPDATE = "municipality.documents_update", _("許可書・登録証の様式の変更")
+    # Multiple accounts and shared IDs (多重登録・ID共有の疑い).
+    SIGNAL_VIEW = "signal.view", _("多重登録の疑いの閲覧")
+    SIGNAL_DISMISS = "signal.dismiss", _("多重登録の疑い：問題なし")
+    SIGNAL_WARN = "signal.warn", _("多重登録の疑い：警告")
+    SIGNAL_MERGE = "signal.merge", _("多重登録の疑い：統合")
+    SIGNAL_DELETE = "signal.delete", _("多重登録の疑い：抹消")
 
 
 class AuditVia(models.TextChoices):

@@ -5,7 +5,8 @@ Registrant (利用者登録)::
     apply ──> 申請中 ─┬─ approve ──> 登録済み ── expire ──> 有効期間満了
                      │                (renew, by use, keeps it 登録済み)
                      ├─ request_info ──> 照会中 ── reply ──> 申請中
-                     ├─ merge ──> 統合 (a duplicate of an existing registration)
+                     ├─ merge ──> 統合 (a duplicate of an existing registration; also from
+                     │            登録済み when a staff signal finds it later)
                      └─ reject ──> 不承認
     deregister (廃止, the person) and delete (抹消, staff, Ukiha art. 8) end it from the
     states listed below; every end cancels the person's reservations and applications.
@@ -29,7 +30,8 @@ REGISTRANT: Lifecycle[Registrant] = Lifecycle(
         reject=((*OPEN, S.ACTIVE), S.REJECTED),
         request_info=((*OPEN, S.ACTIVE), S.INFO_REQUESTED),
         reply=([S.INFO_REQUESTED], S.APPLIED),
-        merge=(OPEN, S.MERGED),
+        # An active registration found later to duplicate another (a staff signal) too.
+        merge=((*OPEN, S.ACTIVE), S.MERGED),
         deregister=((*OPEN, S.ACTIVE, S.EXPIRED), S.DEREGISTERED),
         delete=((*OPEN, S.ACTIVE, S.EXPIRED, S.DEREGISTERED, S.REJECTED), S.DELETED),
         expire=([S.ACTIVE], S.EXPIRED),

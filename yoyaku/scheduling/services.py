@@ -31,6 +31,8 @@ DAILY_JOBS = (
     DailyJob("registrants.daily", dt.time(3, 0), "yoyaku.registrants.tasks.registrants_daily"),
     # Log-in attempts (client addresses) are kept 90 days.
     DailyJob("security.daily", dt.time(3, 10), "yoyaku.security.tasks.security_daily"),
+    # Sightings of devices and networks (keyed hashes, multiple-account signals): 180 days.
+    DailyJob("integrity.daily", dt.time(3, 15), "yoyaku.integrity.tasks.integrity_daily"),
     # Reminders of reservations 3 days ahead, sent in the morning.
     DailyJob("reservations.daily", dt.time(9, 0), "yoyaku.reservations.tasks.reservations_daily"),
     # Finished background-task results: kept 14 days, failed ones 90 (the minute jobs alone

@@ -7,6 +7,7 @@ from yoyaku.staff import (
     recalc_views,
     report_views,
     security_views,
+    signal_views,
     terms_views,
     views,
 )
@@ -37,6 +38,9 @@ urlpatterns = [
     path("terms/", terms_views.terms_manage, name="terms"),
     path("registrations/", reg.registration_list, name="registration_list"),
     path("registrations/new/", reg.registration_counter, name="registration_counter"),
+    # Multiple accounts and shared IDs (多重登録・ID共用の疑い).
+    path("registrations/signals/", signal_views.signal_list, name="signal_list"),
+    path("registrations/signals/act/", signal_views.signal_act, name="signal_act"),
     path("registrations/<int:registrant_id>/", reg.registration_detail, name="registration_detail"),
     path(
         "registrations/<int:registrant_id>/decide/",
