@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "yoyaku.registrants",
     "yoyaku.reservations",
     "yoyaku.lottery",
+    "yoyaku.waitlist",
     "yoyaku.payments",
     "yoyaku.notifications",
     "yoyaku.security",
