@@ -122,7 +122,7 @@ def test_a_declined_offer_passes_to_the_next_and_then_back_to_first_come(ukiha):
 
 
 def test_an_expired_offer_passes_to_the_next_waiter(ukiha):
-    facility, room_type = resort(ukiha, rooms=1)
+    _facility, room_type = resort(ukiha, rooms=1)
     owner, one, two = (registrant(ukiha) for _ in range(3))
     stay = book_stay(owner, room_type, DAY, nights=2)
     for person in (one, two):
@@ -146,7 +146,7 @@ def test_an_expired_offer_passes_to_the_next_waiter(ukiha):
 
 
 def test_a_short_accept_window_close_to_the_date(ukiha):
-    facility, whole, *_ = hall(ukiha)
+    _facility, whole, *_ = hall(ukiha)
     owner, waiter = registrant(ukiha), registrant(ukiha)
     near = clock.today() + dt.timedelta(days=2)
     taken = book_slot(owner, whole, near, "am")
@@ -157,7 +157,7 @@ def test_a_short_accept_window_close_to_the_date(ukiha):
 
 
 def test_joining_needs_a_full_slot_and_follows_the_limits(ukiha):
-    facility, whole, *_ = hall(ukiha, waitlist_max_per_person=2)
+    _facility, whole, *_ = hall(ukiha, waitlist_max_per_person=2)
     owner, waiter = registrant(ukiha), registrant(ukiha)
     with pytest.raises(DomainError) as free:
         join_slot(waiter, whole, DAY, "am")
@@ -175,7 +175,7 @@ def test_joining_needs_a_full_slot_and_follows_the_limits(ukiha):
 
 
 def test_no_waits_too_close_to_the_date(ukiha):
-    facility, whole, *_ = hall(ukiha, waitlist_closes_days_before=3)
+    _facility, whole, *_ = hall(ukiha, waitlist_closes_days_before=3)
     owner, waiter = registrant(ukiha), registrant(ukiha)
     near = clock.today() + dt.timedelta(days=2)
     book_slot(owner, whole, near, "am")
@@ -185,7 +185,7 @@ def test_no_waits_too_close_to_the_date(ukiha):
 
 
 def test_a_penalised_registrant_cannot_join(ukiha):
-    facility, whole, *_ = hall(ukiha)
+    _facility, whole, *_ = hall(ukiha)
     owner, waiter = registrant(ukiha), registrant(ukiha)
     earlier = book_slot(waiter, whole, DAY + dt.timedelta(days=5), "pm")
     book_slot(owner, whole, DAY, "am")
@@ -203,7 +203,7 @@ def test_a_penalised_registrant_cannot_join(ukiha):
 
 
 def test_a_waiter_penalised_after_joining_is_passed_over(ukiha):
-    facility, whole, *_ = hall(ukiha)
+    _facility, whole, *_ = hall(ukiha)
     owner, waiter = registrant(ukiha), registrant(ukiha)
     taken = book_slot(owner, whole, DAY, "am")
     earlier = book_slot(waiter, whole, DAY + dt.timedelta(days=5), "pm")
@@ -221,7 +221,7 @@ def test_a_waiter_penalised_after_joining_is_passed_over(ukiha):
 
 
 def test_a_withdrawn_wait_gets_no_offer(ukiha):
-    facility, whole, *_ = hall(ukiha)
+    _facility, whole, *_ = hall(ukiha)
     owner, waiter = registrant(ukiha), registrant(ukiha)
     taken = book_slot(owner, whole, DAY, "am")
     wait = join_slot(waiter, whole, DAY, "am")
@@ -235,7 +235,7 @@ def test_a_lifted_staff_block_is_offered_by_the_minute_job_too(ukiha):
     from yoyaku.reservations.services import unit_block_create, unit_block_remove
     from yoyaku.waitlist.tasks import waitlist_minute
 
-    facility, whole, *_ = hall(ukiha)
+    _facility, whole, *_ = hall(ukiha)
     staff = f.staff_user(ukiha, login_id="clerk")
     waiter = registrant(ukiha)
     block = unit_block_create(unit=whole, by=staff, start_date=DAY, end_date=DAY, reason="補修")

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
 
 from yoyaku.core import clock
 from yoyaku.core.dates import japanese_date
@@ -65,6 +66,7 @@ OFFER: Lifecycle[Offer] = Lifecycle(
 )
 
 HOLD_REASON = "キャンセル待ちの案内中"
+FREED_TASK = "yoyaku.waitlist.tasks.waitlist_freed"
 
 
 # — the rules —
@@ -232,9 +234,7 @@ def capacity_freed(unit: Unit, dates: list[dt.date]) -> None:
 
     def enqueue() -> None:
         if Wait.objects.filter(facility_id=facility_id, status=W.WAITING).exists():
-            from yoyaku.waitlist.tasks import waitlist_freed
-
-            waitlist_freed.enqueue(facility_id)
+            import_string(FREED_TASK).enqueue(facility_id)
 
     transaction.on_commit(enqueue)
 
@@ -466,9 +466,12 @@ def _pass(offer: Offer, *, verb: str, by: User | None) -> Offer:
         if _key(w) == key
     ]
     today = clock.today()
-    if group and today <= last_day_for(wait.unit.facility, wait.use_date):
-        if _offer(group, block=block, chain=chain) is not None:
-            return offer
+    if (
+        group
+        and today <= last_day_for(wait.unit.facility, wait.use_date)
+        and _offer(group, block=block, chain=chain) is not None
+    ):
+        return offer
     public_log_blocks_released([block], reason="キャンセル待ちの案内先なし・先着受付へ")
     capacity.block_remove(block, notify=False)
     return offer
