@@ -22,7 +22,7 @@ DAY = dt.date(2026, 6, 16)
 
 
 def test_a_citizen_joins_from_the_booking_page_and_accepts_the_offer(client, ukiha):
-    facility, whole, *_ = hall(ukiha)
+    _facility, whole, *_ = hall(ukiha)
     owner, waiter = registrant(ukiha), registrant(ukiha)
     taken = book_slot(owner, whole, DAY, "am")
     client.force_login(waiter.user)
@@ -47,7 +47,7 @@ def test_a_citizen_joins_from_the_booking_page_and_accepts_the_offer(client, uki
 
 
 def test_the_taken_page_offers_the_waitlist_with_the_same_choices(client, ukiha):
-    facility, whole, *_ = hall(ukiha)
+    _facility, whole, *_ = hall(ukiha)
     owner, waiter = registrant(ukiha), registrant(ukiha)
     book_slot(owner, whole, DAY, "am")
     client.force_login(waiter.user)
@@ -64,7 +64,7 @@ def test_the_taken_page_offers_the_waitlist_with_the_same_choices(client, ukiha)
 
 
 def test_a_refused_join_shows_the_reason_on_the_form(client, ukiha):
-    facility, whole, *_ = hall(ukiha)
+    _facility, whole, *_ = hall(ukiha)
     waiter = registrant(ukiha)
     client.force_login(waiter.user)
     am = f.slot(whole, "am")
@@ -78,7 +78,7 @@ def test_a_refused_join_shows_the_reason_on_the_form(client, ukiha):
 
 
 def test_accepting_at_a_paying_facility_waits_for_payment(client, ukiha):
-    facility, whole, *_ = hall(ukiha, payment_mode=Facility.PaymentMode.REQUIRED)
+    _facility, whole, *_ = hall(ukiha, payment_mode=Facility.PaymentMode.REQUIRED)
     owner, waiter = registrant(ukiha), registrant(ukiha)
     taken = book_slot(owner, whole, DAY, "am")
     client.force_login(waiter.user)
