@@ -264,8 +264,22 @@ def waitlist_offer_freed(*, facility_id: int | None = None) -> int:
     return made
 
 
+# Not a reason to pass a waiter over: the system's service hours (an offer made at night is
+# answered in the morning; the deadline is what counts).
+NOT_PERSONAL = {"service_closed"}
+
+
 def _eligible(waits: Iterable[Wait]) -> list[Wait]:
-    return [w for w in waits if not rules.check(request_of(w), check_capacity=False)]
+    """The waiters who could book the need now (the booking rules, capacity aside)."""
+    return [
+        w
+        for w in waits
+        if not [
+            p
+            for p in rules.check(request_of(w), check_capacity=False)
+            if p.code not in NOT_PERSONAL
+        ]
+    ]
 
 
 def _offer(group: list[Wait], *, block: UnitBlock | None = None, chain: Offer | None = None):
