@@ -123,3 +123,11 @@ def test_the_staff_page_lists_waiters_and_offers_and_is_audited(client, ukiha):
     assert "待ち　太郎" in page and "回答待ち" in page
     assert AuditLog.objects.filter(action="waitlist.view").count() == 1
     assert client.get(f"/staff/waitlist/{whole.pk}/not-a-date/").status_code == 400
+
+
+def test_the_day_view_offers_the_waitlist_for_a_full_unit(client, ukiha):
+    _facility, whole, *_ = hall(ukiha)
+    owner = registrant(ukiha)
+    book_slot(owner, whole, DAY, "all-day")
+    page = client.get(f"/ukiha/availability/?date={DAY}").content.decode()
+    assert f'/ukiha/reserve/{whole.pk}/?date={DAY}">キャンセル待ち' in page
