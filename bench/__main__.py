@@ -61,6 +61,12 @@ def _login(options: Sequence[str]) -> None:
     login.main(options)
 
 
+def _waitlist(options: Sequence[str]) -> None:
+    from bench import waitlist
+
+    waitlist.main(options)
+
+
 BENCHES: dict[str, Callable[[Sequence[str]], None]] = {
     "availability": _availability,
     "booking": _booking,
@@ -70,10 +76,11 @@ BENCHES: dict[str, Callable[[Sequence[str]], None]] = {
     "scale": _scale,
     "rush": _rush,
     "login": _login,
+    "waitlist": _waitlist,
 }
 # Benchmarks that start a production-like stack (gunicorn, PostgreSQL, Redis), need PostgreSQL
 # or fill a million rows: run only when named, not by a bare ``python -m bench`` (``make bench``).
-NAMED_ONLY = {"rush", "login", "scale", "availability"}
+NAMED_ONLY = {"rush", "login", "scale", "availability", "waitlist"}
 
 
 def main(argv: Sequence[str]) -> int:

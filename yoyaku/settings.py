@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "yoyaku.reservations",
     "yoyaku.lottery",
     "yoyaku.integrity",
+    "yoyaku.waitlist",
     "yoyaku.payments",
     "yoyaku.notifications",
     "yoyaku.security",

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from yoyaku.citizen import waitlist_views
 from yoyaku.citizen.account_views import registrant_required
 from yoyaku.citizen.views import _bad_request
 from yoyaku.core import clock, params
@@ -56,6 +57,16 @@ def reserve(request: HttpRequest, municipality: str, unit_id: int) -> HttpRespon
     )
     if use_date is None:
         return _bad_request(request, _("日付は 2026-12-05 の形式で指定してください。"))
+    if request.method == "POST" and request.POST.get("action") == "waitlist":
+        # キャンセル待ちに登録: the same form, for capacity that is full.
+        form = BookingForm(request.POST, unit=unit, registrant=registrant, for_booking=True)
+        if form.is_valid():
+            problems = waitlist_views.join(
+                request, form.booking_request(registrant=registrant, use_date=use_date)
+            )
+            if problems is None:
+                return redirect("citizen:waitlist", request.municipality.slug)
+            return _page(request, unit, use_date, problems=problems)
     if request.method == "POST" and request.POST.get("action") == "book":
         # The rush: no availability grid and no page before trying (see _book).
         form = BookingForm(request.POST, unit=unit, registrant=registrant, for_booking=True)
@@ -76,6 +87,13 @@ def _book(request: HttpRequest, booking_request: rules.BookingRequest) -> HttpRe
                 "unit": booking_request.unit,
                 "use_date": booking_request.use_date,
                 "problems": problems,
+                # キャンセル待ちに登録: the same choices sent again (action=waitlist).
+                "resend": [
+                    (name, value)
+                    for name, values in request.POST.lists()
+                    if name not in ("csrfmiddlewaretoken", "action")
+                    for value in values
+                ],
             }
             return render(request, "citizen/reserve_taken.html", context, status=409)
         return _page(request, booking_request.unit, booking_request.use_date, problems=problems)

@@ -166,6 +166,7 @@ def _shared_context(municipality: Municipality, day: dt.date) -> dict[str, objec
             "taken": _("空きなし"),
             "past": _("過去の日付"),
             "reserve": _("予約する"),
+            "waitlist": _("キャンセル待ち"),
             "guide": _("施設の案内"),
             "unit": _("室場"),
             "state": _("状況"),

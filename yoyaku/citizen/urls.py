@@ -9,6 +9,7 @@ from yoyaku.citizen import (
     registration_views,
     token_views,
     views,
+    waitlist_views,
 )
 
 app_name = "citizen"
@@ -51,6 +52,17 @@ urlpatterns = [
     path(M + "mypage/calendar/", calendar_views.calendar_feed_manage, name="calendar_feed_manage"),
     path(M + "reserve/<int:unit_id>/", booking_views.reserve, name="reserve"),
     path(M + "reservations/", booking_views.reservation_list, name="reservation_list"),
+    path(M + "mypage/waitlist/", waitlist_views.waitlist_page, name="waitlist"),
+    path(
+        M + "mypage/waitlist/<int:wait_id>/withdraw/",
+        waitlist_views.waitlist_withdraw,
+        name="waitlist_withdraw",
+    ),
+    path(
+        M + "mypage/waitlist/offers/<int:offer_id>/",
+        waitlist_views.waitlist_answer,
+        name="waitlist_answer",
+    ),
     path(
         M + "reservations/<int:reservation_id>/pay/",
         payment_views.payment_start,

@@ -292,6 +292,14 @@ MESSAGES = {
         "有効なトークンは%(max)s個までです。使わないトークンを無効にしてから作成してください。"
     ),
     "api_token_not_yours": _("このトークンは操作できません。"),
+    # キャンセル待ち.
+    "waitlist_disabled": _("この施設はキャンセル待ちを受け付けていません。"),
+    "waitlist_not_full": _("この枠には空きがあります。キャンセル待ちではなく予約してください。"),
+    "waitlist_closed": _("この日のキャンセル待ちの受付は終了しました（%(date)sまで）。"),
+    "waitlist_duplicate": _("同じ内容のキャンセル待ちにすでに登録しています。"),
+    "waitlist_limit": _("この施設で同時に登録できるキャンセル待ちは%(max)s件までです。"),
+    "waitlist_wrong_state": _("このキャンセル待ちは操作できません（%(status)s）。"),
+    "waitlist_offer_expired": _("案内の期限が過ぎました。"),
 }
 
 

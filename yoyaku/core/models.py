@@ -337,6 +337,13 @@ class AuditAction(models.TextChoices):
     TERMS_PUBLISH = "terms.publish", _("利用規約の改定")
     UNIT_BLOCK = "unit.block", _("利用停止")
     UNIT_UNBLOCK = "unit.unblock", _("利用停止の解除")
+    # キャンセル待ち (yoyaku.waitlist).
+    WAITLIST_JOIN = "waitlist.join", _("キャンセル待ちの登録")
+    WAITLIST_WITHDRAW = "waitlist.withdraw", _("キャンセル待ちの取下げ")
+    WAITLIST_OFFER = "waitlist.offer", _("キャンセル待ちの案内")
+    WAITLIST_ACCEPT = "waitlist.accept", _("キャンセル待ちの案内の受諾")
+    WAITLIST_PASS = "waitlist.pass", _("キャンセル待ちの案内の辞退・期限切れ")
+    WAITLIST_VIEW = "waitlist.view", _("キャンセル待ちの閲覧")
     # Setup in the console (施設の設定).
     FACILITY_CREATE = "facility.create", _("施設の登録")
     FACILITY_UPDATE = "facility.update", _("施設の設定の変更")

@@ -91,6 +91,23 @@ class Facility(LocalizedNameMixin, models.Model):
     max_active_reservations = models.PositiveSmallIntegerField(
         default=5, help_text="1人が同時に持てる予約の数（この施設）"
     )
+    # キャンセル待ち (yoyaku.waitlist): freed capacity is offered to one waiter at a time.
+    waitlist_enabled = models.BooleanField(default=True, help_text="キャンセル待ちを受け付ける")
+    waitlist_max_per_person = models.PositiveSmallIntegerField(
+        default=3, help_text="1人が同時に登録できるキャンセル待ちの数（この施設）"
+    )
+    waitlist_closes_days_before = models.PositiveSmallIntegerField(
+        default=1, help_text="利用日のN日前までキャンセル待ち・案内を行う"
+    )
+    waitlist_accept_minutes = models.PositiveSmallIntegerField(
+        default=120, help_text="案内を受けるまでの時間（分）"
+    )
+    waitlist_near_days = models.PositiveSmallIntegerField(
+        default=2, help_text="利用日のN日前からは短い時間で案内する"
+    )
+    waitlist_near_accept_minutes = models.PositiveSmallIntegerField(
+        default=30, help_text="利用日が近いときに案内を受けるまでの時間（分）"
+    )
     allowed_categories = models.JSONField(
         default=list, blank=True, help_text="予約できる区分（resident / worker / other）。空は全員"
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from yoyaku.core.dates import japanese_date
@@ -133,6 +133,26 @@ def _rows(
     ]
 
 
+# — who hears of freed capacity —
+
+# ``listener(unit, dates)``: capacity of ``unit`` on ``dates`` was given back, inside the
+# caller's transaction (a listener that acts later uses ``transaction.on_commit``). The waitlist
+# registers one in its AppConfig.ready; the reservations app never imports it.
+FreedListener = Callable[[Unit, list[dt.date]], None]
+_freed_listeners: list[FreedListener] = []
+
+
+def register_freed_listener(listener: FreedListener) -> FreedListener:
+    if listener not in _freed_listeners:
+        _freed_listeners.append(listener)
+    return listener
+
+
+def _freed(unit: Unit, dates: Sequence[dt.date]) -> None:
+    for listener in _freed_listeners:
+        listener(unit, list(dates))
+
+
 # — taking and giving back —
 
 
@@ -181,9 +201,15 @@ def take_many(holders: Sequence[tuple[Reservation, Need]], *, batch_size: int = 
 
 
 def release(reservation: Reservation) -> None:
-    """Give back everything the reservation holds."""
+    """Give back everything the reservation holds (the freed-capacity listeners hear of it)."""
     Occupancy.objects.filter(reservation=reservation).delete()
     availability_changed([reservation.unit.facility_id])
+    _freed(
+        reservation.unit,
+        dates_between(reservation.use_date, reservation.use_date)
+        if not reservation.unit.is_lodging
+        else dates_between(reservation.use_date, reservation.last_night),
+    )
 
 
 def hold(reservation: Reservation, block: UnitBlock) -> None:
@@ -193,20 +219,27 @@ def hold(reservation: Reservation, block: UnitBlock) -> None:
     availability_changed([reservation.unit.facility_id])
 
 
-def block_remove(block: UnitBlock) -> None:
-    """Delete a staff block and the capacity it held."""
+def block_remove(block: UnitBlock, *, notify: bool = True) -> None:
+    """Delete a staff block and the capacity it held. ``notify=False``: the listeners do not
+    hear of it (a waitlist hold handed on or given up by the waitlist itself: no loop)."""
     Occupancy.objects.filter(block=block).delete()
+    unit, first, last = block.unit, block.start_date, block.end_date
     block.delete()
-    availability_changed([block.unit.facility_id])
+    availability_changed([unit.facility_id])
+    if notify:
+        _freed(unit, dates_between(first, last))
 
 
 def blocks_release(blocks) -> int:
     """Delete the given blocks (a queryset) with their capacity; returns how many blocks."""
     rows = list(blocks.values_list("pk", "unit__facility_id"))
     ids = [pk for pk, _facility in rows]
+    freed = list(UnitBlock.objects.filter(pk__in=ids).select_related("unit")) if ids else []
     Occupancy.objects.filter(block_id__in=ids).delete()
     _total, per_model = UnitBlock.objects.filter(pk__in=ids).delete()
     availability_changed(facility for _pk, facility in rows)
+    for block in freed:
+        _freed(block.unit, dates_between(block.start_date, block.end_date))
     return per_model.get(UnitBlock._meta.label, 0)
 
 

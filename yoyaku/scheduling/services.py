@@ -66,6 +66,9 @@ REPEATING_JOBS = (
     # The workers' heartbeat: the health endpoint reports a worker that has not run it for
     # three minutes (yoyaku/core/health.py).
     RepeatingJob("core.heartbeat", 1, "yoyaku.core.tasks.core_heartbeat"),
+    # キャンセル待ち: offers past their deadline pass to the next waiter; freed capacity that
+    # no task offered yet is offered (the task after each release is the fast path).
+    RepeatingJob("waitlist.minute", 1, "yoyaku.waitlist.tasks.waitlist_minute"),
 )
 
 

@@ -22,12 +22,14 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction
 from yoyaku.core.permissions import Perm, staff_facilities
 from yoyaku.core.services import audit_record
-from yoyaku.facilities.models import Facility
+from yoyaku.facilities.models import Facility, Unit
 from yoyaku.payments import selectors as money
 from yoyaku.reservations import booking, daysheet
 from yoyaku.reservations.models import Reservation
 from yoyaku.security.services import client_ip
 from yoyaku.staff.views import staff_required
+from yoyaku.waitlist import selectors as waitlist_selectors
+from yoyaku.waitlist.services import cutoff_days
 
 
 def _facility(request: HttpRequest, facility_id: int) -> Facility:
@@ -118,3 +120,40 @@ def day_sheet_today(request: HttpRequest) -> HttpResponse:
     if facility is None:
         raise Http404(_("担当の施設はありません。"))
     return redirect(_sheet_url(facility, clock.today()))
+
+
+@staff_required(Perm.RESERVATIONS)
+def waitlist(request: HttpRequest, unit_id: int, day: str) -> HttpResponse:
+    """キャンセル待ち of one unit and date: the waiters, the offers with their draw and state.
+    Names are personal data: every view writes ``waitlist.view``."""
+    unit = (
+        Unit.objects.filter(pk=unit_id, facility__in=staff_facilities(request.user))
+        .select_related("facility")
+        .first()
+    )
+    today = clock.today()
+    use_date = params.date_param(day, **_range(today))
+    if unit is None or use_date is None:
+        raise Http404(_("指定された室場は見つかりません。"))
+    waits = waitlist_selectors.waits_of(unit, use_date)
+    offers = waitlist_selectors.offers_of(unit, use_date)
+    audit_record(
+        action=AuditAction.WAITLIST_VIEW,
+        actor=request.user,
+        municipality=request.municipality,
+        target=unit,
+        data={"date": use_date.isoformat(), "waits": [w.pk for w in waits]},
+        ip_address=client_ip(request),
+    )
+    return render(
+        request,
+        "staff/waitlist.html",
+        {
+            "unit": unit,
+            "day": use_date,
+            "waits": waits,
+            "offers": offers,
+            "cutoff_days": cutoff_days(unit.facility),
+            "sheet_url": _sheet_url(unit.facility, use_date),
+        },
+    )

@@ -87,6 +87,14 @@ class FacilityForm(SafeTextMixin, forms.Form):
     max_nights = _int(_("1回の宿泊数の上限"))
     max_rooms = _int(_("1回に予約できる部屋数の上限"))
     max_active_reservations = _int(_("1人が同時に持てる予約の数"))
+    waitlist_enabled = forms.BooleanField(label=_("キャンセル待ちを受け付ける"), required=False)
+    waitlist_max_per_person = _int(_("1人が同時に登録できるキャンセル待ちの数"))
+    waitlist_closes_days_before = _int(
+        _("キャンセル待ちの受付・案内（利用日の何日前まで）"), help_text=_("0は当日まで")
+    )
+    waitlist_accept_minutes = _int(_("案内を受けるまでの時間（分）"))
+    waitlist_near_days = _int(_("利用日が近いとみなす日数（利用日の何日前から）"))
+    waitlist_near_accept_minutes = _int(_("利用日が近いときに案内を受けるまでの時間（分）"))
     allowed_categories = forms.MultipleChoiceField(
         label=_("予約できる区分"),
         choices=policies.BOOKING_CATEGORIES,

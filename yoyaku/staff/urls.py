@@ -153,6 +153,7 @@ urlpatterns = [
     path("day-sheet/", daily.day_sheet_today, name="day_sheet_today"),
     path("day-sheet/<int:facility_id>/", daily.day_sheet, name="day_sheet"),
     path("day-sheet/<int:facility_id>/mark/", daily.day_sheet_mark, name="day_sheet_mark"),
+    path("waitlist/<int:unit_id>/<str:day>/", daily.waitlist, name="waitlist"),
     path("closures/new/", closing.closure_new, name="closure_new"),
     path("closures/<int:job_id>/", closing.closure_detail, name="closure_detail"),
     # The municipality's settings (自治体の設定): policies, permit and card layouts; admins.

@@ -70,6 +70,12 @@ class FacilitySettings:
     max_nights: int = 2
     max_rooms: int = 3
     max_active_reservations: int = 5
+    waitlist_enabled: bool = True
+    waitlist_max_per_person: int = 3
+    waitlist_closes_days_before: int = 1
+    waitlist_accept_minutes: int = 120
+    waitlist_near_days: int = 2
+    waitlist_near_accept_minutes: int = 30
     allowed_categories: tuple[str, ...] = ()
     requires_approval: bool = False
     payment_mode: str = Facility.PaymentMode.OFF
@@ -139,6 +145,16 @@ def facility_settings_check(settings: FacilitySettings) -> None:
     _in_range(s.max_nights, low=1, high=30, field="max_nights")
     _in_range(s.max_rooms, low=1, high=99, field="max_rooms")
     _in_range(s.max_active_reservations, low=1, high=99, field="max_active_reservations")
+    _in_range(s.waitlist_max_per_person, low=1, high=99, field="waitlist_max_per_person")
+    _in_range(s.waitlist_closes_days_before, low=0, high=365, field="waitlist_closes_days_before")
+    _in_range(s.waitlist_accept_minutes, low=5, high=7 * 24 * 60, field="waitlist_accept_minutes")
+    _in_range(s.waitlist_near_days, low=0, high=365, field="waitlist_near_days")
+    _in_range(
+        s.waitlist_near_accept_minutes,
+        low=5,
+        high=7 * 24 * 60,
+        field="waitlist_near_accept_minutes",
+    )
     if not set(s.allowed_categories) <= {c for c, _ in policies.BOOKING_CATEGORIES}:
         raise DomainError("categories_invalid", field="allowed_categories")
     if s.payment_mode not in Facility.PaymentMode.values:
