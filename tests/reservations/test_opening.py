@@ -182,6 +182,11 @@ def test_tickets_are_served_in_the_recorded_random_order_and_logged(travel, aren
     assert "処理の順番は2番目でした。予約できませんでした。" in page
     assert "この枠はすでに予約されています" in page
     assert seed in page
+    # The facility's public log shows the order, the results and the seed to anyone.
+    log = Client().get(f"/ukiha/facilities/{facility.slug}/log/").content.decode()
+    assert "受付開始直後の抽選順：5件中1番目：予約" in log
+    assert "受付開始直後の抽選順：5件中2番目：予約できず" in log
+    assert seed in log and winner.pseudonym in log
 
 
 def _secret() -> bytes:

@@ -245,9 +245,18 @@ def _request_of(ticket: FirstMinuteTicket) -> rules.BookingRequest:
     )
 
 
-def _serve(ticket: FirstMinuteTicket) -> None:
+def _what(request: rules.BookingRequest) -> str:
+    """What the ticket asked for, in words ("午前", "2泊・1室"), as the public log says it."""
+    if request.unit.is_lodging:
+        return f"{request.nights}泊・{request.rooms}室"
+    return "・".join(slot.label for slot in request.slots)
+
+
+def _serve(ticket: FirstMinuteTicket) -> str:
+    """Book the ticket's choice through ``reservation_book``; store the result on the ticket.
+    Returns what it asked for, in words."""
+    request = _request_of(ticket)
     try:
-        request = _request_of(ticket)
         with transaction.atomic():
             reservation = booking.reservation_book(request=request, by=ticket.registrant.user)
     except DomainError as error:
@@ -256,6 +265,7 @@ def _serve(ticket: FirstMinuteTicket) -> None:
     else:
         ticket.reservation = reservation
         ticket.result_code = BOOKED
+    return _what(request)
 
 
 def opening_process(*, opening_id: int) -> FirstMinuteOpening:
@@ -284,7 +294,7 @@ def opening_process(*, opening_id: int) -> FirstMinuteOpening:
         for position, name in enumerate(ticket_order(seed, tickets), start=1):
             ticket = tickets[name]
             ticket.position = position
-            _serve(ticket)
+            what = _serve(ticket)
             ticket.save(update_fields=["position", "reservation", "result_code", "result_params"])
             public_log_record(
                 kind=PublicLogEntry.Kind.FIRST_MINUTE_ORDER,
@@ -294,6 +304,7 @@ def opening_process(*, opening_id: int) -> FirstMinuteOpening:
                 registrant_id=ticket.registrant_id,
                 at=now,
                 detail={
+                    "what": what,
                     "position": position,
                     "pseudonym": ticket.pseudonym,
                     "result": ticket.result_code,
