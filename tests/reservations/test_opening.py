@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+from dataclasses import replace
 
 import pytest
 from django.test import Client
@@ -14,6 +15,7 @@ from django.test import Client
 from tests import factories as f
 from tests.reservations.helpers import book_slot, hall, registrant
 from yoyaku.core import clock
+from yoyaku.core.errors import DomainError
 from yoyaku.reservations import opening, rules
 from yoyaku.reservations.models import (
     FirstMinuteOpening,
@@ -335,3 +337,34 @@ def test_staff_edit_the_opening_hour_and_the_window_in_the_facility_form():
     form = FacilityForm()
     assert "opening_hour" in form.fields and "fair_window_seconds" in form.fields
     assert re.search("受付開始直後", str(form["fair_window_seconds"].label))
+
+
+def test_a_lottery_rounds_first_come_opening_is_an_opening_moment(travel, ukiha):
+    from tests.lottery.test_rounds import make_round
+
+    _, whole, _, _ = hall(ukiha, opens_months_before=3, fair_window_seconds=60)
+    make_round(ukiha, [whole])  # first-come opens 2026-07-01 9:00
+    person = registrant(ukiha)
+    request = rules.BookingRequest(
+        registrant=person,
+        unit=whole,
+        use_date=dt.date(2026, 8, 5),
+        slots=[f.slot(whole, "am")],
+        party_size=10,
+    )
+    travel(dt.datetime(2026, 7, 1, 9, 0, 30))
+    ticket = opening.booking_submit(request=request, by=person.user)
+    assert isinstance(ticket, FirstMinuteTicket)
+    assert ticket.opening.opens_at == clock.at(dt.date(2026, 7, 1), dt.time(9))
+    # Right after the window, a first-come request comes after the tickets: the ticket,
+    # served first, has the slot; the late request is told it is taken.
+    other = registrant(ukiha)
+    travel(dt.datetime(2026, 7, 1, 9, 1, 0))
+    with pytest.raises(DomainError) as refused:
+        opening.booking_submit(request=replace(request, registrant=other), by=other.user)
+    assert refused.value.code == "slot_taken"
+    assert Reservation.objects.get().registrant == person
+    # Later, with nothing queued, first come first served as usual.
+    travel(dt.datetime(2026, 7, 1, 9, 30))
+    pm = replace(request, registrant=other, slots=[f.slot(whole, "pm")])
+    assert isinstance(opening.booking_submit(request=pm, by=other.user), Reservation)

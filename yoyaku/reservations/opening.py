@@ -98,21 +98,47 @@ def _lottery_openings(unit: Unit, dates: list[dt.date]) -> list[dt.datetime]:
     )
 
 
-def fair_opening(request: rules.BookingRequest, *, at: dt.datetime) -> dt.datetime | None:
-    """The opening moment whose fair window ``at`` falls in, for this request; None (first
-    come, first served) when the facility has no window or no opening was that recent."""
+# After a window, first-come requests of the same opening first make sure its tickets were
+# served (they wait on the opening's lock while it is processed), for this long.
+SERVE_TICKETS_FIRST = dt.timedelta(minutes=10)
+
+
+def recent_opening(request: rules.BookingRequest, *, at: dt.datetime) -> dt.datetime | None:
+    """The opening moment of this request's unit-dates that ``at`` follows by less than the
+    facility's fair window plus ``SERVE_TICKETS_FIRST``; None when the facility has no window
+    (decided from its settings, no query) or no opening is that recent."""
     facility = request.unit.facility
     seconds = facility.fair_window_seconds
     if not seconds:
         return None
-    window = dt.timedelta(seconds=seconds)
+    span = dt.timedelta(seconds=seconds) + SERVE_TICKETS_FIRST
     moment = rules.opens_at(facility, request.use_date)
-    if moment <= at < moment + window:
+    if moment <= at < moment + span:
         return moment
     for moment in _lottery_openings(request.unit, request.dates):
-        if moment <= at < moment + window:
+        if moment <= at < moment + span:
             return clock.local(moment)
     return None
+
+
+def fair_opening(request: rules.BookingRequest, *, at: dt.datetime) -> dt.datetime | None:
+    """The opening moment whose fair window ``at`` falls in, for this request; None (first
+    come, first served) when the facility has no window or no opening was that recent."""
+    moment = recent_opening(request, at=at)
+    if moment is None or at >= moment + dt.timedelta(
+        seconds=request.unit.facility.fair_window_seconds
+    ):
+        return None
+    return moment
+
+
+def _serve_tickets_first(facility_id: int, moment: dt.datetime) -> None:
+    """Just after a window: its tickets are served before any first-come request."""
+    pending = FirstMinuteOpening.objects.filter(
+        facility_id=facility_id, opens_at=moment, state=FirstMinuteOpening.State.QUEUEING
+    ).values_list("pk", flat=True)
+    for opening_id in list(pending):
+        opening_process(opening_id=opening_id)
 
 
 # — tickets —
@@ -189,10 +215,14 @@ def booking_submit(*, request: rules.BookingRequest, by: User) -> Reservation | 
     ``reservation_book``."""
     now = clock.now()
     booking_attempt_record(registrant_id=request.registrant.pk, at=now)
-    moment = fair_opening(request, at=now)
+    moment = recent_opening(request, at=now)
     if moment is None:
         return booking.reservation_book(request=request, by=by)
-    return ticket_submit(request=request, moment=moment, at=now)
+    facility = request.unit.facility
+    if now < moment + dt.timedelta(seconds=facility.fair_window_seconds):
+        return ticket_submit(request=request, moment=moment, at=now)
+    _serve_tickets_first(facility.pk, moment)
+    return booking.reservation_book(request=request, by=by)
 
 
 # — the random order —
