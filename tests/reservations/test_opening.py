@@ -82,6 +82,17 @@ def test_a_use_date_opens_at_the_facilitys_hour_on_its_opening_day(travel, arena
     assert _client(person).post(*_form(whole)).status_code == 302
 
 
+def test_the_booking_form_tells_the_opening_hour_and_the_fair_window(travel, arena):
+    _, whole, _ = arena
+    travel(OPENS - dt.timedelta(days=1))
+    page = _client(registrant(whole.facility.municipality)).get(
+        f"/ukiha/reserve/{whole.pk}/?date={USE_DATE.isoformat()}"
+    )
+    body = page.content.decode()
+    assert "受付開始日は9時から受け付けます。" in body
+    assert "受付開始から60秒間の申込みは、締切後に無作為の順で処理します" in body
+
+
 def test_without_an_opening_hour_a_date_opens_at_midnight_as_before(travel, ukiha):
     _, whole, _, _ = hall(ukiha, opens_months_before=1)
     travel(dt.datetime(2026, 6, 15, 0, 0, 5))
