@@ -121,6 +121,8 @@ def test_in_the_window_a_request_gets_the_waiting_page_that_refreshes_itself(tra
     assert "受付開始直後の申込みは、締切後に無作為の順で処理します" in body
     assert '<meta http-equiv="refresh" content="3">' in body
     assert "<script" not in body
+    stranger = _client(registrant(whole.facility.municipality))
+    assert stranger.get(response["Location"]).status_code == 404
 
     travel(OPENS + dt.timedelta(seconds=61))
     done = client.get(response["Location"]).content.decode()
@@ -342,12 +344,34 @@ def test_the_eleventh_attempt_in_a_minute_gets_429_saying_when_to_try_again(trav
     assert client.post(url, data).status_code == 409
 
 
-def test_staff_edit_the_opening_hour_and_the_window_in_the_facility_form():
-    from yoyaku.staff.setup_forms import FacilityForm
+def test_staff_set_the_opening_hour_and_the_window_in_the_facility_form(client, ukiha):
+    from tests.staff.test_console import login
+    from tests.staff.test_setup_console import facility_post
+    from yoyaku.core.models import AuditLog
+    from yoyaku.facilities.models import Facility
 
-    form = FacilityForm()
-    assert "opening_hour" in form.fields and "fair_window_seconds" in form.fields
-    assert re.search("受付開始直後", str(form["fair_window_seconds"].label))
+    f.staff_user(ukiha)
+    login(client, ukiha)
+    bad = client.post(
+        "/staff/setup/facilities/new/", facility_post(opening_hour="25", fair_window_seconds="60")
+    ).content.decode()
+    assert re.search(r'id="id_opening_hour_error">[^<]*0から23', bad)
+    assert 'value="60"' in bad  # what was typed is kept
+    assert not Facility.objects.exists()
+    response = client.post(
+        "/staff/setup/facilities/new/", facility_post(opening_hour="9", fair_window_seconds="60")
+    )
+    assert response.status_code == 302
+    facility = Facility.objects.get(slug="chuo-kominkan")
+    assert (facility.opening_hour, facility.fair_window_seconds) == (9, 60)
+    client.post(
+        f"/staff/setup/facilities/{facility.pk}/",
+        facility_post(opening_hour="8", fair_window_seconds="0"),
+    )
+    facility.refresh_from_db()
+    assert (facility.opening_hour, facility.fair_window_seconds) == (8, 0)
+    row = AuditLog.objects.filter(action="facility.update").latest("id")
+    assert row.data["changes"]["fair_window_seconds"] == [60, 0]
 
 
 def test_a_lottery_rounds_first_come_opening_is_an_opening_moment(travel, ukiha):
