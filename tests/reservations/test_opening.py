@@ -403,3 +403,16 @@ def test_a_lottery_rounds_first_come_opening_is_an_opening_moment(travel, ukiha)
     travel(dt.datetime(2026, 7, 1, 9, 30))
     pm = replace(request, registrant=other, slots=[f.slot(whole, "pm")])
     assert isinstance(opening.booking_submit(request=pm, by=other.user), Reservation)
+
+
+def test_the_daily_job_serves_an_opening_whose_task_was_lost(travel, arena):
+    from yoyaku.reservations.tasks import reservations_daily
+
+    facility, whole, _ = arena
+    person = registrant(facility.municipality)
+    travel(OPENS + dt.timedelta(seconds=5))
+    opening.booking_submit(request=_request(person, whole), by=person.user)
+    travel(OPENS + dt.timedelta(hours=1))
+    reservations_daily.call()
+    assert FirstMinuteOpening.objects.get().state == FirstMinuteOpening.State.PROCESSED
+    assert Reservation.objects.get().registrant == person
