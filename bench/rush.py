@@ -25,6 +25,11 @@ asked, not the answers: ``bookings`` (reservations holding a slot of that round'
 occupancy rows), ``errors`` (5xx, connection errors, or any answer other than 302/409 for a
 booking and 201 for the ceiling). Each round uses a day of its own.
 
+What is measured is first-come booking: the bench's facility has ``fair_window_seconds = 0``
+(no fair first minute; ``reservations.opening``), so every attempt is served by arrival. Each
+attempt also counts once against the per-registrant limit of booking requests a minute (one
+cache increment, no SQL); 4 attempts a registrant a round stay far below it.
+
 Last line: ``rush: bookings=200 doubles=0 errors=0 throughput_ratio=X p99_ratio=Y`` —
 throughput_ratio is the booking rate over the ceiling's, p99_ratio the booking p99 over the
 ceiling's (medians over the rounds; bookings the round furthest from the target, doubles and

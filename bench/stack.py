@@ -372,6 +372,9 @@ def seed(*, registrants: int, slots: int, days: int, requires_approval: bool = F
             requires_approval=requires_approval,
             payment_mode=Facility.PaymentMode.OFF,
             max_active_reservations=1000,
+            # The rush measures first-come booking: no fair first minute (its tickets would
+            # be served after the window, not by arrival).
+            fair_window_seconds=0,
         )
         unit_count = -(-slots // SLOTS_PER_DAY)
         units = Unit.objects.bulk_create(

@@ -17,6 +17,7 @@ from django.test import Client
 from tests import factories as f
 from tests.reservations.helpers import book_stay, hall, registrant, resort
 from yoyaku.facilities.models import ReductionCategory
+from yoyaku.reservations import opening
 from yoyaku.reservations.models import Occupancy, Reservation
 
 pytestmark = [
@@ -123,12 +124,14 @@ def test_a_room_type_with_three_rooms_is_never_sold_four_times(minato):
 # — per-registrant limits: one registrant in many tabs at once —
 
 
-def test_one_registrant_booking_twenty_slots_at_once_gets_only_the_limit(ukiha):
+def test_one_registrant_booking_ten_slots_at_once_gets_only_the_limit(ukiha):
+    # Ten: the most booking requests one registrant may send in a minute
+    # (opening.ATTEMPTS_PER_MINUTE); twice the facility's limit of active reservations.
     facility, whole, *_ = hall(ukiha)
     person = registrant(ukiha)
     url = f"/{ukiha.slug}/reserve/{whole.pk}/"
     posts = []
-    for i in range(20):
+    for i in range(opening.ATTEMPTS_PER_MINUTE):
         day = DAY + dt.timedelta(days=i // 3)
         code = ("am", "pm", "night")[i % 3]
         data = {
@@ -142,7 +145,7 @@ def test_one_registrant_booking_twenty_slots_at_once_gets_only_the_limit(ukiha):
     statuses = sorted(status for status, _ in results)
     limit = facility.max_active_reservations
     assert statuses.count(302) == limit, statuses
-    assert statuses.count(409) == 20 - limit, statuses
+    assert statuses.count(409) == opening.ATTEMPTS_PER_MINUTE - limit, statuses
     refused = f"この施設で同時に持てる予約は{limit}件までです。"
     assert all(refused in body for status, body in results if status == 409)
     assert Reservation.objects.filter(registrant=person).count() == limit

@@ -47,6 +47,9 @@ STATUS: dict[str, int] = {
     "closure_too_long": 422,
     # Too much, too fast: try again later.
     "password_reset_throttled": 429,
+    "booking_attempts_exceeded": 429,
+    # Accepted, not yet done: a request of a fair window, served in random order after it.
+    "first_minute_queued": 202,
     "pending_upload_throttled": 429,
     "pending_uploads_full": 503,
     # Another system is down; nothing was lost.

@@ -18,6 +18,8 @@ from yoyaku.api.http import AddressThrottle, PageParams, page
 from yoyaku.api.idempotency import IDEMPOTENCY, idempotent
 from yoyaku.api.public import Id
 from yoyaku.api.registrant_auth import RegistrantToken, TokenThrottle, require_write
+from yoyaku.core.dates import japanese_datetime
+from yoyaku.core.errors import DomainError
 from yoyaku.facilities import setup_cache
 from yoyaku.facilities.models import Purpose, ReductionCategory, Slot, Unit
 from yoyaku.integrity import services as integrity
@@ -29,8 +31,8 @@ from yoyaku.payments import services as payments
 from yoyaku.payments.models import Payment
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.registrants.models import Registrant
-from yoyaku.reservations import booking, rules
-from yoyaku.reservations.models import Reservation
+from yoyaku.reservations import booking, opening, rules
+from yoyaku.reservations.models import FirstMinuteTicket, Reservation
 from yoyaku.security.services import client_ip
 
 router = Router(tags=["me"], auth=RegistrantToken(), throttle=[AddressThrottle(), TokenThrottle()])
@@ -309,7 +311,14 @@ def book(request: HttpRequest, payload: s.BookIn):
         commercial=payload.commercial,
         reduction=_reduction(registrant, payload.reduction_id),
     )
-    reservation = booking.reservation_book(request=booking_request, by=request.auth.user)
+    reservation = opening.booking_submit(request=booking_request, by=request.auth.user)
+    if isinstance(reservation, FirstMinuteTicket):
+        # 受付開始直後: queued (202); the result is on the waiting page after the window.
+        raise DomainError(
+            "first_minute_queued",
+            closes=japanese_datetime(reservation.opening.closes_at),
+            ticket=reservation.pk,
+        )
     return 201, _reservation_one(_mine(request, reservation.pk))
 
 

@@ -20,10 +20,10 @@ from yoyaku.facilities import setup_cache
 from yoyaku.facilities.models import Unit
 from yoyaku.payments import selectors as payment_selectors
 from yoyaku.payments import services as payment_services
-from yoyaku.reservations import booking, public_log, rules, states
+from yoyaku.reservations import booking, opening, public_log, rules, states
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations.forms import BookingForm
-from yoyaku.reservations.models import Reservation
+from yoyaku.reservations.models import FirstMinuteOpening, FirstMinuteTicket, Reservation
 from yoyaku.reservations.permit import permit_available, use_permit_pdf
 
 # A sane cap on any head count typed in (a unit without a capacity set included).
@@ -79,9 +79,11 @@ def _book(request: HttpRequest, booking_request: rules.BookingRequest) -> HttpRe
     """予約する: the service takes the capacity first; a slot just taken is a short 409 page
     with the way back to the day's availability, any other refusal the form with the reasons."""
     try:
-        reservation = booking.reservation_book(request=booking_request, by=request.user)
+        reservation = opening.booking_submit(request=booking_request, by=request.user)
     except DomainError as error:
         problems = getattr(error, "all", [error])
+        if error.code == "booking_attempts_exceeded":
+            return _too_many(request, booking_request, error)
         if error.code in CAPACITY_GONE:
             context = {
                 "unit": booking_request.unit,
@@ -97,8 +99,57 @@ def _book(request: HttpRequest, booking_request: rules.BookingRequest) -> HttpRe
             }
             return render(request, "citizen/reserve_taken.html", context, status=409)
         return _page(request, booking_request.unit, booking_request.use_date, problems=problems)
+    if isinstance(reservation, FirstMinuteTicket):
+        # 受付開始直後: queued; the waiting page shows the result after the window.
+        return redirect("citizen:first_minute_wait", request.municipality.slug, reservation.pk)
     success(request, _("予約の申込みを受け付けました。"))
     return redirect("citizen:reservation_detail", request.municipality.slug, reservation.pk)
+
+
+def _too_many(
+    request: HttpRequest, booking_request: rules.BookingRequest, error: DomainError
+) -> HttpResponse:
+    """429: too many booking requests this minute; the page says when to try again."""
+    seconds = int(error.params.get("seconds", 60))
+    context = {
+        "unit": booking_request.unit,
+        "use_date": booking_request.use_date,
+        "problems": [error],
+        "retry_at": clock.now() + dt.timedelta(seconds=seconds),
+    }
+    response = render(request, "citizen/reserve_taken.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+# Seconds between two loads of the waiting page (meta refresh, no script).
+WAIT_REFRESH_SECONDS = 3
+
+
+@require_http_methods(["GET"])
+@registrant_required
+def first_minute_wait(request: HttpRequest, municipality: str, ticket_id: int) -> HttpResponse:
+    """抽選待ち: the registrant's ticket of a fair window; reloads itself every few seconds
+    until the window has been processed, then shows the reservation or the refusal."""
+    ticket = opening.ticket_of(registrant_id=request.registrant.pk, ticket_id=ticket_id)
+    if ticket is None:
+        raise Http404(_("指定された申込みは見つかりません。"))
+    ticket = opening.ticket_wait(ticket=ticket)
+    processed = ticket.opening.state == FirstMinuteOpening.State.PROCESSED
+    seed = ticket.opening.seed or opening.opening_seed(
+        ticket.opening.facility_id, ticket.opening.opens_at
+    )
+    context = {
+        "ticket": ticket,
+        "processed": processed,
+        "refusal": opening.ticket_refusal(ticket),
+        "refresh": None if processed else WAIT_REFRESH_SECONDS,
+        "seed_hash": opening.seed_commitment(seed),
+        "seed": ticket.opening.seed,
+    }
+    response = render(request, "citizen/first_minute_wait.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _page(

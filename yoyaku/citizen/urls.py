@@ -51,6 +51,11 @@ urlpatterns = [
     ),
     path(M + "mypage/calendar/", calendar_views.calendar_feed_manage, name="calendar_feed_manage"),
     path(M + "reserve/<int:unit_id>/", booking_views.reserve, name="reserve"),
+    path(
+        M + "reserve/queue/<int:ticket_id>/",
+        booking_views.first_minute_wait,
+        name="first_minute_wait",
+    ),
     path(M + "reservations/", booking_views.reservation_list, name="reservation_list"),
     path(M + "mypage/waitlist/", waitlist_views.waitlist_page, name="waitlist"),
     path(

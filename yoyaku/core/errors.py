@@ -300,6 +300,16 @@ MESSAGES = {
     "waitlist_limit": _("この施設で同時に登録できるキャンセル待ちは%(max)s件までです。"),
     "waitlist_wrong_state": _("このキャンセル待ちは操作できません（%(status)s）。"),
     "waitlist_offer_expired": _("案内の期限が過ぎました。"),
+    # 受付開始直後の公平な受付 (reservations.opening).
+    "booking_attempts_exceeded": _(
+        "予約の申込みが短い時間に多すぎます。%(seconds)s秒後に、もう一度お申し込みください。"
+    ),
+    "first_minute_queued": _(
+        "受付開始直後の申込みは、締切後に無作為の順で処理します。"
+        "結果は%(closes)s以降に、申込み番号%(ticket)sでご確認ください。"
+    ),
+    "opening_hour_invalid": _("受付開始時刻は0から23までの数（時）で入力してください。"),
+    "fair_window_invalid": _("受付開始直後の抽選の秒数は0から600までで入力してください。"),
 }
 
 

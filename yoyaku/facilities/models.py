@@ -86,6 +86,15 @@ class Facility(LocalizedNameMixin, models.Model):
     closes_days_before = models.PositiveSmallIntegerField(
         default=1, help_text="利用日のN日前まで受付（0は当日まで）"
     )
+    # The hour first-come booking of a use date starts on its opening day (None: 0:00), and
+    # the seconds after an opening in which requests are queued and served in a random order
+    # (0: off); see reservations.opening.
+    opening_hour = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="受付開始日の受付開始時刻（時）。空欄は0時"
+    )
+    fair_window_seconds = models.PositiveIntegerField(
+        default=0, help_text="受付開始から何秒間の申込みを無作為の順で処理するか（0は先着順のみ）"
+    )
     max_nights = models.PositiveSmallIntegerField(default=2, help_text="1回の宿泊数の上限")
     max_rooms = models.PositiveSmallIntegerField(default=3, help_text="1回に予約できる部屋数の上限")
     max_active_reservations = models.PositiveSmallIntegerField(

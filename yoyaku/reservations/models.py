@@ -321,3 +321,76 @@ class PublicLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class FirstMinuteOpening(models.Model):
+    """受付開始直後: one opening moment of one facility whose requests are queued for
+    ``fair_window_seconds`` and then served in a random order (``reservations.opening``).
+
+    Created by the first queued request; processed once (the row is locked) by the task
+    enqueued for ``closes_at`` or by the first waiting page refreshed after it, whichever
+    comes first. ``seed`` is published after processing.
+    """
+
+    class State(models.TextChoices):
+        QUEUEING = "queueing", _("受付中")
+        PROCESSED = "processed", _("処理済み")
+
+    facility = models.ForeignKey(
+        "facilities.Facility", on_delete=models.PROTECT, related_name="first_minute_openings"
+    )
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUEING)
+    seed = models.CharField(max_length=64, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "opens_at"], name="first_minute_opening_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")),
+                name="first_minute_opening_closes_after_opening",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.opens_at:%Y-%m-%d %H:%M}"
+
+
+class FirstMinuteTicket(models.Model):
+    """One registrant's place in one opening: however many requests they send in the window,
+    one ticket, holding their latest choice (``choice``: plain ids and numbers)."""
+
+    opening = models.ForeignKey(
+        FirstMinuteOpening, on_delete=models.PROTECT, related_name="tickets"
+    )
+    registrant = models.ForeignKey(Registrant, on_delete=models.PROTECT, related_name="+")
+    pseudonym = models.CharField(max_length=16)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    use_date = models.DateField()
+    choice = models.JSONField(default=dict)
+    requests = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    # Filled when the opening is processed: the place drawn, then the reservation or refusal.
+    position = models.PositiveIntegerField(null=True, blank=True)
+    reservation = models.ForeignKey(
+        Reservation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # "booked", or the refusal's DomainError code and its parameters (shown in the reader's
+    # language on the waiting page).
+    result_code = models.CharField(max_length=40, blank=True)
+    result_params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opening", "registrant"], name="first_minute_one_ticket_per_registrant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opening_id} {self.pseudonym}"

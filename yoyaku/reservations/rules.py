@@ -78,6 +78,21 @@ def booking_window(facility: Facility, use_date: dt.date) -> tuple[dt.date, dt.d
     return opens, closes
 
 
+def opens_at(facility: Facility, use_date: dt.date) -> dt.datetime:
+    """The moment first-come booking of ``use_date`` starts: its opening day (see
+    :func:`booking_window`) at the facility's opening hour (0:00 when none is set)."""
+    opens, _closes = booking_window(facility, use_date)
+    return clock.at(opens, dt.time(facility.opening_hour or 0))
+
+
+def opening_label(facility: Facility, use_date: dt.date) -> str:
+    """The opening day in words, with the hour when the facility sets one."""
+    opens, _closes = booking_window(facility, use_date)
+    if facility.opening_hour:
+        return f"{japanese_date(opens)} {facility.opening_hour}:00"
+    return japanese_date(opens)
+
+
 def active_penalty(registrant: Registrant, today: dt.date) -> Penalty | None:
     return (
         Penalty.objects.filter(
@@ -139,8 +154,10 @@ def check(
     opens, closes = booking_window(facility, request.use_date)
     if request.use_date < today:
         problems.append(DomainError("date_past"))
-    elif today < opens:
-        problems.append(DomainError("window_not_open", opens=japanese_date(opens)))
+    elif today < opens or (today == opens and at < opens_at(facility, request.use_date)):
+        problems.append(
+            DomainError("window_not_open", opens=opening_label(facility, request.use_date))
+        )
     elif today > closes:
         problems.append(DomainError("window_closed", closes=japanese_date(closes)))
 

@@ -84,6 +84,17 @@ class FacilityForm(SafeTextMixin, forms.Form):
     )
     opens_months_before = _int(_("受付開始（利用日の何か月前から）"))
     closes_days_before = _int(_("受付終了（利用日の何日前まで）"), help_text=_("0は当日まで"))
+    opening_hour = _int(
+        _("受付開始時刻（時）"),
+        required=False,
+        help_text=_("受付開始日の何時から先着順の受付を始めるか（例: 8）。空欄は0時"),
+    )
+    fair_window_seconds = _int(
+        _("受付開始直後の抽選（秒）"),
+        help_text=_(
+            "受付開始からこの秒数の間の申込みは、締切後に無作為の順で処理します。0は先着順のみ"
+        ),
+    )
     max_nights = _int(_("1回の宿泊数の上限"))
     max_rooms = _int(_("1回に予約できる部屋数の上限"))
     max_active_reservations = _int(_("1人が同時に持てる予約の数"))

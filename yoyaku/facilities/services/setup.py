@@ -67,6 +67,8 @@ class FacilitySettings:
     season_end_day: int | None = None
     opens_months_before: int = 6
     closes_days_before: int = 1
+    opening_hour: int | None = None
+    fair_window_seconds: int = 0
     max_nights: int = 2
     max_rooms: int = 3
     max_active_reservations: int = 5
@@ -142,6 +144,10 @@ def facility_settings_check(settings: FacilitySettings) -> None:
             months=s.opens_months_before,
             days=s.closes_days_before,
         )
+    if s.opening_hour is not None and not 0 <= s.opening_hour <= 23:
+        raise DomainError("opening_hour_invalid", field="opening_hour")
+    if not 0 <= s.fair_window_seconds <= 600:
+        raise DomainError("fair_window_invalid", field="fair_window_seconds")
     _in_range(s.max_nights, low=1, high=30, field="max_nights")
     _in_range(s.max_rooms, low=1, high=99, field="max_rooms")
     _in_range(s.max_active_reservations, low=1, high=99, field="max_active_reservations")
