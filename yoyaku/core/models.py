@@ -365,6 +365,10 @@ class AuditAction(models.TextChoices):
     # The municipality's policies and its permit and card layouts.
     MUNICIPALITY_UPDATE = "municipality.update", _("自治体の設定の変更")
     MUNICIPALITY_DOCUMENTS_UPDATE = "municipality.documents_update", _("許可書・登録証の様式の変更")
+    # LINE notifications (LINE通知): linked on my page with a code, unlinked there or by an
+    # "unfollow".
+    LINE_LINK = "line.link", _("LINE通知の連携")
+    LINE_UNLINK = "line.unlink", _("LINE通知の連携解除")
 
 
 class AuditVia(models.TextChoices):

@@ -64,6 +64,8 @@ REPEATING_JOBS = (
     # The workers' heartbeat: the health endpoint reports a worker that has not run it for
     # three minutes (yoyaku/core/health.py).
     RepeatingJob("core.heartbeat", 1, "yoyaku.core.tasks.core_heartbeat"),
+    # LINE pushes waiting after a 429, a LINE error or no answer (backoff 1, 2, 4 … minutes).
+    RepeatingJob("notifications.line", 1, "yoyaku.notifications.tasks.line_minute"),
 )
 
 
