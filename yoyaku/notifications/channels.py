@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from yoyaku.core import clock
+from yoyaku.notifications.line import TEXT_LIMIT
 from yoyaku.notifications.models import Kind, LineDelivery, LineLink
 from yoyaku.notifications.tasks import send_email, send_line
 
@@ -128,8 +129,6 @@ class LineChannel:
 
 def line_text(message: Message) -> str:
     """The subject, the text and the link, as LINE shows it (plain text, within its limit)."""
-    from yoyaku.notifications.line import TEXT_LIMIT
-
     tail = f"\n\n{message.link}" if message.link else ""
     head = f"【{message.subject}】\n\n"
     room = TEXT_LIMIT - len(head) - len(tail)
