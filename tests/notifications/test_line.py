@@ -212,7 +212,8 @@ def test_reminder__goes_by_email_and_line_when_linked(
     [message] = push["json"]["messages"]
     assert message["type"] == "text"
     assert mail.outbox[0].subject in message["text"]
-    assert "http://127.0.0.1:8000/ukiha/mypage/" in message["text"]
+    assert message["text"].endswith("http://127.0.0.1:8000/ukiha/mypage/")
+    assert "送信専用" not in message["text"]  # the e-mail's footer stays in the e-mail
     assert push["headers"]["X-Line-Retry-Key"]
     delivery = LineDelivery.objects.get()
     assert (delivery.status, delivery.http_status, delivery.text) == ("sent", 200, "")
@@ -378,3 +379,11 @@ def test_channel_keys__per_municipality_or_for_everyone(settings):
     assert line.channel_for("ukiha") == line.Channel(secret="s1", access_token="t1+/=")
     assert line.channel_for("minato") == line.Channel(secret="shared", access_token="t2")
     assert line.channel_for("other") is None
+
+
+def test_link_codes__are_deleted_a_day_after_their_end(client, ukiha, line_api, travel):
+    issue_code(client, registrant(ukiha))
+    travel(dt.datetime(2026, 6, 2, 10, 5))
+    assert line_services.line_codes_forget() == 0
+    travel(dt.datetime(2026, 6, 2, 10, 11))
+    assert line_services.line_codes_forget() == 1

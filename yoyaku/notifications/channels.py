@@ -45,6 +45,7 @@ LINE_KINDS = frozenset(
 
 
 FIRST_RETRY = dt.timedelta(minutes=1)
+FOOTER_RULE = "――――――――――"
 
 
 def kind_of(template: str) -> Kind:
@@ -132,7 +133,8 @@ def line_text(message: Message) -> str:
     tail = f"\n\n{message.link}" if message.link else ""
     head = f"【{message.subject}】\n\n"
     room = TEXT_LIMIT - len(head) - len(tail)
-    text = message.text.strip()
+    # The e-mail's footer (a rule, then the sender and "送信専用") is not for a chat.
+    text = message.text.split(FOOTER_RULE, 1)[0].strip()
     if len(text) > room:
         text = text[: room - 1] + "…"
     return head + text + tail

@@ -374,3 +374,12 @@ def line_deliver_due(*, now: dt.datetime | None = None, limit: int = 500) -> int
     for pk in due:
         line_deliver(delivery_id=pk)
     return len(due)
+
+
+def line_codes_forget(*, now: dt.datetime | None = None) -> int:
+    """Link codes a day past their end are deleted (they only ever served 10 minutes)."""
+    now = now or clock.now()
+    deleted, _per_model = LineLinkCode.objects.filter(
+        expires_at__lt=now - dt.timedelta(days=1)
+    ).delete()
+    return deleted

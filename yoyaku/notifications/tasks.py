@@ -29,5 +29,6 @@ def send_line_reply(*, municipality_slug: str, reply_token: str, text: str) -> i
 @task()
 def line_minute() -> int:
     """LINE pushes that were rate limited, met a LINE error or no answer: tried again once
-    their wait is over."""
+    their wait is over; link codes long expired are deleted."""
+    line_services.line_codes_forget()
     return line_services.line_deliver_due()
