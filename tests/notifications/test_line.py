@@ -26,6 +26,7 @@ from yoyaku.notifications.services import (
     email_template_queue,
     email_template_render,
 )
+from yoyaku.registrants import services as registrant_services
 from yoyaku.registrants.services.common import mail_context
 from yoyaku.reservations import booking
 
@@ -387,3 +388,12 @@ def test_link_codes__are_deleted_a_day_after_their_end(client, ukiha, line_api, 
     assert line_services.line_codes_forget() == 0
     travel(dt.datetime(2026, 6, 2, 10, 11))
     assert line_services.line_codes_forget() == 1
+
+
+def test_deregistering__forgets_the_line_account(
+    client, ukiha, line_api, django_capture_on_commit_callbacks
+):
+    person = registrant(ukiha)
+    linked(client, person, django_capture_on_commit_callbacks)
+    registrant_services.registration_deregister(registrant=person)
+    assert not LineLink.objects.exists()
