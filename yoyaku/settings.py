@@ -318,6 +318,13 @@ YOYAKU_PAYMENT_PROVIDERS = {
     },
 }
 
+# LINE notifications (yoyaku/notifications/line.py): each municipality's official account.
+# Entries "slug:value", comma-separated; a value without "slug:" is every municipality's.
+YOYAKU_LINE_CHANNEL_SECRET = os.environ.get("LINE_CHANNEL_SECRET", "")
+YOYAKU_LINE_CHANNEL_ACCESS_TOKEN = os.environ.get("LINE_CHANNEL_ACCESS_TOKEN", "")
+YOYAKU_LINE_BOT_ID = os.environ.get("LINE_BOT_ID", "")
+YOYAKU_LINE_API_URL = os.environ.get("LINE_API_URL", "https://api.line.me")
+
 # Security: safe defaults whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -8,6 +8,7 @@ from yoyaku.citizen import bench_views, calendar_views
 from yoyaku.citizen import views as citizen_views
 from yoyaku.core import devmail
 from yoyaku.core.health_views import healthz
+from yoyaku.notifications import line_views
 from yoyaku.payments import webhook_views
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
     path("dev/mail/", devmail.mailbox, name="dev_mail"),
     # Payment providers' notifications (signed; no session).
     path("payments/webhook/<slug:provider>/", webhook_views.webhook, name="payment_webhook"),
+    # LINE's webhook for each municipality's official account (signed; no session).
+    path("line/webhook/<slug:municipality>/", line_views.line_webhook, name="line_webhook"),
     # The private iCal feed: outside /<municipality>/ (calendar apps carry no cookie or
     # session); the token alone names the registrant.
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),

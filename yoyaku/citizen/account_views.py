@@ -28,6 +28,7 @@ from yoyaku.citizen.views import TERMS_PENDING_KEY, _municipality, _safe_next
 from yoyaku.core import params
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
+from yoyaku.notifications import line_services
 from yoyaku.payments import selectors as payment_selectors
 from yoyaku.registrants import hooks, password_reset, selectors, services
 from yoyaku.registrants.models import Registrant
@@ -82,6 +83,9 @@ def mypage(request: HttpRequest, municipality: str) -> HttpResponse:
             "refusal": selectors.booking_refusal(registrant),
             "pending_change": registrant.change_requests.filter(status="pending").first(),
             "dues": payment_selectors.registrant_dues(registrant=registrant),
+            "line": line_services.line_status(
+                user=request.user, municipality=registrant.municipality
+            ),
             "reply_form": ReplyForm()
             if registrant.status == Registrant.Status.INFO_REQUESTED
             else None,

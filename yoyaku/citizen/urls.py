@@ -4,6 +4,7 @@ from yoyaku.citizen import (
     account_views,
     booking_views,
     calendar_views,
+    line_views,
     lottery_views,
     payment_views,
     registration_views,
@@ -50,6 +51,7 @@ urlpatterns = [
         name="api_token_revoke",
     ),
     path(M + "mypage/calendar/", calendar_views.calendar_feed_manage, name="calendar_feed_manage"),
+    path(M + "mypage/line/", line_views.line_manage, name="line_manage"),
     path(M + "reserve/<int:unit_id>/", booking_views.reserve, name="reserve"),
     path(
         M + "reserve/queue/<int:ticket_id>/",

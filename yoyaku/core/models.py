@@ -378,6 +378,10 @@ class AuditAction(models.TextChoices):
     SIGNAL_WARN = "signal.warn", _("多重登録の疑い：警告")
     SIGNAL_MERGE = "signal.merge", _("多重登録の疑い：統合")
     SIGNAL_DELETE = "signal.delete", _("多重登録の疑い：抹消")
+    # LINE notifications (LINE通知): linked on my page with a code, unlinked there or by an
+    # "unfollow".
+    LINE_LINK = "line.link", _("LINE通知の連携")
+    LINE_UNLINK = "line.unlink", _("LINE通知の連携解除")
 
 
 class AuditVia(models.TextChoices):

@@ -17,6 +17,10 @@ class Mail:
     subject: str
     body: str
     html: str | None = None
+    # For the recipient's other channels (LINE): the template, the account and my page.
+    template: str = ""
+    recipient_user_id: int | None = None
+    link: str = ""
 
     def message(self, connection=None) -> EmailMultiAlternatives:
         message = EmailMultiAlternatives(

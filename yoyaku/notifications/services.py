@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -11,8 +12,10 @@ from django.utils import translation
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from yoyaku.core.models import Municipality
+from yoyaku.notifications import channels, delivery, line_services
 from yoyaku.notifications.delivery import Mail
-from yoyaku.notifications.tasks import send_email
+from yoyaku.notifications.tasks import send_email, send_line_reply
 
 
 def email_queue(*, to: list[str], subject: str, body: str, html: str | None = None) -> None:
@@ -82,12 +85,66 @@ def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
 
 
 def email_template_render(*, to: list[str], template: str, context: dict) -> Mail:
-    """A mail rendered for sending now, by a task that sends many (``email_send_many``)."""
+    """A mail rendered for sending now, by a task that sends many (``email_send_many``,
+    which also hands it to the recipient's other channels)."""
     subject, text, html = email_render(template=template, context=context)
-    return Mail(to=list(to), subject=subject, body=text, html=html)
+    return Mail(
+        to=list(to),
+        subject=subject,
+        body=text,
+        html=html,
+        template=template,
+        recipient_user_id=channels.recipient_from(to, context).user_id,
+        link=channels.mypage_link(context),
+    )
 
 
 def email_template_queue(*, to: list[str], template: str, context: dict) -> None:
-    """Render now (the data is what this transaction sees) and send after commit."""
+    """Render now (the data is what this transaction sees) and send after commit: by e-mail,
+    and by each other channel the recipient (``context["recipient_user_id"]``) has switched
+    on, if the template's kind goes there (``channels.TEMPLATE_KINDS``)."""
     subject, text, html = email_render(template=template, context=context)
-    email_queue(to=to, subject=subject, body=text, html=html)
+    channels.message_queue(
+        recipients=[channels.recipient_from(to, context)],
+        message=channels.message_from_template(
+            template=template, context=context, subject=subject, text=text, html=html
+        ),
+    )
+
+
+def email_send_many(mails: Sequence[Mail]) -> int:
+    """Send many rendered mails through one connection (``delivery.email_send_many``), and
+    queue the same messages to LINE for those who linked it (one query for all the links)."""
+    sent = delivery.email_send_many(mails)
+    channels.LineChannel().queue_each(
+        [
+            (
+                channels.Recipient(user_id=mail.recipient_user_id),
+                channels.Message(
+                    kind=channels.kind_of(mail.template),
+                    subject=mail.subject,
+                    text=mail.body,
+                    link=mail.link,
+                ),
+            )
+            for mail in mails
+            if mail.template and mail.recipient_user_id is not None
+        ]
+    )
+    return sent
+
+
+def line_webhook(*, municipality: Municipality, body: bytes, signature: str) -> int:
+    """LINE's webhook: verified and acted on (``line_services.line_webhook_receive``); the
+    answers are sent after commit. Raises ``line_services.SignatureRefused``."""
+    replies = line_services.line_webhook_receive(
+        municipality=municipality, body=body, signature=signature
+    )
+    slug = municipality.slug
+    for reply in replies:
+        transaction.on_commit(
+            lambda reply=reply: send_line_reply.enqueue(
+                municipality_slug=slug, reply_token=reply.reply_token, text=reply.text
+            )
+        )
+    return len(replies)

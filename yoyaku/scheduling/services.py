@@ -69,6 +69,8 @@ REPEATING_JOBS = (
     # キャンセル待ち: offers past their deadline pass to the next waiter; freed capacity that
     # no task offered yet is offered (the task after each release is the fast path).
     RepeatingJob("waitlist.minute", 1, "yoyaku.waitlist.tasks.waitlist_minute"),
+    # LINE pushes waiting after a 429, a LINE error or no answer (backoff 1, 2, 4 … minutes).
+    RepeatingJob("notifications.line", 1, "yoyaku.notifications.tasks.line_minute"),
 )
 
 

@@ -26,8 +26,7 @@ from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.lottery import algorithm
 from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRound
 from yoyaku.lottery.services.winners import full_notices
-from yoyaku.notifications.delivery import email_send_many
-from yoyaku.notifications.services import email_template_render
+from yoyaku.notifications.services import email_send_many, email_template_render
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context
 from yoyaku.reservations import wins

@@ -12,6 +12,7 @@ from django.core.files.base import File
 
 from yoyaku.core import clock
 from yoyaku.core.models import Municipality, User
+from yoyaku.notifications.line_services import line_forget
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants import hooks, states
 from yoyaku.registrants.models import Registrant
@@ -63,6 +64,8 @@ def mail_context(registrant: Registrant, **extra: Any) -> dict[str, Any]:
         "valid_until": registrant.valid_until.isoformat() if registrant.valid_until else "",
         "contact_text": municipality.contact_text,
         "site_url": settings.YOYAKU_SITE_URL,
+        # Not shown: the account whose other channels (LINE) get the message too.
+        "recipient_user_id": registrant.user_id,
         **extra,
     }
 
@@ -82,6 +85,8 @@ def end_registration(
     (it needs what the end cancelled)."""
     states.REGISTRANT.move(registrant, verb, audit=audit, ended_at=clock.now(), **assign)
     user = registrant.user
+    # No more LINE messages, and LINE's id for the person is not kept (the end is audited).
+    line_forget(user=user)
     # Expired registrants still log in to see their history; every other end closes log-in.
     if registrant.status != S.EXPIRED:
         user.is_active = False
