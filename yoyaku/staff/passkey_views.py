@@ -49,6 +49,7 @@ class PasskeyNameForm(forms.Form):
         label=gettext_lazy("パスキーの名前"),
         max_length=passkey_services.NAME_MAX,
         help_text=gettext_lazy("どの機器のパスキーかがわかる名前（例: 自分のスマートフォン）"),
+        error_messages={"required": gettext_lazy("パスキーの名前を入力してください。")},
     )
 
 
