@@ -252,7 +252,9 @@ def passkey_authenticate(
     expected = _challenge_bytes(challenge)
     if credential_id is None or not expected:
         return None
-    passkeys = Passkey.objects.select_for_update().select_related("user", "user__municipality")
+    passkeys = Passkey.objects.select_for_update(of=("self",)).select_related(
+        "user", "user__municipality"
+    )
     if user is not None:
         passkeys = passkeys.filter(user=user)
     else:
