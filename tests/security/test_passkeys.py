@@ -10,6 +10,7 @@ from django.conf import settings
 from tests import factories as f
 from tests.reservations.helpers import registrant
 from tests.security.webauthn_support import SoftAuthenticator
+from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditLog, User
 from yoyaku.security import passkeys
@@ -156,3 +157,42 @@ def test_removing_one_and_an_administrator_removing_all__are_audited(city, phone
     assert reset.actor == admin
     assert reset.data == {"names": ["PC"], "reason": "紛失"}
     assert AuditLog.objects.filter(action="passkey.remove", actor=member).count() == 1
+
+
+MALFORMED = [
+    None,
+    1,
+    "x",
+    [],
+    {},
+    {"id": 5},
+    {"id": "AA", "rawId": "AA", "response": "x"},
+    {
+        "id": "AA",
+        "rawId": "AA",
+        "type": "public-key",
+        "response": {
+            "clientDataJSON": "AA",
+            "authenticatorData": "AA",
+            "signature": "AA",
+            "attestationObject": "AA",
+        },
+    },
+]
+
+
+@pytest.mark.parametrize("answer", MALFORMED)
+def test_a_malformed_answer__is_refused_never_an_error(city, answer):
+    person = registrant(city)
+    Passkey.objects.create(
+        user=person.user, credential_id="AA", public_key=b"x", name="鍵", created_at=clock.now()
+    )
+    with pytest.raises(DomainError):
+        passkeys.passkey_register(user=person.user, name="鍵", credential=answer, challenge="AAAA")
+    assert passkeys.passkey_owner(answer) in (None, person.user)
+    assert (
+        passkeys.passkey_authenticate(
+            credential=answer, challenge="AAAA", municipality=city, kind=User.Kind.REGISTRANT
+        )
+        is None
+    )
