@@ -4,7 +4,8 @@ page log in with one. Thin: the ceremonies are in yoyaku.security.passkeys.
 The browser side is static/yoyaku/passkeys.js: it asks the ``…/options/`` endpoints for the
 options (JSON), calls ``navigator.credentials``, and posts the answer back as JSON. Each
 challenge lives in the session for one answer only. Without JavaScript the pages say that
-passkeys need it, and the password log-in works as always.
+passkeys need it, and the password log-in works as always. Like the password change, managing
+passkeys is closed outside the service hours; logging in with one is not.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yoyaku.citizen.account_views import registrant_required
 from yoyaku.citizen.views import _municipality, registrant_login_complete
 from yoyaku.core.errors import DomainError
+from yoyaku.core.middleware import changes_data
 from yoyaku.core.models import AuditVia, User
 from yoyaku.security import passkeys as passkey_services
 from yoyaku.security import services as security_services
@@ -53,6 +55,7 @@ class PasskeyNameForm(forms.Form):
 
 @never_cache
 @require_http_methods(["GET"])
+@changes_data
 @registrant_required
 def passkeys_page(request: HttpRequest, municipality: str) -> HttpResponse:
     return render(
@@ -63,6 +66,7 @@ def passkeys_page(request: HttpRequest, municipality: str) -> HttpResponse:
 
 
 @require_POST
+@changes_data
 @registrant_required
 def passkey_register_options(request: HttpRequest, municipality: str) -> HttpResponse:
     ceremony = passkey_services.passkey_registration_options(user=request.user)
@@ -71,6 +75,7 @@ def passkey_register_options(request: HttpRequest, municipality: str) -> HttpRes
 
 
 @require_POST
+@changes_data
 @registrant_required
 def passkey_register(request: HttpRequest, municipality: str) -> HttpResponse:
     body = json_body(request)
@@ -100,6 +105,7 @@ def _own_passkey(request: HttpRequest, passkey_id: int) -> Passkey:
 
 
 @require_http_methods(["GET", "POST"])
+@changes_data
 @registrant_required
 def passkey_delete(request: HttpRequest, municipality: str, passkey_id: int) -> HttpResponse:
     """Asks once (GET shows what will be deleted), then deletes (POST)."""
