@@ -8,6 +8,7 @@ development-only site on SQLite in ``var/``; production sets at least ``SECRET_K
 import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -271,6 +272,13 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yoyaku@localhost")
 # The public address of the site, for links in e-mails (password reset, e-mail change).
 YOYAKU_SITE_URL = os.environ.get("YOYAKU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Passkeys (WebAuthn): the relying party id is the site's host name (a passkey made for it works
+# on that host and its subdomains only); the browser must report one of these origins.
+_SITE = urlsplit(YOYAKU_SITE_URL)
+YOYAKU_PASSKEY_RP_ID = os.environ.get("YOYAKU_PASSKEY_RP_ID", "") or (_SITE.hostname or "localhost")
+YOYAKU_PASSKEY_ORIGINS = env_list(
+    "YOYAKU_PASSKEY_ORIGINS", f"{_SITE.scheme}://{_SITE.netloc}" if _SITE.netloc else ""
+)
 # Days personal data of ended registrations is kept before it is anonymised.
 YOYAKU_RETENTION_DAYS = int(os.environ.get("YOYAKU_RETENTION_DAYS", str(5 * 365)))
 # Proofs attached to online applications wait under pending/ until the application is sent:

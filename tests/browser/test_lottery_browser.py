@@ -27,7 +27,7 @@ def test_apply_draw_confirm_and_book_what_is_left(page, live_server, travel, min
         page.goto(f"{base}/minato/login/")
         page.get_by_label("利用者番号").fill(person.user_number)
         page.get_by_label("パスワード").fill("19850412")
-        page.get_by_role("button", name="ログイン").click()
+        page.get_by_role("button", name="ログイン", exact=True).click()
 
     log_in()
     page.goto(f"{base}/minato/lottery/")

@@ -72,7 +72,7 @@ def test_register_confirm_read_the_number_log_in_and_change_the_password(page, d
     page.get_by_role("link", name="ログイン画面へ").click()
     page.get_by_label("利用者番号").fill(number)
     page.get_by_label("パスワード").fill("19880703")
-    page.get_by_role("button", name="ログイン").click()
+    page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("マイページ")
     expect(page.locator("main")).to_contain_text(number)
     expect(page.get_by_role("status").first).to_contain_text(

@@ -28,12 +28,20 @@ from yoyaku.payments.models import Payment, Refund
 from yoyaku.registrants.models import ChangeRequest, ReductionGrant
 from yoyaku.reservations.models import Penalty, UnitBlock
 from yoyaku.scheduling.models import BulkClosure
+from yoyaku.security.models import Passkey
 from yoyaku.staff import urls as staff_urls
 
 pytestmark = pytest.mark.django_db
 
 # The log-in steps come before any role: they are the only console URLs without a verb.
-LOGIN_FLOW = {"login", "login_otp", "login_otp_setup", "logout"}
+LOGIN_FLOW = {
+    "login",
+    "login_otp",
+    "login_otp_setup",
+    "login_passkey_options",
+    "login_passkey",
+    "logout",
+}
 # Path parameters that name no object of a municipality (a report's kind).
 NOT_OBJECTS = {"kind"}
 
@@ -124,6 +132,14 @@ def world(travel):
         "token_id": api_token_create(
             user=f.staff_user(ukiha, login_id="holder"), name="集計システム"
         )[0].pk,
+        # Someone else's passkey: nobody deletes another's passkey (404 for every walker).
+        "passkey_id": Passkey.objects.create(
+            user=f.staff_user(ukiha, login_id="keyholder"),
+            credential_id="c29tZW9uZS1lbHNl",
+            public_key=b"not-a-key",
+            name="職員のスマートフォン",
+            created_at=now,
+        ).pk,
         # Someone whose account the walk may change without locking out the walkers.
         "user_id": f.staff_user(ukiha, role=User.StaffRole.VIEWER, login_id="target").pk,
     }

@@ -246,35 +246,49 @@ def registrant_login(request: HttpRequest, municipality: str) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if outcome.user is not None:
-            login(request, outcome.user)
-            target = _safe_next(request, reverse("citizen:mypage", args=[muni.slug]))
-            registrant = registrant_selectors.registrant_of(outcome.user, muni)
-            if registrant is not None:
-                integrity.sighting_record(
-                    registrant=registrant,
-                    kind=Sighting.Kind.LOGIN,
-                    device_id=device_id(request),
-                    ip=security_services.client_ip(request),
-                )
-            if registrant is not None and registrant_selectors.terms_to_agree(registrant):
-                request.session[TERMS_PENDING_KEY.format(slug=muni.slug)] = True
-                return HttpResponseRedirect(
-                    reverse("citizen:terms_agree", args=[muni.slug])
-                    + "?"
-                    + urlencode({"next": target})
-                )
-            return HttpResponseRedirect(target)
+            return HttpResponseRedirect(registrant_login_complete(request, muni, outcome.user))
         if outcome.throttled:
             form.add_error(
                 None,
                 _("ログインの試行回数が多すぎます。%(minutes)s分後にもう一度お試しください。")
                 % {"minutes": outcome.decision.retry_after_minutes},
             )
-            response = render(request, "citizen/login.html", {"form": form}, status=429)
+            response = render(
+                request, "citizen/login.html", _login_context(request, muni, form), status=429
+            )
             response["Retry-After"] = str(outcome.decision.retry_after)
             return response
         form.add_error(None, _("利用者番号またはパスワードが正しくありません。"))
-    return render(request, "citizen/login.html", {"form": form})
+    return render(request, "citizen/login.html", _login_context(request, muni, form))
+
+
+def _login_context(request: HttpRequest, muni: Municipality, form: RegistrantLoginForm) -> dict:
+    verify = reverse("citizen:passkey_login", args=[muni.slug])
+    target = _safe_next(request, "")
+    return {
+        "form": form,
+        "passkey_options_url": reverse("citizen:passkey_login_options", args=[muni.slug]),
+        "passkey_verify_url": verify + ("?" + urlencode({"next": target}) if target else ""),
+    }
+
+
+def registrant_login_complete(request: HttpRequest, muni: Municipality, user: User) -> str:
+    """Log the registrant in (password or passkey alike) and say where to go next: the page
+    asked for, or the terms of use first when a new version is waiting for their agreement."""
+    login(request, user, backend="yoyaku.core.auth.LoginBackend")
+    target = _safe_next(request, reverse("citizen:mypage", args=[muni.slug]))
+    registrant = registrant_selectors.registrant_of(user, muni)
+    if registrant is not None:
+        integrity.sighting_record(
+            registrant=registrant,
+            kind=Sighting.Kind.LOGIN,
+            device_id=device_id(request),
+            ip=security_services.client_ip(request),
+        )
+    if registrant is not None and registrant_selectors.terms_to_agree(registrant):
+        request.session[TERMS_PENDING_KEY.format(slug=muni.slug)] = True
+        return reverse("citizen:terms_agree", args=[muni.slug]) + "?" + urlencode({"next": target})
+    return target
 
 
 @require_POST

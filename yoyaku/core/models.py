@@ -333,6 +333,12 @@ class AuditAction(models.TextChoices):
     STAFF_TOTP_ENROLLED = "staff.totp_enrolled", _("確認コードの登録")
     STAFF_TOTP_FAILED = "staff.totp_failed", _("確認コードの誤り")
     STAFF_TOTP_RESET = "staff.totp_reset", _("確認コードの再設定")
+    # Passkeys (パスキー): registrants' log-in, staff's second factor.
+    PASSKEY_ADD = "passkey.add", _("パスキーの登録")
+    PASSKEY_REMOVE = "passkey.remove", _("パスキーの削除")
+    PASSKEY_RESET = "passkey.reset", _("職員のパスキーの一括削除")
+    PASSKEY_LOGIN = "passkey.login", _("パスキーによるログイン")
+    PASSKEY_FAILED = "passkey.failed", _("パスキーの確認の失敗")
     TERMS_AGREE = "terms.agree", _("利用規約への同意")
     TERMS_PUBLISH = "terms.publish", _("利用規約の改定")
     UNIT_BLOCK = "unit.block", _("利用停止")

@@ -54,6 +54,8 @@ class Perm(enum.StrEnum):
     MUNICIPALITY_SETTINGS = "municipality_settings"
     # One's own API tokens (作成・無効化). A token acts with its holder's role at each request.
     API_TOKENS = "api_tokens"
+    # One's own passkeys (the second factor instead of a TOTP code).
+    PASSKEYS = "passkeys"
 
 
 class Access(NamedTuple):
@@ -95,6 +97,7 @@ ROLES: dict[Perm, Access] = {
     Perm.AUDIT: _access({ADMIN}),
     Perm.MUNICIPALITY_SETTINGS: _access({ADMIN}, {ADMIN}),
     Perm.API_TOKENS: _access(EVERYONE, own=True),
+    Perm.PASSKEYS: _access(EVERYONE, own=True),
 }
 
 

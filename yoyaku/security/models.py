@@ -99,3 +99,30 @@ class ActionAttempt(models.Model):
     def __str__(self) -> str:
         outcome = "ok" if self.allowed else "refused"
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.network} {outcome}"
+
+
+class Passkey(models.Model):
+    """A passkey (WebAuthn public-key credential) of a person: a registrant logs in with it
+    instead of a password, a staff member uses it as the second factor instead of a TOTP code.
+
+    Only the public key is stored; the private key never leaves the person's device.
+    ``credential_id`` is the authenticator's id in base64url (at most 1023 bytes, RFC 4648
+    without padding). ``sign_count`` is the authenticator's counter at the last use: a lower or
+    equal value later (when the authenticator counts at all) means a cloned key and is refused.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    name = models.CharField(max_length=60)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("パスキー")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.name}"

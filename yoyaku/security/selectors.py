@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Q
 
 from yoyaku.core.models import Municipality, User
-from yoyaku.security.models import LoginAttempt
+from yoyaku.security.models import LoginAttempt, Passkey
 
 SPIKE_WINDOW = dt.timedelta(hours=1)
 BASELINE_PERIOD = dt.timedelta(days=7)
@@ -134,3 +134,10 @@ def shared_id_signals(
         .order_by("-addresses", "-devices", "login_id")
     )
     return [SharedIdSignal(**row) for row in rows]
+
+
+def passkeys_of(user: User | None) -> list[Passkey]:
+    """A person's passkeys, oldest first (one query)."""
+    if user is None or user.pk is None:
+        return []
+    return list(Passkey.objects.filter(user=user).order_by("created_at", "pk"))

@@ -16,6 +16,8 @@ from yoyaku.core.models import User
 from yoyaku.core.permissions import Perm
 from yoyaku.core.staff_selectors import staff_account, staff_accounts
 from yoyaku.core.totp import staff_totp_reset
+from yoyaku.security.passkeys import passkeys_reset
+from yoyaku.security.selectors import passkeys_of
 from yoyaku.security.services import client_ip
 from yoyaku.staff.account_forms import StaffAccountForm, TotpResetForm
 from yoyaku.staff.views import staff_required
@@ -115,7 +117,13 @@ def account_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 def _detail_page(
     request: HttpRequest, account: User, form: StaffAccountForm, totp_form: TotpResetForm
 ) -> HttpResponse:
-    context = {"account": account, "form": form, "totp_form": totp_form}
+    context = {
+        "account": account,
+        "form": form,
+        "totp_form": totp_form,
+        "passkey_form": TotpResetForm(prefix="passkeys"),
+        "account_passkeys": passkeys_of(account),
+    }
     return render(request, "staff/account_form.html", context)
 
 
@@ -164,4 +172,18 @@ def account_totp_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     messages.success(
         request, _("確認コードを再設定しました。次のログインで認証アプリを登録し直します。")
     )
+    return redirect("staff:account_detail", user_id=account.pk)
+
+
+@staff_required(Perm.STAFF_ACCOUNTS)
+@require_POST
+def account_passkeys_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Remove all passkeys of a staff member (a lost device): audited as ``passkey.reset``."""
+    account = _account(request, user_id)
+    form = TotpResetForm(request.POST, prefix="passkeys")
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    removed = passkeys_reset(
+        user=account, by=request.user, reason=reason, ip_address=client_ip(request)
+    )
+    messages.success(request, _("パスキーを%(count)s個削除しました。") % {"count": removed})
     return redirect("staff:account_detail", user_id=account.pk)

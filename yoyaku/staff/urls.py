@@ -15,6 +15,7 @@ from yoyaku.staff import closure_views as closing
 from yoyaku.staff import daily_views as daily
 from yoyaku.staff import lottery_views as lot
 from yoyaku.staff import municipality_views as muni
+from yoyaku.staff import passkey_views as passkeys
 from yoyaku.staff import payment_views as pay
 from yoyaku.staff import registration_views as reg
 from yoyaku.staff import reservation_views as rsv
@@ -26,6 +27,8 @@ urlpatterns = [
     path("login/", views.staff_login, name="login"),
     path("login/otp/", views.staff_login_otp, name="login_otp"),
     path("login/otp/setup/", views.staff_login_otp_setup, name="login_otp_setup"),
+    path("login/passkey/options/", passkeys.login_passkey_options, name="login_passkey_options"),
+    path("login/passkey/", passkeys.login_passkey, name="login_passkey"),
     path("logout/", views.staff_logout, name="logout"),
     path("", views.dashboard, name="dashboard"),
     path("notices/", views.notice_list, name="notice_list"),
@@ -145,6 +148,16 @@ urlpatterns = [
     path("accounts/<int:user_id>/active/", acc.account_active, name="account_active"),
     path("accounts/<int:user_id>/password/", acc.account_password, name="account_password"),
     path("accounts/<int:user_id>/totp/", acc.account_totp_reset, name="account_totp_reset"),
+    path(
+        "accounts/<int:user_id>/passkeys/",
+        acc.account_passkeys_reset,
+        name="account_passkeys_reset",
+    ),
+    # One's own passkeys (the second factor instead of the authenticator app's code).
+    path("passkeys/", passkeys.passkey_list, name="passkeys"),
+    path("passkeys/options/", passkeys.passkey_register_options, name="passkey_register_options"),
+    path("passkeys/add/", passkeys.passkey_register, name="passkey_register"),
+    path("passkeys/<int:passkey_id>/delete/", passkeys.passkey_delete, name="passkey_delete"),
     # Reports (集計・統計) and the audit log search (監査ログ).
     path("reports/", report_views.report_index, name="report_index"),
     path("reports/<slug:kind>/", report_views.report_show, name="report_show"),

@@ -26,7 +26,7 @@ from yoyaku.payments import selectors as money
 from yoyaku.registrants.selectors import review_counts
 from yoyaku.reservations import daysheet
 from yoyaku.security import services as security_services
-from yoyaku.security.selectors import attempt_spike, shared_id_signals
+from yoyaku.security.selectors import attempt_spike, passkeys_of, shared_id_signals
 from yoyaku.staff.forms import MaintenanceForm, NoticeForm, OneTimeCodeForm, StaffLoginForm
 
 
@@ -248,8 +248,9 @@ def _second_factor_begin(request: HttpRequest, user: User) -> HttpResponse:
         "since": clock.now().timestamp(),
         "failures": 0,
     }
-    if user.totp_confirmed_at is None:
+    if user.totp_confirmed_at is None and not passkeys_of(user):
         return redirect("staff:login_otp_setup")
+    # A passkey replaces the code: the page offers both (or the passkey and the app's set-up).
     return redirect("staff:login_otp")
 
 
@@ -302,10 +303,12 @@ def staff_login_otp(request: HttpRequest) -> HttpResponse:
     user, state = _pending_login(request)
     if user is None:
         return redirect("staff:login")
-    if user.totp_confirmed_at is None:
+    has_passkeys = bool(passkeys_of(user))
+    if user.totp_confirmed_at is None and not has_passkeys:
         return redirect("staff:login_otp_setup")
     form = OneTimeCodeForm(request.POST or None)
-    if request.method == "POST":
+    context = {"form": form, "has_passkeys": has_passkeys, "has_totp": user.totp_confirmed_at}
+    if request.method == "POST" and user.totp_confirmed_at is not None:
         # Codes are throttled like passwords and in the same order (record, check the
         # throttle, then the code): a wrong code counts as a failed log-in of this address,
         # and the per-address counter never resets, so knowing a staff password does not buy
@@ -329,12 +332,12 @@ def staff_login_otp(request: HttpRequest) -> HttpResponse:
                 _("ログインの試行回数が多すぎます。%(minutes)s分後にもう一度お試しください。")
                 % {"minutes": outcome.decision.retry_after_minutes},
             )
-            return render(request, "staff/otp.html", {"form": form}, status=429)
+            return render(request, "staff/otp.html", context, status=429)
         if outcome.user is not None:
             return _second_factor_done(request, user)
         if _second_factor_failed(request, state, form):
             return redirect("staff:login")
-    return render(request, "staff/otp.html", {"form": form})
+    return render(request, "staff/otp.html", context)
 
 
 @never_cache
