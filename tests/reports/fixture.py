@@ -86,6 +86,7 @@ def build_june(ukiha: Municipality, travel) -> June:
         name="うきは市吉井体育センター",
         weekly_closed_days=[0],
         cancellation_tiers=TIERS,
+        undo_minutes=0,  # R4 is cancelled at once: the tiers, not the undo window
     )
     room = priced(f.slot_unit(gym, "会議室"), 1000)
     whole, half_a, half_b = f.arena(gym)

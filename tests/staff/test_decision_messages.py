@@ -125,7 +125,8 @@ def reservation_cancel(ukiha, admin):
 
 def penalty_waive(ukiha, admin):
     person = registrant(ukiha)
-    reservation = _book(person, _unit(ukiha, cancellation_tiers=TIERS), SOON)
+    # No undo window: the cancellation right after booking is the late one of the tiers.
+    reservation = _book(person, _unit(ukiha, cancellation_tiers=TIERS, undo_minutes=0), SOON)
     booking.reservation_cancel(reservation=reservation, by=person.user)  # late: a 30-day stop
     penalty = reservation.penalties.get()
     url = f"/staff/reservations/{reservation.pk}/penalties/{penalty.pk}/waive/"

@@ -58,7 +58,7 @@ def test_registrant_search__by_user_number_and_not_by_a_part_of_it(ukiha, hanako
 def test_the_registrant_page__shows_reservations_history_and_who_viewed_it(
     client, ukiha, admin, hanako
 ):
-    _facility, whole, *_ = hall(ukiha, name="吉井体育センター")
+    _facility, whole, *_ = hall(ukiha, name="吉井体育センター", undo_minutes=0)
     reservation = book_slot(hanako, whole, dt.date(2026, 6, 3), "am")
     booking.reservation_cancel(reservation=reservation, by=hanako.user)  # late: fee and a stop
     other = f.staff_user(ukiha, login_id="kikuchi")
