@@ -22,8 +22,12 @@ from yoyaku.core.permissions import ROLES, Perm
 from yoyaku.staff.views import staff_required
 
 
+# Verbs on one's own things only: acting on them is no write right on the municipality's data.
+OWN_ONLY = frozenset({Perm.API_TOKENS, Perm.PASSKEYS})
+
+
 def _may_write_anything(user) -> bool:
-    return any(user.staff_role in ROLES[perm].write for perm in Perm if perm != Perm.API_TOKENS)
+    return any(user.staff_role in ROLES[perm].write for perm in Perm if perm not in OWN_ONLY)
 
 
 class ApiTokenForm(SafeTextMixin, forms.Form):
