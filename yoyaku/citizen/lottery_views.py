@@ -18,6 +18,7 @@ from yoyaku.citizen.views import _municipality
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
+from yoyaku.lottery import selectors as lottery_selectors
 from yoyaku.lottery import services
 from yoyaku.lottery import states as lottery_states
 from yoyaku.lottery.models import LotteryApplication, LotteryRound
@@ -208,7 +209,7 @@ def lottery_published(request: HttpRequest, municipality: str, round_id: int) ->
     lottery = _round(request, round_id)
     if lottery.status != LotteryRound.Status.DRAWN or lottery.published_gzip is None:
         response = JsonResponse(
-            {"round": {"id": lottery.pk, "name": lottery.name}, "seed_sha256": lottery.seed_sha256},
+            lottery_selectors.round_published_document(lottery=lottery),
             json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
         )
     else:

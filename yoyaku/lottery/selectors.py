@@ -9,7 +9,12 @@ from django.db.models import Count, Q, QuerySet
 
 from yoyaku.core.models import Municipality
 from yoyaku.facilities.models import Unit
-from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRound
+from yoyaku.lottery.models import (
+    LotteryApplication,
+    LotteryChoice,
+    LotteryCommitment,
+    LotteryRound,
+)
 from yoyaku.registrants.models import Registrant
 
 A = LotteryApplication.Status
@@ -103,10 +108,25 @@ def round_get(*, municipality: Municipality, round_id: int) -> LotteryRound | No
 
 def round_published_document(*, lottery: LotteryRound) -> dict:
     """What anyone may download about a round: after the drawing, the published data (seed,
-    anonymised applications, results); before it, only the commitment to the seed."""
+    public value, anonymised applications, results); before it, what the round committed to
+    so far (the seed's hash, the public value's source, the value once confirmed, the
+    applications' hash once frozen)."""
     if lottery.status != LotteryRound.Status.DRAWN or lottery.published_gzip is None:
-        return {
+        document: dict = {
+            "algorithm": lottery.algorithm,
             "round": {"id": lottery.pk, "name": lottery.name},
             "seed_sha256": lottery.seed_sha256,
         }
+        if lottery.uses_public_value:
+            document["public_value"] = {
+                "source": lottery.public_source,
+                "value": lottery.public_value if lottery.public_value_confirmed else None,
+            }
+            document["applications_sha256"] = lottery.applications_sha256 or None
+        return document
     return lottery.published
+
+
+def round_commitments(*, lottery: LotteryRound) -> list[LotteryCommitment]:
+    """The round's public log, oldest first."""
+    return list(LotteryCommitment.objects.filter(round=lottery).order_by("at", "id"))
