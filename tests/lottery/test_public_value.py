@@ -304,11 +304,14 @@ def test_the_public_log_is_append_only(round_):
     with pytest.raises(AppendOnly):
         LotteryCommitment.objects.filter(round=lottery).update(value="")
     if connection.vendor == "postgresql":
-        with pytest.raises(Exception), transaction.atomic():  # noqa: B017 -- the trigger
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE lottery_lotterycommitment SET value = '' WHERE id = %s", [row.pk]
-                )
+        with (
+            pytest.raises(Exception),  # noqa: B017 -- the trigger's error
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                "UPDATE lottery_lotterycommitment SET value = '' WHERE id = %s", [row.pk]
+            )
 
 
 # --- 5. verify_lottery --------------------------------------------------------------------------
