@@ -130,3 +130,29 @@ def round_published_document(*, lottery: LotteryRound) -> dict:
 def round_commitments(*, lottery: LotteryRound) -> list[LotteryCommitment]:
     """The round's public log, oldest first."""
     return list(LotteryCommitment.objects.filter(round=lottery).order_by("at", "id"))
+
+
+def round_demand_public(*, lottery: LotteryRound) -> list[dict]:
+    """Applications per unit and date of use with the unit's capacity on that date and the
+    odds (capacity ÷ applications naming it, at most 1): what the round's public page shows
+    once the window has closed. Capacity is the rooms of a lodging room type, or the basic
+    slots of a hall or court (each one booking)."""
+    from yoyaku.reservations.capacity import basic_slots
+
+    rows = round_demand(lottery=lottery)
+    units = (
+        Unit.objects.filter(pk__in={row["unit_id"] for row in rows})
+        .select_related("slot_schedule")
+        .prefetch_related("slot_schedule__slots")
+        .in_bulk()
+    )
+    for row in rows:
+        unit = units[row["unit_id"]]
+        row["capacity"] = (unit.room_count or 0) if unit.is_lodging else len(basic_slots(unit))
+        row["applications"] = row["first"] + row["second"] + row["third"]
+        row["odds_percent"] = (
+            min(100, round(100 * row["capacity"] / row["applications"]))
+            if row["applications"]
+            else None
+        )
+    return rows

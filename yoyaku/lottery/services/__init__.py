@@ -39,6 +39,7 @@ from yoyaku.lottery.services.public import (
     round_public_value_confirm,
     round_public_value_enter,
     round_seed,
+    round_source_problems,
 )
 from yoyaku.lottery.services.rounds import (
     ROUND_NUMBERS,
@@ -85,4 +86,5 @@ __all__ = [
     "round_public_value_confirm",
     "round_public_value_enter",
     "round_seed",
+    "round_source_problems",
 ]

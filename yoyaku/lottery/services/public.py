@@ -92,6 +92,24 @@ def source_fields(
     }
 
 
+def round_source_problems(*, fields: dict) -> list[DomainError]:
+    """What is wrong with a round's public source (``public_source_kind``,
+    ``public_source_text``, ``public_value_at``), each refusal naming its field."""
+    close = fields.get("applications_close_at")
+    if close is None:
+        return []
+    try:
+        source_fields(
+            kind=fields.get("public_source_kind") or "",
+            text=fields.get("public_source_text") or "",
+            value_at=fields.get("public_value_at"),
+            applications_close_at=close,
+        )
+    except DomainError as error:
+        return [error]
+    return []
+
+
 def source_summary(lottery: LotteryRound) -> str:
     """One line for the public log: what the value will be, from where, when."""
     parts = [lottery.public_source_text]
