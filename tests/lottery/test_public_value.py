@@ -343,3 +343,48 @@ def test_verify_lottery__with_the_saved_values__and_refusals(round_, minato, tra
         call_command("verify_lottery", str(lottery.pk), f"--expect-seed-sha256={'A' * 64}")
     assert malformed.value.returncode == 2
     assert "64 lower-case hex digits" in str(malformed.value)
+
+
+# --- 7. the public page -----------------------------------------------------------------------
+
+
+def test_the_public_page_shows_the_log_the_odds_and_how_to_verify_in_three_commands(
+    client, round_, minato, travel, tmp_path
+):
+    import subprocess
+    import sys
+
+    lottery, room_type = round_
+    fill(lottery, room_type, minato, people=5)  # 2 rooms, 5 applications naming 8/8
+    page = client.get(f"/minato/lottery/{lottery.pk}/").content.decode()
+    assert "公開記録" in page and "乱数の種（シード）のハッシュを公開" in page
+    assert "当選の目安" not in page  # no odds while the window is open
+    assert f"--expect-seed-sha256 {lottery.seed_sha256}" in page
+    travel(dt.datetime(2026, 6, 25, 10, 0))
+    f.lottery_draw(lottery=lottery)
+    lottery.refresh_from_db()
+    page = client.get(f"/minato/lottery/{lottery.pk}/").content.decode()
+    assert "当選の目安" in page
+    assert '<td class="num">5</td>' in page and '<td class="num">2</td>' in page
+    assert '<td class="num">40%</td>' in page
+    for label in ("公開乱数の値を入力", "公開乱数の値を別の職員が確認", "抽選を実施・結果を公開"):
+        assert label in page
+    assert f.PUBLIC_VALUE in page
+    # The three commands, with what the page links to.
+    script = client.get("/minato/lottery/algorithm.py")
+    assert script["Content-Type"] == "text/plain; charset=utf-8"
+    (tmp_path / "algorithm.py").write_bytes(script.content)
+    document = client.get(f"/minato/lottery/{lottery.pk}/published.json")
+    (tmp_path / "published.json").write_bytes(document.content)
+    completed = subprocess.run(
+        [
+            *(sys.executable, "-I", "-S", "algorithm.py", "published.json"),
+            *("--expect-seed-sha256", lottery.seed_sha256, "--public-value", f.PUBLIC_VALUE),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout.startswith("OK: yoyaku-lottery-2")

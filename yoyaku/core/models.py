@@ -56,6 +56,9 @@ class Municipality(LocalizedNameMixin, models.Model):
     allows_residents = models.BooleanField(default=True)
     allows_workers = models.BooleanField(default=True)
     allows_groups = models.BooleanField(default=True)
+    # A lottery win given back before first-come opens goes to the round's runner-ups (次点)
+    # in their published order instead of being held (lottery.services.runner_up).
+    lottery_runner_up = models.BooleanField(default=False)
     # 市外 (neither living nor working here) may register: Ukiha lets anyone register and
     # charges the non-resident rate; Minato's resort facilities are for residents and workers.
     allows_non_residents = models.BooleanField(

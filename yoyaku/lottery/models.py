@@ -198,6 +198,9 @@ class LotteryApplication(models.Model):
     pseudonym = models.CharField(max_length=24, help_text="公開データでの匿名ID")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     won_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A runner-up's win (次点の繰り上げ) has its own confirmation deadline; others use the
+    # round's.
+    confirm_by = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -9,6 +9,7 @@ writing ``from yoyaku.lottery import services`` and ``services.lottery_draw(...)
   four-eyes confirmation, the frozen applications, and the public log of commitments;
 * ``drawing`` — the freeze at the close, the drawing, its publication, and the results
   mailed afterwards;
+* ``runner_up`` — 次点の繰り上げ: capacity given back goes to the runner-ups, by policy;
 * ``winners`` — confirming a win, expiring unconfirmed ones, holding a cancelled win's
   capacity until its release time, and the 満室 notice.
 """
@@ -48,6 +49,7 @@ from yoyaku.lottery.services.rounds import (
     round_create,
     round_problems,
 )
+from yoyaku.lottery.services.runner_up import release_cancelled_win, runner_up_take
 from yoyaku.lottery.services.winners import (
     hold_cancelled_win,
     hold_released_capacity,
@@ -79,6 +81,7 @@ __all__ = [
     "lottery_withdraw_for_closure",
     "lottery_withdraw_for_registrant",
     "phase",
+    "release_cancelled_win",
     "release_held_blocks",
     "round_create",
     "round_problems",
@@ -87,4 +90,5 @@ __all__ = [
     "round_public_value_enter",
     "round_seed",
     "round_source_problems",
+    "runner_up_take",
 ]
