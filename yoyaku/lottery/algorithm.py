@@ -162,8 +162,8 @@ JSON (UTF-8), an object with, in this order::
 
 In -2 the applications are listed sorted by id, each on its own line (its canonical line),
 so that an applicant can search the file for their pseudonym. ``document_dumps()`` writes
-every application and every entry of the results on its own line, so that no line grows to
-megabytes with 100,000 applications.
+every application, every capacity entry and every entry of the results on its own line, so
+that no line grows to megabytes with 100,000 applications.
 
 What ``verify()`` proves, and what not
 ======================================
@@ -576,8 +576,9 @@ def applications_hash(applications: Iterable[Application]) -> str:
 
 
 def document_dumps(document: Mapping[str, Any]) -> str:
-    """The document as compact JSON text (UTF-8, not escaped): one application per line, and
-    one entry of the results (an id of the order, a win, a runner-up) per line."""
+    """The document as compact JSON text (UTF-8, not escaped): one application per line, one
+    capacity entry per line, and one entry of the results (an id of the order, a win, a
+    runner-up) per line."""
     dumps = _dumps
     lines = ["{"]
     keys = list(document)
@@ -590,6 +591,12 @@ def document_dumps(document: Mapping[str, Any]) -> str:
                 if rows:
                     lines.append(",\n".join(rows))
                 lines.append(f"]{comma}")
+            elif key == "capacity" and isinstance(document[key], Mapping):
+                rows = [f"{dumps(k)}:{dumps(v)}" for k, v in document[key].items()]
+                lines.append(f"{dumps(key)}:{{")
+                if rows:
+                    lines.append(",\n".join(rows))
+                lines.append(f"}}{comma}")
             elif key == "results" and isinstance(document[key], Mapping):
                 lines.append(f"{dumps(key)}:{{")
                 parts = list(document[key].items())
