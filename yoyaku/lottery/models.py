@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yoyaku.core.models import AppendOnly, Municipality, User
 from yoyaku.facilities.models import Slot, Unit
+from yoyaku.lottery.public_value import drand_url
 from yoyaku.registrants.models import Registrant
 
 
@@ -164,8 +165,6 @@ class LotteryRound(models.Model):
         if self.public_value_at is not None:
             source["produced_at"] = self.public_value_at.isoformat()
         if self.public_source_kind == self.PublicSource.DRAND and self.public_source_round:
-            from yoyaku.lottery.public_value import drand_url
-
             source["url"] = drand_url(self.public_source_round)
         return source
 

@@ -16,6 +16,7 @@ from yoyaku.lottery.models import (
     LotteryRound,
 )
 from yoyaku.registrants.models import Registrant
+from yoyaku.reservations.capacity import basic_slots
 
 A = LotteryApplication.Status
 
@@ -137,8 +138,6 @@ def round_demand_public(*, lottery: LotteryRound) -> list[dict]:
     odds (capacity ÷ applications naming it, at most 1): what the round's public page shows
     once the window has closed. Capacity is the rooms of a lodging room type, or the basic
     slots of a hall or court (each one booking)."""
-    from yoyaku.reservations.capacity import basic_slots
-
     rows = round_demand(lottery=lottery)
     units = (
         Unit.objects.filter(pk__in={row["unit_id"] for row in rows})

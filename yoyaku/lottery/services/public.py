@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import secrets
 
 from django.conf import settings
@@ -223,8 +224,6 @@ def frozen_applications(lottery: LotteryRound) -> list[algorithm.Application] | 
     """The applications as frozen at the close (None if not frozen yet)."""
     if lottery.applications_gzip is None:
         return None
-    import json
-
     text = gzip.decompress(bytes(lottery.applications_gzip)).decode("utf-8")
     return [algorithm.Application.from_json(json.loads(line)) for line in text.splitlines()]
 
