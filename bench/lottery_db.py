@@ -350,7 +350,7 @@ def _create_round(site: Site, now: dt.datetime) -> Any:
     from yoyaku.lottery import services
 
     # Applications closed two days ago; the drawing was due an hour ago; first-come later.
-    return services.round_create(
+    lottery = services.round_create(
         municipality=site.municipality,
         by=None,
         units=site.units,
@@ -363,6 +363,25 @@ def _create_round(site: Site, now: dt.datetime) -> Any:
         confirm_deadline=now + dt.timedelta(days=7),
         first_come_opens_at=now + dt.timedelta(days=14),
     )
+    # yoyaku-lottery-2 draws once its public value (due an hour after the close) is entered
+    # by one staff member and confirmed by another.
+    from yoyaku.core.models import User
+
+    clerks = [
+        User.objects.create_user(
+            username=User.make_username(site.municipality, User.Kind.STAFF, f"bench-{n}"),
+            password=None,
+            municipality=site.municipality,
+            login_id=f"bench-{n}",
+            kind=User.Kind.STAFF,
+            staff_role=User.StaffRole.ADMIN,
+            is_staff=True,
+        )
+        for n in (1, 2)
+    ]
+    value = "cd" * 32
+    services.round_public_value_enter(lottery=lottery, by=clerks[0], value=value)
+    return services.round_public_value_confirm(lottery=lottery, by=clerks[1], value=value)
 
 
 class _Demand:

@@ -263,3 +263,20 @@ def test_ukiha_top_page__says_that_paying_online_confirms_a_booking(demo, client
     assert set(halls.values_list("requires_approval", flat=True)) == {True}
     others = ukiha.exclude(pk__in=halls)
     assert set(others.values_list("requires_approval", flat=True)) == {False}
+
+
+def test_load_demo__a_demo_round_past_its_close_gets_its_public_value_and_can_be_drawn(
+    demo, travel
+):
+    from yoyaku.lottery import services
+
+    lottery = LotteryRound.objects.get(municipality__slug="minato")
+    assert lottery.algorithm == "yoyaku-lottery-2" and not lottery.seed
+    travel(clock.local(lottery.draw_at).replace(tzinfo=None))
+    load_demo()
+    lottery.refresh_from_db()
+    assert lottery.public_value_confirmed
+    assert lottery.public_value_entered_by_id != lottery.public_value_confirmed_by_id
+    services.lottery_draw(lottery=lottery)
+    lottery.refresh_from_db()
+    assert lottery.published["algorithm"] == "yoyaku-lottery-2"

@@ -38,6 +38,13 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-only-for-local-use-never-in-production"
 
+# The lottery's seeds are derived from this key and each round's public nonce (see
+# yoyaku/lottery/algorithm.py): kept out of the database the applications are entered into.
+# Without it a production site refuses to create or draw a round.
+LOTTERY_SEED_KEY = os.environ.get("LOTTERY_SEED_KEY", "")
+if not LOTTERY_SEED_KEY and (DEBUG or env_bool("YOYAKU_ALLOW_INSECURE_KEY")):
+    LOTTERY_SEED_KEY = "insecure-development-lottery-key-only-for-local-use"
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests import factories as f
 from tests.lottery.test_rounds import make_round
 from tests.reservations.helpers import registrant, resort
 from yoyaku.scheduling.services import scheduler_tick
@@ -46,8 +47,10 @@ def test_apply_draw_confirm_and_book_what_is_left(page, live_server, travel, min
     expect(page.locator("main")).to_contain_text("2026年8月22日")
     axe_check(page)
 
-    # The clock reaches the drawing time; the scheduler draws by itself.
+    # The clock reaches the drawing time; two staff members have entered and confirmed the
+    # public value; the scheduler draws by itself.
     travel(dt.datetime(2026, 6, 25, 10, 0))
+    f.lottery_value_confirmed(lottery)
     assert f"lottery.draw.{lottery.pk}" in scheduler_tick()
 
     # Three weeks later the session has ended (14 idle days at most): log in again.

@@ -403,7 +403,7 @@ def test_verify__a_changed_cap():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda doc: doc.update(algorithm="yoyaku-lottery-2"), "algorithm is 'yoyaku-lottery-2'"),
+        (lambda doc: doc.update(algorithm="yoyaku-lottery-3"), "algorithm is 'yoyaku-lottery-3'"),
         (lambda doc: doc.pop("capacity"), "malformed document: KeyError"),
         (lambda doc: doc.update(seed="not hex"), "malformed document: ValueError"),
         (lambda doc: doc["applications"][0].update(weight="2"), "malformed document: ValueError"),

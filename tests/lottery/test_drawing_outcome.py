@@ -52,7 +52,7 @@ def drawn_round(minato, travel, django_capture_on_commit_callbacks, people=12, a
     travel(dt.datetime(2026, 6, 25, 10, 0))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=after is None) as callbacks:
-        services.lottery_draw(lottery=lottery)
+        f.lottery_draw(lottery=lottery)
     if after is not None:
         after(callbacks)
     return lottery

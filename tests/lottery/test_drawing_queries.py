@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests import factories as f
 from tests.lottery.test_rounds import make_round
 from tests.reservations.helpers import registrant, resort
 from yoyaku.lottery import services
@@ -34,6 +35,7 @@ def drawing_queries(minato, travel, winners: int) -> int:
         )
         services.lottery_apply(lottery=lottery, registrant=person, choices=[choice], by=person.user)
     travel(dt.datetime(2026, 6, 25, 10, 0))
+    lottery = f.lottery_value_confirmed(lottery)
     with CaptureQueriesContext(connection) as queries:
         services.lottery_draw(lottery=lottery)
     assert Reservation.objects.filter(lottery_choice__application__round=lottery).count() == (

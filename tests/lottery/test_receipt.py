@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core import mail
 
+from tests import factories as f
 from tests.lottery.test_rounds import STAY, make_round, stay
 from tests.reservations.helpers import registrant, resort
 from yoyaku.core.errors import DomainError
@@ -114,7 +115,7 @@ def drawn(minato, lottery, travel, django_capture_on_commit_callbacks):
     travel(dt.datetime(2026, 6, 25, 10, 0))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.lottery_draw(lottery=round_)
+        f.lottery_draw(lottery=round_)
     round_.refresh_from_db()
     return round_, applicants, applications
 

@@ -54,17 +54,21 @@ def resort_round(minato):
     return make_round(minato, [room_type]), room_type
 
 
-def test_the_seed_hash_is_public_and_the_seed_secret_until_the_drawing(client, resort_round):
+def test_the_seed_hash_is_public_and_the_seed_neither_stored_nor_shown_before_the_drawing(
+    client, resort_round
+):
     lottery, _ = resort_round
-    assert lottery.seed_sha256 == algorithm.seed_commitment(bytes.fromhex(lottery.seed))
+    seed = services.round_seed(lottery)
+    assert lottery.seed == ""  # derived from the key outside the database, never stored
+    assert lottery.algorithm == "yoyaku-lottery-2"
+    assert lottery.seed_sha256 == algorithm.seed_commitment(seed)
     page = client.get(f"/minato/lottery/{lottery.pk}/").content.decode()
     assert lottery.seed_sha256 in page
     published = client.get(f"/minato/lottery/{lottery.pk}/published.json").json()
-    assert published == {
-        "round": {"id": lottery.pk, "name": lottery.name},
-        "seed_sha256": lottery.seed_sha256,
-    }
-    assert lottery.seed not in page
+    assert published["seed_sha256"] == lottery.seed_sha256
+    assert published["public_value"]["source"]["kind"] == "drand"
+    assert "seed" not in published
+    assert seed.hex() not in page
 
 
 def test_dates_of_a_round_show_lottery_and_are_not_bookable_first_come(resort_round):
@@ -172,11 +176,11 @@ class TestDrawing:
         lottery, room_type = resort_round
         fill(lottery, room_type, minato, people=6)
         with pytest.raises(DomainError) as refused:
-            services.lottery_draw(lottery=lottery)
+            f.lottery_draw(lottery=lottery)
         assert refused.value.code == "lottery_still_open"
         travel(dt.datetime(2026, 6, 25, 10, 0))
         mail.outbox.clear()
-        services.lottery_draw(lottery=lottery)
+        f.lottery_draw(lottery=lottery)
         lottery.refresh_from_db()
         assert LotteryApplication.objects.filter(round=lottery, status="won").count() == 4
         assert LotteryApplication.objects.filter(round=lottery, status="lost").count() == 2
@@ -184,10 +188,10 @@ class TestDrawing:
         for night in (STAY, STAY + dt.timedelta(days=1)):
             assert Occupancy.objects.filter(unit=room_type, date=night).count() == 2
         assert len([m for m in mail.outbox if "抽選結果" in m.subject]) == 6
-        assert lottery.published["seed"] == lottery.seed
+        assert lottery.published["seed"] == services.round_seed(lottery).hex()
         assert Notice.objects.filter(title__contains="満室になりました").exists()
         with pytest.raises(DomainError) as again:
-            services.lottery_draw(lottery=lottery)
+            f.lottery_draw(lottery=lottery)
         assert again.value.code == "lottery_already_drawn"
 
     def test_the_drawing_leaves_an_audit_row_for_every_application_it_moves(
@@ -196,7 +200,7 @@ class TestDrawing:
         lottery, room_type = resort_round
         fill(lottery, room_type, minato, people=6)
         travel(dt.datetime(2026, 6, 25, 10, 0))
-        services.lottery_draw(lottery=lottery)
+        f.lottery_draw(lottery=lottery)
         for application in LotteryApplication.objects.filter(round=lottery):
             rows = AuditLog.objects.filter(
                 target_type="lottery.lotteryapplication", target_id=str(application.pk)
@@ -209,7 +213,7 @@ class TestDrawing:
         lottery, room_type = resort_round
         fill(lottery, room_type, minato, people=5)
         travel(dt.datetime(2026, 6, 25, 10, 0))
-        services.lottery_draw(lottery=lottery)
+        f.lottery_draw(lottery=lottery)
         lottery.refresh_from_db()
         out = io.StringIO()
         call_command("verify_lottery", str(lottery.pk), stdout=out)
@@ -240,18 +244,23 @@ class TestDrawing:
         fill(lottery, room_type, minato, people=6)
         travel(dt.datetime(2026, 6, 25, 10, 0))
         with pytest.raises(RuntimeError):
-            services.lottery_draw(lottery=lottery, fail_after=2)
+            f.lottery_draw(lottery=lottery, fail_after=2)
         lottery.refresh_from_db()
         assert lottery.status != LotteryRound.Status.DRAWN
         assert not Reservation.objects.exists()
         assert not Occupancy.objects.exists()
         assert set(LotteryApplication.objects.values_list("status", flat=True)) == {"submitted"}
-        seed = bytes.fromhex(lottery.seed)
+        assert lottery.applications_frozen_at is None  # the freeze went with the crash
+        seed = services.round_seed(lottery)
         data = services._build_input(lottery, seed)
         expected = algorithm.draw(
-            data.applications, data.capacity, seed, lottery.max_wins_per_registrant
+            data.applications,
+            data.capacity,
+            seed,
+            lottery.max_wins_per_registrant,
+            public_value=lottery.public_value,
         )
-        services.lottery_draw(lottery=lottery)
+        f.lottery_draw(lottery=lottery)
         stored = dict(LotteryApplication.objects.values_list("pseudonym", "won_rank"))
         assert stored == expected.wins
 
@@ -259,6 +268,7 @@ class TestDrawing:
         lottery, room_type = resort_round
         fill(lottery, room_type, minato, people=3)
         travel(dt.datetime(2026, 6, 25, 9, 59))
+        f.lottery_value_confirmed(lottery)
         assert not [n for n in scheduler_tick() if n.startswith("lottery.draw")]
         travel(dt.datetime(2026, 6, 25, 10, 0))
         assert [n for n in scheduler_tick() if n.startswith("lottery.draw")] == [
@@ -277,7 +287,7 @@ class TestDrawing:
         )
         fill(lottery, room_type, minato, people=4)
         travel(dt.datetime(2026, 6, 25, 10, 0))
-        services.lottery_draw(lottery=lottery)
+        f.lottery_draw(lottery=lottery)
         assert Reservation.objects.filter(use_date=STAY).count() == 1
 
 
@@ -287,7 +297,7 @@ class TestAfterTheDrawing:
         lottery.refresh_from_db()
         people = fill(lottery, room_type, minato, people=3)
         travel(dt.datetime(2026, 6, 25, 10, 0))
-        services.lottery_draw(lottery=lottery)
+        f.lottery_draw(lottery=lottery)
         return people
 
     def test_winner_confirms_before_the_deadline(self, client, resort_round, minato, travel):
@@ -359,7 +369,7 @@ def test_groups_first_puts_registered_groups_ahead(ukiha, travel):
     for person in [*people, group]:
         services.lottery_apply(lottery=lottery, registrant=person, choices=[choice], by=person.user)
     travel(dt.datetime(2026, 6, 25, 10, 0))
-    services.lottery_draw(lottery=lottery)
+    f.lottery_draw(lottery=lottery)
     assert LotteryApplication.objects.get(registrant=group).status == "won"
 
 
@@ -417,14 +427,20 @@ class TestPages:
         lottery, room_type = resort_round
         people = fill(lottery, room_type, minato, people=3)
         travel(dt.datetime(2026, 6, 25, 10, 0))
-        services.lottery_draw(lottery=lottery)
+        f.lottery_draw(lottery=lottery)
         lottery.refresh_from_db()
         document = client.get(f"/minato/lottery/{lottery.pk}/published.json").json()
-        assert document["seed"] == lottery.seed
+        assert document["seed"] == services.round_seed(lottery).hex()
         text = json.dumps(document, ensure_ascii=False)
         for person in people:
             assert person.user_number not in text and person.name not in text
-        assert algorithm.verify(document)[0]
+        ok, message = algorithm.verify(
+            document,
+            expect_seed_sha256=lottery.seed_sha256,
+            expect_applications_sha256=lottery.applications_sha256,
+            public_value=f.PUBLIC_VALUE,
+        )
+        assert ok, message
 
 
 def test_changing_an_application_while_open(client, resort_round, minato):
@@ -478,7 +494,7 @@ def test_ending_a_registration_withdraws_its_lottery_applications(resort_round, 
     application.refresh_from_db()
     assert application.status == LotteryApplication.Status.WITHDRAWN
     travel(dt.datetime(2026, 6, 25, 10, 0))
-    services.lottery_draw(lottery=lottery)
+    f.lottery_draw(lottery=lottery)
     assert not Reservation.objects.filter(registrant=person).exists()
 
 
@@ -490,7 +506,7 @@ def test_a_confirmed_winner_may_change_the_party_while_the_dates_are_still_held(
     lottery, room_type = resort_round
     fill(lottery, room_type, minato, people=1)
     travel(dt.datetime(2026, 6, 25, 10, 0))
-    services.lottery_draw(lottery=lottery)
+    f.lottery_draw(lottery=lottery)
     win = Reservation.objects.get()
     services.lottery_confirm_win(reservation=win, by=win.registrant.user)
     changed, difference = booking.reservation_change_party(

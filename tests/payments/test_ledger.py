@@ -108,7 +108,7 @@ def test_a_lottery_winner_confirms_by_paying_where_payment_is_required(minato, t
         lottery=lottery, registrant=person, choices=[stay(room_type)], by=person.user
     )
     travel(dt.datetime(2026, 6, 25, 10, 0))
-    lottery_services.lottery_draw(lottery=lottery, by=None)
+    f.lottery_draw(lottery=lottery, by=None)
     won = Reservation.objects.get(registrant=person)
     assert ledger.balance(won) == 0  # a win is not charged before it is confirmed
     lottery_services.lottery_confirm_win(reservation=won, by=person.user)

@@ -150,6 +150,7 @@ def lottery_draw(ukiha, admin):
         lottery_services.lottery_apply(
             lottery=lottery, registrant=person, choices=[choice], by=person.user
         )
+    f.lottery_value_confirmed(lottery)
     return f"/staff/lottery/{lottery.pk}/draw/", {}, "抽選を実行しました。"
 
 

@@ -216,7 +216,7 @@ def test_detail_shows_settings_commitment_and_demand_per_unit_date(
     login(client, minato)
     body = client.get(f"/staff/lottery/{lottery.pk}/").content.decode()
     assert lottery.seed_sha256 in body
-    assert lottery.seed not in body
+    assert services.round_seed(lottery).hex() not in body
     cells = re.findall(r"<tr>\s*<th scope=\"row\">([^<]*)</th>.*?</tr>", body, re.S)
     assert cells == ["2026年8月8日（土）", "2026年8月15日（土）"]
     counts = re.findall(r'<td class="num">(\d+)</td>', body)
@@ -260,6 +260,7 @@ def test_draw_now__after_the_close__draws_and_shows_how_to_verify(
         apply(lottery, room_type, STAY, municipality=minato)
     travel(dt.datetime(2026, 6, 11, 10, 0))  # closed; the drawing is due on 6/25
     login(client, minato)
+    f.lottery_value_confirmed(lottery)
     before = client.get(f"/staff/lottery/{lottery.pk}/").content.decode()
     assert "今すぐ抽選する" in before
     response = client.post(f"/staff/lottery/{lottery.pk}/draw/")
@@ -383,3 +384,72 @@ def test_the_pages_run_a_fixed_number_of_queries(client, minato, admin, room_typ
     for _ in range(3):
         apply(lottery, room_type, STAY + week, STAY + 2 * week, municipality=minato)
     assert [queries(path) for path in pages] == before
+
+
+def test_the_public_value_is_entered_and_confirmed_by_two_staff_members_through_the_pages(
+    client, minato, admin, room_type, travel
+):
+    lottery = make_round(minato, [room_type])
+    apply(lottery, room_type, STAY, municipality=minato)
+    travel(dt.datetime(2026, 6, 11, 10, 0))
+    login(client, minato)
+    body = client.get(f"/staff/lottery/{lottery.pk}/").content.decode()
+    assert "今すぐ抽選する" not in body
+    assert "公開乱数の値の入力" in body and "別の職員による公開乱数の値の確認" in body
+    url = f"/staff/lottery/{lottery.pk}/public-value/"
+    bad = client.post(url, {"step": "enter", "value": "12345"})
+    assert bad.status_code == 400
+    assert "drandの乱数は64桁の16進数" in bad.content.decode()
+    assert 'value="12345"' in bad.content.decode()
+    assert client.post(url, {"step": "enter", "value": f.PUBLIC_VALUE}).status_code == 302
+    # The same person cannot confirm (the page offers them only to enter it again).
+    same = client.post(url, {"step": "confirm", "value": f.PUBLIC_VALUE})
+    assert same.status_code == 400
+    assert "入力した職員とは別の職員が確認してください。" in same.content.decode()
+    other = f.staff_user(minato, login_id="clerk2")
+    client.force_login(other)
+    page = client.get(f"/staff/lottery/{lottery.pk}/").content.decode()
+    assert "公開乱数の値を確認する（二人目）" in page
+    assert client.post(url, {"step": "confirm", "value": f.PUBLIC_VALUE}).status_code == 302
+    body = client.get(f"/staff/lottery/{lottery.pk}/").content.decode()
+    assert "今すぐ抽選する" in body
+    actions = set(AuditLog.objects.values_list("action", "actor"))
+    assert ("lottery.public_value_enter", admin.pk) in actions
+    assert ("lottery.public_value_confirm", other.pk) in actions
+
+
+def test_the_source_is_named_at_creation_and_changed_only_before_the_window_opens(
+    client, minato, admin, room_type, travel
+):
+    login(client, minato)
+    data = round_form(room_type)
+    data.update(public_source_kind="named_draw", public_source_text="", public_value_at="")
+    refused = client.post("/staff/lottery/new/", data)
+    assert refused.status_code == 400
+    data.update(
+        public_source_text="第1950回ロト6（2026年8月10日）の本数字",
+        public_value_at=data["applications_close_at"],
+    )
+    refused = client.post("/staff/lottery/new/", data)
+    assert "受付終了より後にしてください" in refused.content.decode()
+    data["public_value_at"] = "2026-08-10T19:00"
+    assert client.post("/staff/lottery/new/", data).status_code == 302
+    lottery = LotteryRound.objects.get(name=data["name"])
+    assert lottery.public_source["description"] == "第1950回ロト6（2026年8月10日）の本数字"
+    url = f"/staff/lottery/{lottery.pk}/public-source/"
+    changed = client.post(
+        url,
+        {
+            "public_source_kind": "drand",
+            "public_source_text": "",
+            "public_value_at": "2026-08-11T09:00",
+        },
+    )
+    assert changed.status_code == 302
+    lottery.refresh_from_db()
+    assert lottery.public_source_kind == "drand"
+    travel(clock.local(lottery.applications_open_at).replace(tzinfo=None))
+    login(client, minato)
+    locked = client.post(url, {"public_source_kind": "named_draw", "public_source_text": "x"})
+    assert locked.status_code == 400
+    assert "申込みの受付開始後は、公開乱数の出典を変更できません。" in locked.content.decode()

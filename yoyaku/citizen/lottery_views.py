@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from pathlib import Path
 
 from django.contrib.messages import success
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -21,7 +22,8 @@ from yoyaku.core.middleware import changes_data
 from yoyaku.integrity import services as integrity
 from yoyaku.integrity.middleware import device_id
 from yoyaku.integrity.models import Sighting
-from yoyaku.lottery import services
+from yoyaku.lottery import algorithm, services
+from yoyaku.lottery import selectors as lottery_selectors
 from yoyaku.lottery import states as lottery_states
 from yoyaku.lottery.models import LotteryApplication, LotteryRound
 from yoyaku.registrants import selectors as registrant_selectors
@@ -64,6 +66,15 @@ def lottery_detail(request: HttpRequest, municipality: str, round_id: int) -> Ht
     lottery = _round(request, round_id)
     registrant = registrant_selectors.registrant_of(request.user, request.municipality)
     context = {"lottery": lottery, "phase": services.phase(lottery), "registrant": registrant}
+    context["commitments"] = lottery_selectors.round_commitments(lottery=lottery)
+    if context["phase"] in ("closed", "drawn"):
+        context["demand"] = lottery_selectors.round_demand_public(lottery=lottery)
+    context["published_url"] = request.build_absolute_uri(
+        reverse("citizen:lottery_published", args=[lottery.municipality.slug, lottery.pk])
+    )
+    context["algorithm_url"] = request.build_absolute_uri(
+        reverse("citizen:lottery_algorithm", args=[lottery.municipality.slug])
+    )
     if registrant is not None and context["phase"] == "open":
         context["forms"] = choice_forms(lottery)
         context["mine"] = LotteryApplication.objects.filter(
@@ -219,7 +230,7 @@ def lottery_published(request: HttpRequest, municipality: str, round_id: int) ->
     lottery = _round(request, round_id)
     if lottery.status != LotteryRound.Status.DRAWN or lottery.published_gzip is None:
         response = JsonResponse(
-            {"round": {"id": lottery.pk, "name": lottery.name}, "seed_sha256": lottery.seed_sha256},
+            lottery_selectors.round_published_document(lottery=lottery),
             json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
         )
     else:
@@ -233,6 +244,18 @@ def lottery_published(request: HttpRequest, municipality: str, round_id: int) ->
             response = HttpResponse(gzip.decompress(stored), content_type="application/json")
         patch_vary_headers(response, ["Accept-Encoding"])
     response["Content-Disposition"] = f'attachment; filename="lottery-{lottery.pk}.json"'
+    return response
+
+
+@require_GET
+def lottery_algorithm(request: HttpRequest, municipality: str) -> HttpResponse:
+    """The drawing's algorithm and verifier (its docstring is the specification), as the file
+    anyone runs with nothing but Python: served as plain text."""
+    _municipality(request)
+    response = HttpResponse(
+        Path(algorithm.__file__).read_bytes(), content_type="text/plain; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="algorithm.py"'
     return response
 
 

@@ -132,6 +132,7 @@ urlpatterns = [
     ),
     path(M + "lottery/", lottery_views.lottery_list, name="lottery_list"),
     path(M + "lottery/<int:round_id>/", lottery_views.lottery_detail, name="lottery_detail"),
+    path(M + "lottery/algorithm.py", lottery_views.lottery_algorithm, name="lottery_algorithm"),
     path(M + "lottery/<int:round_id>/apply/", lottery_views.lottery_apply, name="lottery_apply"),
     path(
         M + "lottery/<int:round_id>/published.json",

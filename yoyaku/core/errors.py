@@ -147,6 +147,37 @@ MESSAGES = {
     "lottery_application_limit": _("この抽選に申し込めるのは%(max)s件までです。"),
     "lottery_already_drawn": _("この抽選はすでに実施されています。"),
     "lottery_still_open": _("申込みの受付期間中は抽選できません。"),
+    "lottery_seed_key_missing": _(
+        "抽選の鍵（LOTTERY_SEED_KEY）が設定されていないため、抽選を作成・実施できません。"
+    ),
+    "lottery_seed_key_changed": _(
+        "抽選の鍵が作成時と異なり、公開済みのシードのハッシュと一致しないため、抽選できません。"
+    ),
+    "lottery_public_source_required": _("公開乱数の出典を入力してください。"),
+    "lottery_public_source_locked": _("申込みの受付開始後は、公開乱数の出典を変更できません。"),
+    "lottery_public_value_before_close": _(
+        "公開乱数が決まる日時は、申込みの受付終了より後にしてください。"
+    ),
+    "lottery_public_value_not_used": _("この抽選は公開乱数を使いません。"),
+    "lottery_public_value_required": _("公開乱数の値を入力してください。"),
+    "lottery_public_value_too_long": _("公開乱数の値は%(max)s文字以内で入力してください。"),
+    "lottery_public_value_not_drand": _(
+        "drandの乱数は64桁の16進数（0〜9、a〜f）で入力してください。"
+    ),
+    "lottery_public_value_too_early": _(
+        "公開乱数が決まる日時（%(when)s）より前には入力できません。"
+    ),
+    "lottery_public_value_confirmed": _("公開乱数の値は確認済みのため、変更できません。"),
+    "lottery_public_value_not_entered": _("公開乱数の値がまだ入力されていません。"),
+    "lottery_public_value_same_person": _(
+        "公開乱数の値は、入力した職員とは別の職員が確認してください。"
+    ),
+    "lottery_public_value_mismatch": _(
+        "入力済みの値と一致しません。出典をもう一度確認してください。"
+    ),
+    "lottery_public_value_missing": _(
+        "公開乱数の値が入力・確認されていないため、まだ抽選できません。"
+    ),
     "required": _("入力してください。"),
     "round_name_required": _("抽選の名前を入力してください。"),
     "round_name_taken": _("同じ名前の抽選がすでにあります。"),

@@ -56,6 +56,9 @@ class Municipality(LocalizedNameMixin, models.Model):
     allows_residents = models.BooleanField(default=True)
     allows_workers = models.BooleanField(default=True)
     allows_groups = models.BooleanField(default=True)
+    # A lottery win given back before first-come opens goes to the round's runner-ups (次点)
+    # in their published order instead of being held (lottery.services.runner_up).
+    lottery_runner_up = models.BooleanField(default=False)
     # 市外 (neither living nor working here) may register: Ukiha lets anyone register and
     # charges the non-resident rate; Minato's resort facilities are for residents and workers.
     allows_non_residents = models.BooleanField(
@@ -263,6 +266,11 @@ class AuditAction(models.TextChoices):
     LOTTERY_SCHEDULE_PAUSE = "lottery.schedule_pause", _("定期抽選の停止")
     LOTTERY_SCHEDULE_RESUME = "lottery.schedule_resume", _("定期抽選の再開")
     LOTTERY_VIEW = "lottery.view", _("抽選申込みの閲覧")
+    LOTTERY_PUBLIC_SOURCE = "lottery.public_source", _("公開乱数の出典の設定")
+    LOTTERY_PUBLIC_VALUE_ENTER = "lottery.public_value_enter", _("公開乱数の値の入力")
+    LOTTERY_PUBLIC_VALUE_CONFIRM = "lottery.public_value_confirm", _("公開乱数の値の確認")
+    LOTTERY_FREEZE = "lottery.freeze", _("抽選申込みの一覧の確定")
+    LOTTERY_RUNNER_UP = "lottery.runner_up", _("次点の繰り上げ当選")
     MAINTENANCE_SCHEDULE = "maintenance.schedule", _("システム休止の予定")
     MAINTENANCE_CANCEL = "maintenance.cancel", _("システム休止の取消し")
     MAINTENANCE_END = "maintenance.end", _("システム休止の終了")

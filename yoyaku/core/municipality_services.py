@@ -82,6 +82,7 @@ POLICY_FLAGS: dict[str, Any] = {
     "allows_workers": _("在勤の方が登録できる"),
     "allows_non_residents": _("市外の方（在住・在勤でない方）も登録できる"),
     "allows_groups": _("団体で登録できる"),
+    "lottery_runner_up": _("取り消された当選枠を次点の方に繰り上げる（先着順の受付開始まで）"),
 }
 POLICY_FIELDS = (
     "registration_mode",

@@ -13,10 +13,12 @@ illustrative demo values, not the facilities' real details.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.db import transaction
 
 from yoyaku.core import cache, clock
+from yoyaku.core.models import Municipality, User
 from yoyaku.demo.catalogue import MINATO_FACILITIES, UKIHA_FACILITIES
 from yoyaku.demo.loader import DemoSummary, Loader, add_months
 from yoyaku.demo.specs import HOURLY, MINATO, MINATO_PURPOSES, THREE_SLOTS, UKIHA, UKIHA_PURPOSES
@@ -27,7 +29,9 @@ from yoyaku.facilities.models import (
     Unit,
 )
 from yoyaku.lottery import algorithm
-from yoyaku.lottery.models import LotteryRound
+from yoyaku.lottery import services as lottery_services
+from yoyaku.lottery.models import LotteryCommitment, LotteryRound
+from yoyaku.lottery.services import public as lottery_public
 
 
 def _md(day: dt.date) -> str:
@@ -268,12 +272,50 @@ def _load_minato(loader: Loader) -> None:
             "cancelled_win_release_hours": 12,
         },
     )
-    if not lottery.seed:
-        # The secret seed and its public SHA-256, as lottery.services.round_create makes them.
-        seed = algorithm.new_seed()
-        lottery.seed, lottery.seed_sha256 = seed.hex(), algorithm.seed_commitment(seed)
-        lottery.save(update_fields=["seed", "seed_sha256"])
+    if not lottery.seed_sha256:
+        # As lottery.services.round_create makes them: a public nonce from which (with the
+        # secret key) the seed is derived, its SHA-256, and a drand round after the close as
+        # the public value's source; each logged in public.
+        nonce = lottery_public.new_seed_nonce()
+        seed = lottery_public.seed_of_nonce(municipality_slug=muni.slug, nonce=nonce)
+        lottery.algorithm, lottery.seed_nonce = LotteryRound.ALGORITHM_2, nonce
+        lottery.seed_sha256 = algorithm.seed_commitment(seed)
+        source = lottery_public.source_fields(
+            kind="", text="", value_at=None, applications_close_at=lottery.applications_close_at
+        )
+        for name, value in source.items():
+            setattr(lottery, name, value)
+        lottery.save(update_fields=["algorithm", "seed_nonce", "seed_sha256", *source])
+        Kind = LotteryCommitment.Kind
+        lottery_public.commitment_add(lottery, Kind.SEED_COMMITTED, lottery.seed_sha256)
+        lottery_public.commitment_add(
+            lottery, Kind.SOURCE_FIXED, lottery_public.source_summary(lottery)
+        )
     lottery.units.add(*units.values())
+    _demo_public_values(muni)
+
+
+def _demo_public_values(muni: Municipality) -> None:
+    """Demo rounds whose public value is due get one, entered by the demo admin and confirmed
+    by the second demo staff member, so that a demo round past its close can be drawn. The
+    value is made up from the round (demo only: a real round's staff read it at its source)."""
+    clerks = list(User.objects.filter(municipality=muni, kind=User.Kind.STAFF).order_by("pk")[:2])
+    if len(clerks) < 2:
+        return
+    due = LotteryRound.objects.filter(
+        municipality=muni,
+        algorithm=LotteryRound.ALGORITHM_2,
+        public_value_at__lte=clock.now(),
+        public_value_confirmed_at__isnull=True,
+    ).exclude(status=LotteryRound.Status.DRAWN)
+    for lottery in due:
+        value = hashlib.sha256(f"yoyaku demo public value {lottery.seed_nonce}".encode())
+        lottery_services.round_public_value_enter(
+            lottery=lottery, by=clerks[0], value=value.hexdigest()
+        )
+        lottery_services.round_public_value_confirm(
+            lottery=lottery, by=clerks[1], value=value.hexdigest()
+        )
 
 
 @transaction.atomic

@@ -1,31 +1,56 @@
-"""The lottery drawing (抽選), algorithm ``yoyaku-lottery-1``, and its standalone verifier.
+"""The lottery drawing (抽選), algorithms ``yoyaku-lottery-2`` and ``-1``, and their verifier.
 
 This file imports nothing but the Python standard library (3.10 or later) and nothing from
 yoyaku, so that the published copy of it is all anyone needs to check a drawing::
 
-    python3 algorithm.py published.json        # prints OK or the first difference; exit 0 / 1
+    python3 algorithm.py published.json        # prints OK or the first difference
+    python3 algorithm.py published.json --expect-seed-sha256 HEX --public-value TEXT \
+        [--expect-applications-sha256 HEX]
     python -m yoyaku.lottery.algorithm published.json   # the same, from the project
+
+Exit status: 0 the drawing is reproduced (and every value given matches), 1 it is not (or
+the file cannot be read), 2 the command line is wrong (e.g. a hash that is not 64 lower-case
+hex digits).
 
 Everything below is the specification: a re-implementation in another language that follows
 it reproduces published results exactly. The algorithm's name is part of every published
-document; any change to what follows needs a new name ("yoyaku-lottery-2"), never an edit.
+document; any change to what follows needs a new name, never an edit. ``yoyaku-lottery-1``
+(below, "-1") is kept so that rounds drawn with it still verify; new rounds use
+``yoyaku-lottery-2`` ("-2").
 
-How a round is kept honest
-==========================
-1. Before the application window closes, the round's page publishes ``seed_sha256``, the
-   SHA-256 of a secret seed of 32 random bytes (``new_seed()``, ``seed_commitment()``).
-   The seed cannot then be changed without the change showing.
-2. After the window closes, the drawing runs on the applications, the free capacity and the
-   round's settings, with that seed.
-3. The seed is published with the applications under pseudonyms and the results
-   (``published_document()``). Anyone re-runs the drawing from that file alone (``verify()``,
-   or this file as a script) and gets the same order and the same wins, bit for bit, and
-   checks the seed against the commitment published in step 1. Each applicant finds their
-   own pseudonym (shown on their receipt) to check that their application is listed as made.
+How a round is kept honest (-2)
+===============================
+Nobody alone can choose or foresee the result, and anyone can check it afterwards:
+
+1. The seed is made outside the database the applications are entered into:
+   ``seed = HMAC-SHA256(key = the operator's secret key, message = "yoyaku-lottery-seed" LF
+   municipality code LF round nonce)`` (``derive_seed()``; the nonce is public and random, made
+   with the round). When the round is created, ``seed_sha256`` = SHA-256(seed) is published
+   on the round's page (and on every applicant's receipt); the seed cannot be changed
+   afterwards without the change showing.
+2. Also at creation, before applications open, the round names a *public value*: a value
+   nobody knows before the application window closes and the operator cannot choose (RFC 3797
+   style), e.g. the randomness of a stated drand round produced after the window closes, or
+   the winning numbers of a stated public draw of a stated date. The source cannot change
+   once applications open.
+3. When the window closes, the applications are frozen: ``applications_sha256`` (below) is
+   published.
+4. After the source has produced it, the public value is entered by one staff member and
+   confirmed by another; only then can the drawing run, with
+   ``draw key = HMAC-SHA256(key = seed, message = UTF-8 bytes of the public value)``.
+5. The seed, the public value and its source, the applications under pseudonyms and the
+   results are published (``published_document()``). Anyone re-runs the drawing from that
+   file alone (``verify()``, or this file as a script), checks the seed against the hash they
+   saved in step 1, the public value against its source, and the applications against the
+   hash of step 3; each applicant finds their own pseudonym (on their receipt) to check that
+   their application is listed as made.
+
+The operator knows the seed but not the public value until after the window closes, and
+cannot pick the public value; whoever learns the public value cannot change the seed or the
+applications any more. Re-seeding a round changes ``seed_sha256``, which the citizens saved.
 
 Pseudonyms must be fixed when an application is made and must not be chosen by anyone who
-knows the seed (e.g. a receipt number), because the seed and the pseudonym together decide
-the application's place in the order. A pseudonymous registrant key should differ between
+knows the seed (e.g. a receipt number). A pseudonymous registrant key should differ between
 rounds, so that published rounds cannot be linked to each other.
 
 Inputs
@@ -54,13 +79,20 @@ Capacity
 Settings
     ``max_wins_per_registrant``: integer ≥ 1, or null for no cap.
 Seed
-    any non-empty byte string; 32 random bytes in practice.
+    any non-empty byte string; 32 bytes in practice.
+Public value (-2 only)
+    text. It is normalised before use (``normalize_public_value()``): Unicode NFKC, every run
+    of white space (Python's ``str.split()``) becomes one space, none at either end; the
+    result must be non-empty. The published value is the normalised one, and its bytes are
+    its UTF-8 encoding. A drand randomness is its 64 lower-case hex digits as text.
 
 Step 1: the order (weighted random order by Efraimidis–Spirakis)
 =================================================================
-For each application, in IEEE 754 double precision (as CPython's ``float``)::
+The *draw key* K is, for -2, ``HMAC-SHA256(key = seed, message = UTF-8 bytes of the
+normalised public value)`` (32 bytes, ``draw_key()``); for -1, the seed itself. For each
+application, in IEEE 754 double precision (as CPython's ``float``)::
 
-    h   = HMAC-SHA256(key = seed bytes, message = UTF-8 bytes of the application id)
+    h   = HMAC-SHA256(key = K, message = UTF-8 bytes of the application id)
     r   = the first 8 bytes of h read as an unsigned big-endian integer  (0 ≤ r < 2**64)
     u   = (double(r) + 0.5) / 2**64     double(r): r rounded to the nearest double, ties to
                                         even; the addition rounds to nearest; the division
@@ -87,33 +119,63 @@ Start with ``remaining = capacity``. Take the applications one by one in that or
 The result is the order (list of ids) and, for every application, the rank won or null.
 The order of the applications in the input does not matter.
 
+Step 3 (-2 only): the runner-up order (次点)
+===========================================
+``runner_up`` is the list of the ids of the applications that won nothing, in the order of
+step 1, leaving out those whose registrant holds ``max_wins_per_registrant`` wins at the end
+of step 2. When a won booking is given back before the round's release time and the round
+uses runner-ups, its capacity is offered along this list: the first application (the same
+registrant never beyond the cap) having a choice that now fits gets the best-ranked such
+choice; what is left is offered further down the list. Each choice of a runner-up is thus
+served in the runner-up order.
+
+The applications hash (-2 only)
+===============================
+Each application is written as one line of compact JSON (the *canonical line*): the object
+``{"id", "registrant", "tier", "weight", "choices": [{"rank", "needs": [[key, amount], …]},
+…]}`` with its keys in exactly that order, choices and needs in the order given, no spaces
+(separators ``,`` and ``:``), non-ASCII characters written as themselves (not escaped), as
+Python's ``json.dumps(…, ensure_ascii=False, separators=(",", ":"))``. ``applications_sha256``
+is the SHA-256 (lower-case hex) of the UTF-8 bytes of the canonical lines of every
+application sorted by id (code point order), each followed by one LF (``applications_hash()``).
+
 Published document
 ==================
-JSON (UTF-8), an object with::
+JSON (UTF-8), an object with, in this order::
 
-    "algorithm":    "yoyaku-lottery-1"
+    "algorithm":    "yoyaku-lottery-2"                          (or "yoyaku-lottery-1")
     "round":        free-form description of the round (name, municipality, dates, …)
     "seed_sha256":  lower-case hex SHA-256 of the seed bytes, as published in step 1
     "seed":         the seed bytes in lower-case hex
+    "public_value": {"source": {free-form description, e.g. "kind": "drand", "round": 123,
+                     "produced_at": "2026-06-11T00:59:00+09:00", "url": …},
+                     "value": "the normalised public value"}          (-2 only)
+    "applications_sha256": lower-case hex, as defined above           (-2 only)
     "settings":     {"max_wins_per_registrant": 2}            (null: no cap)
     "capacity":     {"u12:2026-06-05:540": 1, "u7:2026-06-05": 4, …}
     "applications": [{"id": "A00017", "registrant": "R3F9C", "tier": 0, "weight": 1,
                       "choices": [{"rank": 1, "needs": [["u7:2026-06-05", 2],
                                                         ["u7:2026-06-06", 2]]}, …]}, …]
     "results":      {"order": ["A00412", "A00017", …],
-                     "wins": {"A00412": 1, "A00017": null, …}}
+                     "wins": {"A00412": 1, "A00017": null, …},
+                     "runner_up": ["A00017", …]}                       (runner_up: -2 only)
 
-``document_dumps()`` writes it compactly with one application per line, so that the file
-stays small with 100,000 applications and an applicant can search it for their pseudonym.
+In -2 the applications are listed sorted by id, each on its own line (its canonical line),
+so that an applicant can search the file for their pseudonym. ``document_dumps()`` writes
+every application, every capacity entry and every entry of the results on its own line, so
+that no line grows to megabytes with 100,000 applications.
 
 What ``verify()`` proves, and what not
 ======================================
-It proves that the published results are exactly what this algorithm gives for the
-published applications, capacity, settings and seed, and that the seed is the one committed
-to before the window closed. It cannot prove that the published applications and capacity
-are the real ones: each applicant checks their own line, and the capacity can be compared
-with the calendars. Whoever holds the seed before the drawing could predict it; keep the seed
-with as few people as possible and out of the database the applications are entered into.
+It proves that the published results (order, wins, runner-ups) are exactly what the
+algorithm named in the file gives for the published applications, capacity, settings, seed
+and public value; that the seed matches the file's ``seed_sha256`` and the applications its
+``applications_sha256``. Given the values a citizen saved or looked up (``--expect-seed-sha256``
+from a receipt, ``--public-value`` from the named source, ``--expect-applications-sha256`` from
+the round's page), it proves the file uses those: a re-seeded round, a different public value
+or changed applications then fail even when the file's own hashes were recomputed. It cannot
+prove that the published applications and capacity are the real ones: each applicant checks
+their own line, and the capacity can be compared with the calendars.
 
 Floating point: ``ln`` comes from the platform's C library. Libraries may differ in the last
 bit for rare arguments; that could swap two applications only if their keys are within one
@@ -135,8 +197,10 @@ import hmac
 import itertools
 import json
 import math
+import re
 import secrets
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,7 +208,11 @@ from typing import Any
 if sys.version_info < (3, 10):  # noqa: UP036 -- the published copy may meet any python3
     sys.exit("this verifier needs Python 3.10 or later")
 
-ALGORITHM = "yoyaku-lottery-1"
+ALGORITHM = "yoyaku-lottery-2"
+ALGORITHM_1 = "yoyaku-lottery-1"
+ALGORITHMS = (ALGORITHM, ALGORITHM_1)
+SEED_CONTEXT = "yoyaku-lottery-seed"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 _TWO_POW_64 = 2.0**64
 
@@ -217,6 +285,8 @@ class Result:
 
     order: list[str]
     wins: dict[str, int | None]
+    # Step 3 (-2): the applications that won nothing and may still win, in drawing order.
+    runner_up: list[str] = field(default_factory=list)
 
     def winners(self) -> dict[str, int]:
         """Application id → rank won, for the applications that won, in drawing order."""
@@ -229,6 +299,35 @@ class Result:
 def new_seed() -> bytes:
     """32 bytes from the operating system's secure random source."""
     return secrets.token_bytes(32)
+
+
+def derive_seed(key: bytes, municipality: str, nonce: str) -> bytes:
+    """A round's seed from the operator's secret key and the round's public nonce (-2)."""
+    if not isinstance(key, bytes | bytearray) or not key:
+        raise ValueError("the seed key must be non-empty bytes")
+    message = f"{SEED_CONTEXT}\n{municipality}\n{nonce}".encode()
+    return hmac.digest(bytes(key), message, "sha256")
+
+
+def normalize_public_value(text: str) -> str:
+    """The public value as used and published: NFKC, white space runs → one space, trimmed."""
+    if not isinstance(text, str):
+        raise ValueError("the public value must be text")
+    value = " ".join(unicodedata.normalize("NFKC", text).split())
+    if not value:
+        raise ValueError("the public value is empty")
+    return value
+
+
+def draw_key(seed: bytes, public_value: str) -> bytes:
+    """Step 1's key for -2: HMAC-SHA256(seed, UTF-8 of the normalised public value)."""
+    value = normalize_public_value(public_value)
+    return hmac.digest(_check_seed(seed), value.encode("utf-8"), "sha256")
+
+
+def is_sha256_hex(text: Any) -> bool:
+    """64 lower-case hex digits: how every hash is written."""
+    return isinstance(text, str) and _HEX64.fullmatch(text) is not None
 
 
 def seed_commitment(seed: bytes) -> str:
@@ -248,16 +347,26 @@ def draw(
     capacity: Mapping[str, int],
     seed: bytes,
     max_wins_per_registrant: int | None = None,
+    *,
+    public_value: str | None = None,
 ) -> Result:
-    """Draw the lottery as specified in the module docstring.
+    """Draw the lottery as specified in the module docstring: -2 with ``public_value``
+    (and then with the runner-up order), -1 without.
 
     Pure and deterministic: the same inputs give the same result on every run (across
     platforms, see the note on floating point in the module docstring).
     Raises ValueError if an input breaks the rules of the docstring (duplicate ids or ranks,
     a weight below 1, an empty choice, …). ``capacity`` is not modified.
     """
+    key = _check_seed(seed) if public_value is None else draw_key(seed, public_value)
     with _cyclic_gc_paused():
-        return _draw(list(applications), capacity, seed, max_wins_per_registrant)
+        return _draw(
+            list(applications),
+            capacity,
+            key,
+            max_wins_per_registrant,
+            runner_up=public_value is not None,
+        )
 
 
 def _draw(
@@ -265,6 +374,8 @@ def _draw(
     capacity: Mapping[str, int],
     seed: bytes,
     max_wins_per_registrant: int | None,
+    *,
+    runner_up: bool = False,
 ) -> Result:
     seed = _check_seed(seed)
     cap = _check_max_wins(max_wins_per_registrant)
@@ -306,7 +417,15 @@ def _draw(
                     wins_of[registrant] = wins_of.get(registrant, 0) + 1
                     break
         wins[app_id] = won
-    return Result(order=order, wins=wins)
+    runners: list[str] = []
+    if runner_up:
+        registrant_of = {application.id: application.registrant for application in applications}
+        runners = [
+            app_id
+            for app_id in order
+            if wins[app_id] is None and (cap is None or wins_of.get(registrant_of[app_id], 0) < cap)
+        ]
+    return Result(order=order, wins=wins, runner_up=runners)
 
 
 def _plan(application: Application) -> list[tuple[int, Sequence[tuple[str, int]]]]:
@@ -389,8 +508,12 @@ def published_document(
     capacity: Mapping[str, int],
     settings: Mapping[str, Any],
     result: Result,
+    *,
+    public_value: str | None = None,
+    public_source: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON-ready document to publish after the drawing (format in the module docstring).
+    """The JSON-ready document to publish after the drawing (format in the module docstring):
+    -2 with ``public_value`` (and its ``public_source``), -1 without.
 
     ``settings`` holds ``max_wins_per_registrant``, as given to draw(). The document is built
     from what it is given, not re-drawn: run verify() on it before publishing.
@@ -398,31 +521,65 @@ def published_document(
     unknown = set(settings) - {"max_wins_per_registrant"}
     if unknown:
         raise ValueError(f"unknown settings: {sorted(unknown)}")
+    second = public_value is not None
+    if second:
+        applications = sorted(applications, key=lambda application: application.id)
     with _cyclic_gc_paused():
         applications_json = [application.to_json() for application in applications]
-    return {
-        "algorithm": ALGORITHM,
+    document: dict[str, Any] = {
+        "algorithm": ALGORITHM if second else ALGORITHM_1,
         "round": dict(round_info),
         "seed_sha256": seed_commitment(seed),
         "seed": bytes(seed).hex(),
-        "settings": {
-            "max_wins_per_registrant": _check_max_wins(settings.get("max_wins_per_registrant"))
-        },
-        "capacity": {key: capacity[key] for key in sorted(capacity)},
-        "applications": applications_json,
-        "results": {
-            "order": list(result.order),
-            "wins": {app_id: result.wins[app_id] for app_id in result.order},
-        },
     }
+    if second:
+        document["public_value"] = {
+            "source": dict(public_source or {}),
+            "value": normalize_public_value(public_value),
+        }
+        document["applications_sha256"] = applications_hash(applications)
+    document.update(
+        {
+            "settings": {
+                "max_wins_per_registrant": _check_max_wins(settings.get("max_wins_per_registrant"))
+            },
+            "capacity": {key: capacity[key] for key in sorted(capacity)},
+            "applications": applications_json,
+            "results": {
+                "order": list(result.order),
+                "wins": {app_id: result.wins[app_id] for app_id in result.order},
+            },
+        }
+    )
+    if second:
+        document["results"]["runner_up"] = list(result.runner_up)
+    return document
+
+
+# One encoder for all rows: json.dumps() with options builds a new one per call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def canonical_line(application: Application) -> str:
+    """An application's canonical line (the applications hash, the published document)."""
+    return _dumps(application.to_json())
+
+
+def applications_hash(applications: Iterable[Application]) -> str:
+    """``applications_sha256``: SHA-256 of the canonical lines sorted by id, each + LF."""
+    digest = hashlib.sha256()
+    with _cyclic_gc_paused():
+        for application in sorted(applications, key=lambda application: application.id):
+            digest.update(canonical_line(application).encode("utf-8"))
+            digest.update(b"\n")
+    return digest.hexdigest()
 
 
 def document_dumps(document: Mapping[str, Any]) -> str:
-    """The document as compact JSON text, one application per line (UTF-8, not escaped)."""
-
-    # One encoder for all rows: json.dumps() with options builds a new one per call.
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
+    """The document as compact JSON text (UTF-8, not escaped): one application per line, one
+    capacity entry per line, and one entry of the results (an id of the order, a win, a
+    runner-up) per line."""
+    dumps = _dumps
     lines = ["{"]
     keys = list(document)
     with _cyclic_gc_paused():
@@ -431,23 +588,67 @@ def document_dumps(document: Mapping[str, Any]) -> str:
             if key == "applications":
                 rows = [dumps(application) for application in document[key]]
                 lines.append(f"{dumps(key)}:[")
-                lines.append(",\n".join(rows))
+                if rows:
+                    lines.append(",\n".join(rows))
                 lines.append(f"]{comma}")
+            elif key == "capacity" and isinstance(document[key], Mapping):
+                rows = [f"{dumps(k)}:{dumps(v)}" for k, v in document[key].items()]
+                lines.append(f"{dumps(key)}:{{")
+                if rows:
+                    lines.append(",\n".join(rows))
+                lines.append(f"}}{comma}")
+            elif key == "results" and isinstance(document[key], Mapping):
+                lines.append(f"{dumps(key)}:{{")
+                parts = list(document[key].items())
+                for part_position, (name, value) in enumerate(parts):
+                    part_comma = "," if part_position < len(parts) - 1 else ""
+                    if isinstance(value, Mapping):
+                        rows = [f"{dumps(k)}:{dumps(v)}" for k, v in value.items()]
+                        opening, closing = "{", "}"
+                    elif isinstance(value, list):
+                        rows = [dumps(item) for item in value]
+                        opening, closing = "[", "]"
+                    else:
+                        lines.append(f"{dumps(name)}:{dumps(value)}{part_comma}")
+                        continue
+                    lines.append(f"{dumps(name)}:{opening}")
+                    if rows:
+                        lines.append(",\n".join(rows))
+                    lines.append(f"{closing}{part_comma}")
+                lines.append(f"}}{comma}")
             else:
                 lines.append(f"{dumps(key)}:{dumps(document[key])}{comma}")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def verify(document: Mapping[str, Any]) -> tuple[bool, str]:
+def verify(
+    document: Mapping[str, Any],
+    *,
+    expect_seed_sha256: str | None = None,
+    expect_applications_sha256: str | None = None,
+    public_value: str | None = None,
+) -> tuple[bool, str]:
     """Re-run the drawing of a published document: (True, summary) or (False, first problem).
 
-    Checks the algorithm's name, that the seed matches ``seed_sha256``, and that the drawing
-    reproduces the published order and wins exactly.
+    Checks the algorithm's name, that the seed matches ``seed_sha256`` (and the hash the
+    caller saved, if given), for -2 that the applications match ``applications_sha256`` (and
+    the caller's), that the public value is the caller's (if given), and that the drawing
+    reproduces the published order, wins and runner-ups exactly.
     """
+    for name, value in (
+        ("expect_seed_sha256", expect_seed_sha256),
+        ("expect_applications_sha256", expect_applications_sha256),
+    ):
+        if value is not None and not is_sha256_hex(value):
+            raise ValueError(f"{name} must be 64 lower-case hex digits")
     try:
-        if document["algorithm"] != ALGORITHM:
-            return False, f"algorithm is {document['algorithm']!r}, this verifier is {ALGORITHM}"
+        algorithm = document["algorithm"]
+        if algorithm not in ALGORITHMS:
+            return False, (
+                f"algorithm is {algorithm!r}, this verifier knows {', '.join(ALGORITHMS)}"
+            )
+        second = algorithm == ALGORITHM
         seed = bytes.fromhex(document["seed"])
         commitment = seed_commitment(seed)
         if commitment != str(document["seed_sha256"]).lower():
@@ -455,17 +656,51 @@ def verify(document: Mapping[str, Any]) -> tuple[bool, str]:
                 f"the seed does not match the published commitment: sha256(seed) is "
                 f"{commitment}, the commitment is {document['seed_sha256']}"
             )
+        if expect_seed_sha256 is not None and commitment != expect_seed_sha256:
+            return False, (
+                f"the seed is not the one committed to: sha256(seed) is {commitment}, "
+                f"you expected {expect_seed_sha256}"
+            )
         settings = document["settings"]
         with _cyclic_gc_paused():
             applications = [Application.from_json(data) for data in document["applications"]]
+        value = None
+        checked = []
+        if second:
+            value = document["public_value"]["value"]
+            if not isinstance(value, str) or normalize_public_value(value) != value:
+                return False, f"the public value {value!r} is not in its normalised form"
+            if public_value is not None and normalize_public_value(public_value) != value:
+                return False, (
+                    f"the public value differs: the file has {value!r}, "
+                    f"you gave {normalize_public_value(public_value)!r}"
+                )
+            digest = applications_hash(applications)
+            if digest != document["applications_sha256"]:
+                return False, (
+                    f"the applications do not match the published hash: they hash to "
+                    f"{digest}, the file says {document['applications_sha256']}"
+                )
+            if expect_applications_sha256 is not None and digest != expect_applications_sha256:
+                return False, (
+                    f"the applications are not the ones frozen: they hash to {digest}, "
+                    f"you expected {expect_applications_sha256}"
+                )
+            checked.append(f"the applications match {digest}")
+            if public_value is not None:
+                checked.append("the public value is the one you gave")
+        elif expect_applications_sha256 is not None or public_value is not None:
+            return False, (f"{algorithm} has no applications hash nor public value to compare with")
         result = draw(
             applications,
             document["capacity"],
             seed,
             settings["max_wins_per_registrant"],
+            public_value=value,
         )
         published_order = list(document["results"]["order"])
         published_wins = dict(document["results"]["wins"])
+        published_runners = list(document["results"]["runner_up"]) if second else []
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         return False, f"malformed document: {type(error).__name__}: {error}"
 
@@ -487,18 +722,66 @@ def verify(document: Mapping[str, Any]) -> tuple[bool, str]:
     extra = set(published_wins) - set(result.wins)
     if extra:
         return False, f"wins: unknown application {min(extra)!r}"
+    if second and published_runners != result.runner_up:
+        for position, (mine, theirs) in enumerate(
+            itertools.zip_longest(result.runner_up, published_runners)
+        ):
+            if mine != theirs:
+                return False, (
+                    f"runner_up differs at position {position + 1}: published {theirs!r}, "
+                    f"drawn {mine!r}"
+                )
     won = sum(1 for rank in result.wins.values() if rank is not None)
+    checked.insert(0, f"the seed matches the commitment {commitment}")
+    if expect_seed_sha256 is not None:
+        checked.insert(1, "the one you expected")
     return True, (
-        f"OK: {ALGORITHM} reproduces the published results: {len(result.order)} applications, "
-        f"{won} won; the seed matches the commitment {commitment}"
+        f"OK: {algorithm} reproduces the published results: {len(result.order)} applications, "
+        f"{won} won; {', '.join(checked)}"
     )
+
+
+def _sha256_argument(text: str) -> str:
+    if not is_sha256_hex(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a SHA-256: write it as 64 lower-case hex digits (0-9, a-f)"
+        )
+    return text
+
+
+def _public_value_argument(text: str) -> str:
+    try:
+        return normalize_public_value(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description=f"Re-run a published lottery drawing ({ALGORITHM}) and compare its results.",
+        description=(
+            f"Re-run a published lottery drawing ({', '.join(ALGORITHMS)}) and compare its "
+            "results. Exit status 0: reproduced; 1: not reproduced or unreadable; 2: usage."
+        ),
     )
     parser.add_argument("document", help="the published JSON file ('-' reads standard input)")
+    parser.add_argument(
+        "--expect-seed-sha256",
+        type=_sha256_argument,
+        metavar="HEX",
+        help="the seed's SHA-256 you saved before the drawing (e.g. from your receipt)",
+    )
+    parser.add_argument(
+        "--expect-applications-sha256",
+        type=_sha256_argument,
+        metavar="HEX",
+        help="the applications' SHA-256 published when the application window closed",
+    )
+    parser.add_argument(
+        "--public-value",
+        type=_public_value_argument,
+        metavar="TEXT",
+        help="the public value you looked up at the source the round named",
+    )
     args = parser.parse_args(argv)
     try:
         with _cyclic_gc_paused():
@@ -513,7 +796,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not isinstance(document, dict):
         print("malformed document: not a JSON object")
         return 1
-    ok, message = verify(document)
+    ok, message = verify(
+        document,
+        expect_seed_sha256=args.expect_seed_sha256,
+        expect_applications_sha256=args.expect_applications_sha256,
+        public_value=args.public_value,
+    )
     print(message)
     return 0 if ok else 1
 

@@ -13,7 +13,7 @@ class LotteryConfig(AppConfig):
         from yoyaku.reservations import hooks
 
         hooks.register_hold_periods(selectors.lottery_hold_periods)
-        hooks.register_release_handler(services.hold_cancelled_win)
+        hooks.register_release_handler(services.release_cancelled_win)
         registrant_hooks.register_end_handler(services.lottery_withdraw_for_registrant)
         if tasks.send_results_after_drawing not in services.AFTER_DRAWING:
             services.AFTER_DRAWING.append(tasks.send_results_after_drawing)

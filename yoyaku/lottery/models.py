@@ -5,12 +5,14 @@ from __future__ import annotations
 import gzip
 import json
 
+import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yoyaku.core.models import Municipality
+from yoyaku.core.models import AppendOnly, Municipality, User
 from yoyaku.facilities.models import Slot, Unit
+from yoyaku.lottery.public_value import drand_url
 from yoyaku.registrants.models import Registrant
 
 
@@ -20,7 +22,20 @@ class LotteryRound(models.Model):
     From creation until ``first_come_opens_at`` the covered unit-dates cannot be booked
     first-come; the calendars show them as 抽. The seed's SHA-256 is published before the
     application window closes; the seed itself after the drawing (see lottery.algorithm).
+
+    Rounds of ``yoyaku-lottery-2`` never store their seed before the drawing: it is derived
+    from the operator's secret key (``LOTTERY_SEED_KEY``, outside this database) and the
+    public ``seed_nonce``. They name a public value's source before applications open; the
+    value is entered by one staff member and confirmed by another before the drawing.
+    Rounds made before (``yoyaku-lottery-1``) keep their stored seed and draw with it.
     """
+
+    ALGORITHM_1 = "yoyaku-lottery-1"
+    ALGORITHM_2 = "yoyaku-lottery-2"
+
+    class PublicSource(models.TextChoices):
+        DRAND = "drand", _("drand（公開乱数ビーコン）")
+        NAMED_DRAW = "named_draw", _("公開の抽せん（宝くじの当せん番号など）")
 
     class Status(models.TextChoices):
         # Only whether the drawing happened is stored; before it, the phase (受付前 / 受付中 /
@@ -61,6 +76,32 @@ class LotteryRound(models.Model):
     # Fair and verifiable drawing.
     seed = models.CharField(max_length=64, blank=True, help_text="抽選後に公開（16進）")
     seed_sha256 = models.CharField(max_length=64, blank=True)
+    algorithm = models.CharField(max_length=20, default=ALGORITHM_1, editable=False)
+    # Public and random, made with the round: with the secret key it gives the seed.
+    seed_nonce = models.CharField(max_length=64, blank=True, editable=False)
+    # The public value (RFC 3797 style): its source is fixed before applications open.
+    public_source_kind = models.CharField(max_length=12, choices=PublicSource.choices, blank=True)
+    public_source_text = models.CharField(
+        max_length=200, blank=True, help_text="公開乱数の出典（例：第1234回ロト6の本数字）"
+    )
+    public_source_round = models.PositiveBigIntegerField(null=True, blank=True)
+    public_value_at = models.DateTimeField(
+        null=True, blank=True, help_text="公開乱数が決まる日時（受付終了より後）"
+    )
+    public_value = models.CharField(max_length=200, blank=True)
+    public_value_entered_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    public_value_entered_at = models.DateTimeField(null=True, blank=True)
+    public_value_confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    public_value_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The applications frozen when the window closed: their canonical lines (algorithm),
+    # gzip-compressed, and the SHA-256 published from then on.
+    applications_sha256 = models.CharField(max_length=64, blank=True)
+    applications_frozen_at = models.DateTimeField(null=True, blank=True)
+    applications_gzip = models.BinaryField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     drawn_at = models.DateTimeField(null=True, blank=True)
     # The published document (lottery.algorithm's format) as gzip-compressed JSON text, one
@@ -86,10 +127,46 @@ class LotteryRound(models.Model):
                 condition=Q(max_choices__gte=1) & Q(max_choices__lte=3),
                 name="lottery_max_choices_range",
             ),
+            # Four eyes: the value is confirmed by someone else than who entered it.
+            models.CheckConstraint(
+                condition=Q(public_value_confirmed_by__isnull=True)
+                | (
+                    Q(public_value_entered_by__isnull=False)
+                    & ~Q(public_value_confirmed_by=models.F("public_value_entered_by"))
+                ),
+                name="lottery_public_value_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(public_value_at__isnull=True)
+                | Q(public_value_at__gt=models.F("applications_close_at")),
+                name="lottery_public_value_after_close",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def uses_public_value(self) -> bool:
+        return self.algorithm == self.ALGORITHM_2
+
+    @property
+    def public_value_confirmed(self) -> bool:
+        return bool(self.public_value) and self.public_value_confirmed_at is not None
+
+    @property
+    def public_source(self) -> dict:
+        """The source as published (lottery.algorithm's ``public_value.source``)."""
+        if not self.public_source_kind:
+            return {}
+        source: dict = {"kind": self.public_source_kind, "description": self.public_source_text}
+        if self.public_source_round is not None:
+            source["round"] = self.public_source_round
+        if self.public_value_at is not None:
+            source["produced_at"] = self.public_value_at.isoformat()
+        if self.public_source_kind == self.PublicSource.DRAND and self.public_source_round:
+            source["url"] = drand_url(self.public_source_round)
+        return source
 
     @property
     def published(self) -> dict | None:
@@ -120,6 +197,9 @@ class LotteryApplication(models.Model):
     pseudonym = models.CharField(max_length=24, help_text="公開データでの匿名ID")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     won_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A runner-up's win (次点の繰り上げ) has its own confirmation deadline; others use the
+    # round's.
+    confirm_by = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -231,3 +311,55 @@ class LotteryRoundSchedule(models.Model):
 
     def __str__(self) -> str:
         return self.name_template
+
+
+class LotteryCommitmentQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("lottery commitments cannot be changed")
+
+    def delete(self):
+        raise AppendOnly("lottery commitments cannot be deleted")
+
+
+class LotteryCommitment(models.Model):
+    """The public log of what a round committed to, and when (append-only).
+
+    The model refuses to save an existing row or delete one, its query set refuses
+    ``update()`` and ``delete()``, and on PostgreSQL a trigger refuses UPDATE and DELETE."""
+
+    class Kind(models.TextChoices):
+        SEED_COMMITTED = "seed", _("乱数の種（シード）のハッシュを公開")
+        SOURCE_FIXED = "source", _("公開乱数の出典を決定")
+        VALUE_ENTERED = "value_entered", _("公開乱数の値を入力")
+        VALUE_CONFIRMED = "value_confirmed", _("公開乱数の値を別の職員が確認")
+        APPLICATIONS_FROZEN = "frozen", _("申込みの一覧を確定（ハッシュを公開）")
+        DRAWN = "drawn", _("抽選を実施・結果を公開")
+
+    round = models.ForeignKey(LotteryRound, on_delete=models.PROTECT, related_name="commitments")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField()
+    # What was committed to, as shown publicly: a hash, the source, the value.
+    value = models.TextField(blank=True)
+
+    objects = LotteryCommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("抽選の公開記録")
+        triggers = [
+            pgtrigger.Protect(
+                name="lottery_commitment_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("lottery commitments cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("lottery commitments cannot be deleted")

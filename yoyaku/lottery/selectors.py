@@ -9,8 +9,14 @@ from django.db.models import Count, Q, QuerySet
 
 from yoyaku.core.models import Municipality
 from yoyaku.facilities.models import Unit
-from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRound
+from yoyaku.lottery.models import (
+    LotteryApplication,
+    LotteryChoice,
+    LotteryCommitment,
+    LotteryRound,
+)
 from yoyaku.registrants.models import Registrant
+from yoyaku.reservations.capacity import basic_slots
 
 A = LotteryApplication.Status
 
@@ -103,10 +109,49 @@ def round_get(*, municipality: Municipality, round_id: int) -> LotteryRound | No
 
 def round_published_document(*, lottery: LotteryRound) -> dict:
     """What anyone may download about a round: after the drawing, the published data (seed,
-    anonymised applications, results); before it, only the commitment to the seed."""
+    public value, anonymised applications, results); before it, what the round committed to
+    so far (the seed's hash, the public value's source, the value once confirmed, the
+    applications' hash once frozen)."""
     if lottery.status != LotteryRound.Status.DRAWN or lottery.published_gzip is None:
-        return {
+        document: dict = {
+            "algorithm": lottery.algorithm,
             "round": {"id": lottery.pk, "name": lottery.name},
             "seed_sha256": lottery.seed_sha256,
         }
+        if lottery.uses_public_value:
+            document["public_value"] = {
+                "source": lottery.public_source,
+                "value": lottery.public_value if lottery.public_value_confirmed else None,
+            }
+            document["applications_sha256"] = lottery.applications_sha256 or None
+        return document
     return lottery.published
+
+
+def round_commitments(*, lottery: LotteryRound) -> list[LotteryCommitment]:
+    """The round's public log, oldest first."""
+    return list(LotteryCommitment.objects.filter(round=lottery).order_by("at", "id"))
+
+
+def round_demand_public(*, lottery: LotteryRound) -> list[dict]:
+    """Applications per unit and date of use with the unit's capacity on that date and the
+    odds (capacity ÷ applications naming it, at most 1): what the round's public page shows
+    once the window has closed. Capacity is the rooms of a lodging room type, or the basic
+    slots of a hall or court (each one booking)."""
+    rows = round_demand(lottery=lottery)
+    units = (
+        Unit.objects.filter(pk__in={row["unit_id"] for row in rows})
+        .select_related("slot_schedule")
+        .prefetch_related("slot_schedule__slots")
+        .in_bulk()
+    )
+    for row in rows:
+        unit = units[row["unit_id"]]
+        row["capacity"] = (unit.room_count or 0) if unit.is_lodging else len(basic_slots(unit))
+        row["applications"] = row["first"] + row["second"] + row["third"]
+        row["odds_percent"] = (
+            min(100, round(100 * row["capacity"] / row["applications"]))
+            if row["applications"]
+            else None
+        )
+    return rows

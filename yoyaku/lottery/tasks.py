@@ -13,6 +13,14 @@ def lottery_draw(round_id: int) -> None:
 
 
 @task()
+def lottery_freeze(round_id: int) -> str:
+    """The application window closed: freeze the applications and publish their hash."""
+    return services.lottery_freeze(
+        lottery=LotteryRound.objects.get(pk=round_id)
+    ).applications_sha256
+
+
+@task()
 def lottery_after_drawing() -> dict[str, int]:
     """Expire unconfirmed wins and release held capacity whose time has come."""
     return {

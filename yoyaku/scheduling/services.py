@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
 from yoyaku.core import clock
-from yoyaku.lottery.services import lottery_draw_due
+from yoyaku.lottery.services import lottery_draw_due, lottery_freeze_due
 from yoyaku.scheduling.models import ScheduledRun
 
 
@@ -111,9 +111,15 @@ def _once(job: str, day: dt.date, now: dt.datetime, task_path: str, *args) -> bo
 
 
 def _lottery_jobs(now: dt.datetime) -> list[str]:
-    """Lotteries draw by themselves at their drawing time (once: the ScheduledRun key); the
+    """Lotteries freeze their applications at the close and draw by themselves at their
+    drawing time once they can (each once: the ScheduledRun key); the
     expiry of unconfirmed wins and the release of held capacity run every quarter hour."""
     enqueued = []
+    # At the close of a round's window its applications are frozen and their hash published.
+    for round_id in lottery_freeze_due(now=now):
+        name = f"lottery.freeze.{round_id}"
+        if _once(name, dt.date(2000, 1, 1), now, "yoyaku.lottery.tasks.lottery_freeze", round_id):
+            enqueued.append(name)
     for round_id in lottery_draw_due(now=now):
         name = f"lottery.draw.{round_id}"
         if _once(name, dt.date(2000, 1, 1), now, "yoyaku.lottery.tasks.lottery_draw", round_id):

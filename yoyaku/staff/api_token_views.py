@@ -21,7 +21,6 @@ from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.permissions import ROLES, Perm
 from yoyaku.staff.views import staff_required
 
-
 # Verbs on one's own things only: acting on them is no write right on the municipality's data.
 OWN_ONLY = frozenset({Perm.API_TOKENS, Perm.PASSKEYS})
 

@@ -10,7 +10,7 @@ from yoyaku.core.params import SafeTextMixin
 from yoyaku.core.text import to_half_width
 from yoyaku.facilities.models import Facility, Slot, Unit
 from yoyaku.lottery import services as lottery_services
-from yoyaku.lottery.models import LotteryRoundSchedule
+from yoyaku.lottery.models import LotteryRound, LotteryRoundSchedule
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations.models import Reservation
 
@@ -423,6 +423,30 @@ class LotteryRoundForm(LotterySettingsForm):
         _("先着順の受付開始"), help_text=_("それまで対象の日は「抽」と表示され、予約できません。")
     )
 
+    public_source_kind = forms.ChoiceField(
+        label=_("公開乱数の出典"),
+        choices=LotteryRound.PublicSource.choices,
+        initial=LotteryRound.PublicSource.DRAND,
+        required=False,  # drand when left out
+        widget=forms.RadioSelect,
+        help_text=_(
+            "受付終了まで誰にも分からず、運営者が選べない値です。抽選にはこの値とシードを合わせて使います。"
+        ),
+    )
+    public_source_text = forms.CharField(
+        label=_("公開の抽せんの名前"),
+        max_length=200,
+        required=False,
+        help_text=_("公開の抽せんを選んだ場合。例：第1901回ロト6（2026年6月11日抽せん）の本数字"),
+    )
+    public_value_at = _datetime(
+        _("公開乱数が決まる日時"),
+        required=False,
+        help_text=_(
+            "受付終了より後。drandで空欄のときは受付終了の1時間後。この時刻の後に職員が値を入力し、別の職員が確認します。"
+        ),
+    )
+
     field_order = [
         "name",
         "units",
@@ -433,6 +457,9 @@ class LotteryRoundForm(LotterySettingsForm):
         "draw_at",
         "confirm_deadline",
         "first_come_opens_at",
+        "public_source_kind",
+        "public_source_text",
+        "public_value_at",
     ]
 
     def clean(self):
@@ -441,7 +468,28 @@ class LotteryRoundForm(LotterySettingsForm):
         for problem in lottery_services.round_problems(municipality=self.municipality, fields=data):
             if problem.field in self.fields and problem.field not in self.errors:
                 self.add_error(problem.field, problem.message)
+        for problem in lottery_services.round_source_problems(fields=data):
+            if problem.field in self.fields and problem.field not in self.errors:
+                self.add_error(problem.field, problem.message)
         return data
+
+
+class LotteryPublicSourceForm(SafeTextMixin, forms.Form):
+    """The public value's source of a round, changed before its applications open."""
+
+    public_source_kind = LotteryRoundForm.base_fields["public_source_kind"]
+    public_source_text = LotteryRoundForm.base_fields["public_source_text"]
+    public_value_at = LotteryRoundForm.base_fields["public_value_at"]
+
+
+class LotteryPublicValueForm(SafeTextMixin, forms.Form):
+    """The public value as read at its source (entered, then typed again to confirm)."""
+
+    value = forms.CharField(
+        label=_("公開乱数の値"),
+        max_length=400,
+        help_text=_("出典に公開された値をそのまま入力してください（drandは64桁の16進数）。"),
+    )
 
 
 class LotteryScheduleForm(LotterySettingsForm):

@@ -30,7 +30,12 @@ from yoyaku.lottery.models import (
     LotteryRoundSchedule,
 )
 from yoyaku.security.services import client_ip
-from yoyaku.staff.forms import LotteryRoundForm, LotteryScheduleForm
+from yoyaku.staff.forms import (
+    LotteryPublicSourceForm,
+    LotteryPublicValueForm,
+    LotteryRoundForm,
+    LotteryScheduleForm,
+)
 from yoyaku.staff.views import staff_required
 
 A = LotteryApplication.Status
@@ -98,12 +103,57 @@ def lottery_create(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/lottery_form.html", {"form": form}, status=status)
 
 
+def _missing_for_drawing(lottery: LotteryRound, current: str) -> list[str]:
+    """What the drawing still waits for, in words for the round's page."""
+    missing = []
+    if current in ("before", "open"):
+        missing.append(_("申込みの受付終了"))
+    if lottery.uses_public_value and not lottery.public_value_confirmed:
+        if not lottery.public_value:
+            missing.append(_("公開乱数の値の入力（公開乱数が決まった後）"))
+        missing.append(_("入力した職員とは別の職員による公開乱数の値の確認"))
+    return missing
+
+
 def _detail_page(
-    request: HttpRequest, lottery: LotteryRound, *, error: str = "", status: int = 200
+    request: HttpRequest,
+    lottery: LotteryRound,
+    *,
+    error: str = "",
+    status: int = 200,
+    source_form: LotteryPublicSourceForm | None = None,
+    value_form: LotteryPublicValueForm | None = None,
 ) -> HttpResponse:
     current = services.phase(lottery)
     counts = selectors.round_status_counts(lottery=lottery)
     published = reverse("citizen:lottery_published", args=[lottery.municipality.slug, lottery.pk])
+    missing = _missing_for_drawing(lottery, current)
+    now = clock.now()
+    value_step = ""
+    value_due = (
+        lottery.uses_public_value
+        and current != "drawn"
+        and not lottery.public_value_confirmed
+        and lottery.public_value_at is not None
+        and now >= lottery.public_value_at
+    )
+    if value_due:
+        can_confirm = lottery.public_value and lottery.public_value_entered_by_id != request.user.pk
+        value_step = "confirm" if can_confirm else "enter"
+    if source_form is None and lottery.uses_public_value and now < lottery.applications_open_at:
+        source_form = LotteryPublicSourceForm(
+            initial={
+                "public_source_kind": lottery.public_source_kind,
+                "public_source_text": (
+                    lottery.public_source_text
+                    if lottery.public_source_kind == LotteryRound.PublicSource.NAMED_DRAW
+                    else ""
+                ),
+                "public_value_at": clock.local(lottery.public_value_at)
+                if lottery.public_value_at
+                else None,
+            }
+        )
     return render(
         request,
         "staff/lottery_detail.html",
@@ -114,7 +164,15 @@ def _detail_page(
             "counts": counts,
             "applied": counts[A.SUBMITTED] + counts[A.WON] + counts[A.LOST],
             "demand": selectors.round_demand(lottery=lottery),
-            "can_draw": current == "closed",
+            "can_draw": current == "closed" and not missing,
+            "missing": missing,
+            "commitments": selectors.round_commitments(lottery=lottery),
+            "source_form": source_form,
+            "value_form": value_form or (LotteryPublicValueForm() if value_step else None),
+            "value_step": value_step,
+            "public_page": reverse(
+                "citizen:lottery_detail", args=[lottery.municipality.slug, lottery.pk]
+            ),
             "published_path": published,
             "published_url": request.build_absolute_uri(published),
             "error": error,
@@ -140,6 +198,58 @@ def lottery_draw(request: HttpRequest, round_id: int) -> HttpResponse:
         return _detail_page(request, _round(request, round_id), error=error.message, status=409)
     success(request, _("抽選を実行しました。結果は申込者にメールで知らせます。"))
     return redirect("staff:lottery_detail", lottery.pk)
+
+
+@staff_required(Perm.LOTTERY)
+@require_POST
+def lottery_public_source(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Change the public value's source: only before the round's applications open."""
+    lottery = _round(request, round_id)
+    form = LotteryPublicSourceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.round_public_source_set(
+                lottery=lottery,
+                by=request.user,
+                kind=form.cleaned_data["public_source_kind"],
+                text=form.cleaned_data["public_source_text"],
+                value_at=form.cleaned_data["public_value_at"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            success(request, _("公開乱数の出典を変更しました。公開記録に残ります。"))
+            return redirect("staff:lottery_detail", lottery.pk)
+    return _detail_page(request, lottery, source_form=form, status=400)
+
+
+@staff_required(Perm.LOTTERY)
+@require_POST
+def lottery_public_value(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Enter the public value (一人目) or confirm it by typing it again (二人目, another
+    staff member): the service decides which the round is waiting for and refuses the rest."""
+    lottery = _round(request, round_id)
+    form = LotteryPublicValueForm(request.POST)
+    step = params.action_param(request.POST.get("step"), ["enter", "confirm"])
+    if form.is_valid() and step:
+        verb = (
+            services.round_public_value_confirm
+            if step == "confirm"
+            else services.round_public_value_enter
+        )
+        try:
+            verb(lottery=lottery, by=request.user, value=form.cleaned_data["value"])
+        except DomainError as error:
+            form.add_error("value" if error.field == "value" else None, error.message)
+        else:
+            success(
+                request,
+                _("公開乱数の値を確認しました。抽選できます。")
+                if step == "confirm"
+                else _("公開乱数の値を入力しました。別の職員が確認すると抽選できます。"),
+            )
+            return redirect("staff:lottery_detail", lottery.pk)
+    return _detail_page(request, _round(request, round_id), value_form=form, status=400)
 
 
 @staff_required(Perm.LOTTERY)

@@ -135,6 +135,7 @@ POLICY_GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
         ),
     ),
     (_("宿泊施設"), ("free_child_age",)),
+    (_("抽選"), ("lottery_runner_up",)),
     (_("公開ページの文章"), ("contact_text", "about_text")),
 )
 assert sorted(n for _, names in POLICY_GROUPS for n in names) == sorted(ms.POLICY_FIELDS)

@@ -106,6 +106,16 @@ urlpatterns = [
     path("lottery/<int:round_id>/", lot.lottery_detail, name="lottery_detail"),
     path("lottery/<int:round_id>/draw/", lot.lottery_draw, name="lottery_draw"),
     path(
+        "lottery/<int:round_id>/public-source/",
+        lot.lottery_public_source,
+        name="lottery_public_source",
+    ),
+    path(
+        "lottery/<int:round_id>/public-value/",
+        lot.lottery_public_value,
+        name="lottery_public_value",
+    ),
+    path(
         "lottery/<int:round_id>/applications/",
         lot.lottery_applications,
         name="lottery_applications",

@@ -24,7 +24,13 @@ from yoyaku.core.services import audit_record, audit_record_many
 from yoyaku.facilities.models import Slot, Unit
 from yoyaku.facilities.selectors import UnitFamily
 from yoyaku.lottery import algorithm
-from yoyaku.lottery.models import LotteryApplication, LotteryChoice, LotteryRound
+from yoyaku.lottery.models import (
+    LotteryApplication,
+    LotteryChoice,
+    LotteryCommitment,
+    LotteryRound,
+)
+from yoyaku.lottery.services import public
 from yoyaku.lottery.services.winners import full_notices
 from yoyaku.notifications.services import email_send_many, email_template_render
 from yoyaku.registrants.models import Registrant
@@ -188,6 +194,13 @@ _STREAM_CHUNK = 20_000
 AFTER_DRAWING: list = []
 
 
+def _capacity_of(applications: list[algorithm.Application]) -> dict[str, int]:
+    """The capacity of every resource the (frozen) applications need."""
+    keys = {key for application in applications for c in application.choices for key, _ in c.needs}
+    unit_ids = {int(key.split(":", 1)[0][1:]) for key in keys}
+    return _capacity(keys, list(Unit.objects.filter(pk__in=unit_ids)))
+
+
 def _capacity(keys: set[str], units: list[Unit]) -> dict[str, int]:
     """What is free before the drawing: staff blocks and earlier bookings already count."""
     rooms = {u.pk: u.room_count or 0 for u in units if u.is_lodging}
@@ -216,24 +229,54 @@ def lottery_draw(
     """抽選: run once, after the application window. One transaction: either every result,
     reservation, notice and the publication are written, or nothing is (``fail_after`` lets a
     test crash the drawing half-way). Winners get a reservation awaiting confirmation.
+
+    A ``yoyaku-lottery-2`` round draws only once its public value is confirmed, with the seed
+    derived from the secret key (refused if it no longer matches the published hash), on the
+    applications frozen at the close (frozen now if the job has not run yet). An application
+    withdrawn after the freeze (registration ended, facility closed) keeps its place in the
+    drawing; its win, if any, is not booked.
     """
     with transaction.atomic():
-        lottery = LotteryRound.objects.select_for_update().get(pk=lottery.pk)
+        lottery = (
+            LotteryRound.objects.select_for_update()
+            .select_related("municipality")
+            .get(pk=lottery.pk)
+        )
         if lottery.status == LotteryRound.Status.DRAWN:
             raise DomainError("lottery_already_drawn")
         if clock.now() < lottery.applications_close_at:
             raise DomainError("lottery_still_open")
-        seed = bytes.fromhex(lottery.seed)
+        second = lottery.uses_public_value
+        if second and not lottery.public_value_confirmed:
+            raise DomainError("lottery_public_value_missing")
+        seed = public.round_seed(lottery)
         data = _build_input(lottery, seed)
+        if second:
+            frozen = public.frozen_applications(lottery)
+            if frozen is None:
+                frozen = public.freeze_locked(lottery, data.applications)
+            else:
+                data.capacity = _capacity_of(frozen)
+            data.applications = frozen
         settings = {"max_wins_per_registrant": lottery.max_wins_per_registrant}
         result = algorithm.draw(
-            data.applications, data.capacity, seed, lottery.max_wins_per_registrant
+            data.applications,
+            data.capacity,
+            seed,
+            lottery.max_wins_per_registrant,
+            public_value=lottery.public_value if second else None,
         )
         _write_results(lottery, data, result, by=by, fail_after=fail_after)
         lottery.status = LotteryRound.Status.DRAWN
         lottery.drawn_at = clock.now()
-        lottery.publish(_published_text(lottery, seed, data, settings, result))
+        text = _published_text(lottery, seed, data, settings, result)
+        lottery.publish(text)
         lottery.save(update_fields=["status", "drawn_at", "published_gzip"])
+        public.commitment_add(
+            lottery,
+            LotteryCommitment.Kind.DRAWN,
+            hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        )
         full_notices(lottery)
         # The results are sent after commit, outside the drawing's transaction: rendering and
         # queueing 100,000 mails must not hold the locks of the drawing.
@@ -262,6 +305,7 @@ def _published_text(
     """``document_dumps(published_document(…))``, without holding the 100,000 applications'
     JSON objects at once: the header is built without them and each application is encoded
     as the text is written (the same text, byte for byte)."""
+    second = lottery.uses_public_value
     document = algorithm.published_document(
         {"id": lottery.pk, "name": lottery.name, "municipality": lottery.municipality.slug},
         seed,
@@ -269,7 +313,12 @@ def _published_text(
         data.capacity,
         settings,
         result,
+        public_value=lottery.public_value if second else None,
+        public_source=lottery.public_source if second else None,
     )
+    if second:
+        # The frozen applications, sorted by id: their hash was published at the close.
+        document["applications_sha256"] = lottery.applications_sha256
     document["applications"] = (application.to_json() for application in data.applications)
     return algorithm.document_dumps(document)
 
@@ -295,7 +344,7 @@ def _write_results(
     by_rank: dict[int, list[int]] = defaultdict(list)
     drawing_order: list[int] = []  # the winners' application ids, in the order drawn
     for pseudonym, rank in result.wins.items():
-        if rank:
+        if rank and pseudonym in data.by_pseudonym:  # else withdrawn after the freeze
             application_id = data.by_pseudonym[pseudonym][0]
             by_rank[rank].append(application_id)
             drawing_order.append(application_id)
@@ -317,7 +366,7 @@ def _write_results(
     # drawing too): each row is written once.
     for rank, ids in sorted(by_rank.items()):
         for chunk in _chunks(sorted(ids)):
-            LotteryApplication.objects.filter(pk__in=chunk).update(
+            LotteryApplication.objects.filter(pk__in=chunk, status=A.SUBMITTED).update(
                 status=A.WON, won_rank=rank, updated_at=now
             )
     LotteryApplication.objects.filter(round=lottery, status=A.SUBMITTED).update(
@@ -387,13 +436,38 @@ def _won_bookings(lottery: LotteryRound, drawing_order: list[int]) -> list[wins.
 
 
 def lottery_draw_due(*, now: dt.datetime | None = None) -> list[int]:
-    """Rounds whose drawing time has come and that have not been drawn (the scheduler calls it)."""
+    """Rounds whose drawing time has come, that have not been drawn and can be: a round of
+    ``yoyaku-lottery-2`` only once its public value is confirmed (the scheduler calls it)."""
     now = now or clock.now()
     return list(
         LotteryRound.objects.filter(draw_at__lte=now)
         .exclude(status=LotteryRound.Status.DRAWN)
+        .exclude(algorithm=LotteryRound.ALGORITHM_2, public_value_confirmed_at__isnull=True)
         .values_list("pk", flat=True)
     )
+
+
+def lottery_freeze(*, lottery: LotteryRound) -> LotteryRound:
+    """The window has closed: freeze the applications as they will be drawn and publish
+    their hash (``applications_sha256``). Once; nothing to do for old rounds or when done.
+    The scheduler runs it at the close; the drawing does it if the job has not."""
+    with transaction.atomic():
+        lottery = (
+            LotteryRound.objects.select_for_update()
+            .select_related("municipality")
+            .get(pk=lottery.pk)
+        )
+        if (
+            not lottery.uses_public_value
+            or lottery.applications_frozen_at is not None
+            or lottery.status == LotteryRound.Status.DRAWN
+        ):
+            return lottery
+        if clock.now() < lottery.applications_close_at:
+            raise DomainError("lottery_still_open")
+        data = _build_input(lottery, public.round_seed(lottery))
+        public.freeze_locked(lottery, data.applications)
+    return lottery
 
 
 # Results mailed per task: the worker sends a batch through one mail connection, and a round

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +14,8 @@ from yoyaku.core.services import audit_record
 from yoyaku.facilities.catalogue import availability_changed
 from yoyaku.facilities.models import Unit
 from yoyaku.lottery import algorithm
-from yoyaku.lottery.models import LotteryRound
+from yoyaku.lottery.models import LotteryCommitment, LotteryRound
+from yoyaku.lottery.services import public
 
 
 def phase(lottery: LotteryRound, at: dt.datetime | None = None) -> str:
@@ -87,10 +87,20 @@ def round_problems(*, municipality: Municipality, fields: dict[str, Any]) -> lis
 def round_create(
     *, municipality: Municipality, by: User | None, units: list[Unit], **fields: Any
 ) -> LotteryRound:
-    """A new round with a fresh secret seed; its SHA-256 is public from now on.
+    """A new round (``yoyaku-lottery-2``): a public nonce, from which and the secret key
+    (``LOTTERY_SEED_KEY``) its seed is derived, never stored; the seed's SHA-256 and the
+    public value's source (``public_source_kind``, ``public_source_text``,
+    ``public_value_at``; by default a drand round an hour after the close) are public and
+    logged from now on.
 
     Refuses (``DomainError`` naming the field) what :func:`round_problems` finds, a missing
-    name, time or use date, and units of another municipality."""
+    name, time or use date, units of another municipality, a source whose value would be
+    known before the close, and a site without its seed key."""
+    source = {
+        "kind": fields.pop("public_source_kind", "") or "",
+        "text": fields.pop("public_source_text", "") or "",
+        "value_at": fields.pop("public_value_at", None),
+    }
     fields["name"] = (fields.get("name") or "").strip()
     if not fields["name"]:
         raise DomainError("round_name_required", field="name")
@@ -102,14 +112,25 @@ def round_create(
     problems = round_problems(municipality=municipality, fields=fields)
     if problems:
         raise problems[0]
-    seed = secrets.token_bytes(32)
+    source_fields = public.source_fields(
+        **source, applications_close_at=fields["applications_close_at"]
+    )
+    nonce = public.new_seed_nonce()
+    seed = public.seed_of_nonce(municipality_slug=municipality.slug, nonce=nonce)
     lottery = LotteryRound.objects.create(
         municipality=municipality,
-        seed=seed.hex(),
+        algorithm=LotteryRound.ALGORITHM_2,
+        seed_nonce=nonce,
         seed_sha256=algorithm.seed_commitment(seed),
+        **source_fields,
         **fields,
     )
+    del seed  # never stored before the drawing
     lottery.units.set(units)
+    public.commitment_add(lottery, LotteryCommitment.Kind.SEED_COMMITTED, lottery.seed_sha256)
+    public.commitment_add(
+        lottery, LotteryCommitment.Kind.SOURCE_FIXED, public.source_summary(lottery)
+    )
     # Its unit-dates show 抽 from now on.
     availability_changed(u.facility_id for u in units)
     audit_record(
@@ -117,6 +138,6 @@ def round_create(
         actor=by,
         municipality=municipality,
         target=lottery,
-        data={"seed_sha256": lottery.seed_sha256},
+        data={"seed_sha256": lottery.seed_sha256, "public_source": lottery.public_source},
     )
     return lottery

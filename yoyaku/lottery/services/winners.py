@@ -8,12 +8,13 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 from django.db import transaction
+from django.db.models import Q
 
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, Notice, User
 from yoyaku.facilities.models import Unit
-from yoyaku.lottery.models import LotteryRound
+from yoyaku.lottery.models import LotteryApplication, LotteryRound
 from yoyaku.reservations import hooks, payable
 from yoyaku.reservations import states as reservation_states
 from yoyaku.reservations.booking import reservations_cancel_expired_win
@@ -79,7 +80,14 @@ def lottery_confirm_win(*, reservation: Reservation, by: User) -> Reservation:
     # the lottery choice); the round is only read.
     reservation = reservation_states.lock(reservation, "confirm_win")
     lottery = LotteryRound.objects.get(applications__choices__reservation=reservation)
-    if lottery.confirm_deadline and clock.now() > lottery.confirm_deadline:
+    # A runner-up's win has its own deadline.
+    own = (
+        LotteryApplication.objects.filter(choices__reservation=reservation)
+        .values_list("confirm_by", flat=True)
+        .first()
+    )
+    deadline = own or lottery.confirm_deadline
+    if deadline and clock.now() > deadline:
         raise DomainError("lottery_confirm_deadline_passed")
     # Where the facility takes payment first, the winner confirms by paying (支払待ち).
     now = clock.now()
@@ -125,9 +133,12 @@ def hold_released_capacity(
 def lottery_expire_unconfirmed(*, now: dt.datetime | None = None) -> int:
     """Wins not confirmed by the deadline are cancelled (their capacity held until release)."""
     now = now or clock.now()
+    application = "lottery_choice__application__"
     due = Reservation.objects.filter(
+        Q(**{f"{application}confirm_by__isnull": True})
+        & Q(**{f"{application}round__confirm_deadline__lt": now})
+        | Q(**{f"{application}confirm_by__lt": now}),
         status=Reservation.Status.AWAITING_CONFIRMATION,
-        lottery_choice__application__round__confirm_deadline__lt=now,
     )
     count = 0
     for reservation in due:
