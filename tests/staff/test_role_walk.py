@@ -42,8 +42,8 @@ LOGIN_FLOW = {
     "login_passkey",
     "logout",
 }
-# Path parameters that name no object of a municipality (a report's kind).
-NOT_OBJECTS = {"kind"}
+# Path parameters that name no object of a municipality (a report's kind, a date).
+NOT_OBJECTS = {"kind", "day"}
 
 
 def _console_patterns() -> list[URLPattern]:
@@ -119,6 +119,7 @@ def world(travel):
         ).pk,
         "refund_id": _counter_refund(reservation, f.staff_user(ukiha, login_id="cashier")).pk,
         "kind": "utilisation",
+        "day": (now.date() + dt.timedelta(days=20)).isoformat(),
         "job_id": BulkClosure.objects.create(
             municipality=ukiha,
             facility=hall_facility,
