@@ -23,7 +23,7 @@ from yoyaku.facilities import setup_cache
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
-from yoyaku.reservations import capacity, fees, hooks, limits, payable, rules, states
+from yoyaku.reservations import capacity, entry_codes, fees, hooks, limits, payable, rules, states
 from yoyaku.reservations.models import Penalty, PublicLogEntry, Reservation
 from yoyaku.reservations.public_log import public_log_reservation
 
@@ -215,6 +215,18 @@ def reservation_mail_context(reservation: Reservation) -> dict[str, Any]:
     }
 
 
+def entry_code_mail_context(code) -> dict[str, Any]:
+    """The entry code lines of the reminder (nothing without a code)."""
+    if code is None:
+        return {}
+    since, until = clock.local(code.valid_from), clock.local(code.valid_until)
+    return {
+        "entry_code": code.code,
+        "entry_code_from": f"{since:%Y-%m-%d %H:%M}",
+        "entry_code_until": f"{until:%Y-%m-%d %H:%M}",
+    }
+
+
 @transaction.atomic
 def reservation_approve(*, reservation: Reservation, by: User) -> Reservation:
     """予約の許可 (Ukiha art. 9.2). Where the facility takes payment online first, the approved
@@ -255,6 +267,7 @@ def reservation_reject(*, reservation: Reservation, by: User, reason: str) -> Re
         decision_reason=reason.strip(),
     )
     capacity.release(reservation)
+    entry_codes.entry_code_sync(reservation)
     public_log_reservation(reservation, PublicLogEntry.Kind.REJECTED, capacity="freed")
     _notify(reservation, "reservation_rejected", reason=reason.strip())
     return reservation
@@ -534,6 +547,7 @@ def reservation_mark_no_show(*, reservation: Reservation, by: User) -> Reservati
             "municipality": reservation.municipality,
         },
     )
+    entry_codes.entry_code_sync(reservation)  # a no-show's code dies at once
     today = clock.today()
     Penalty.objects.create(
         registrant=reservation.registrant,
@@ -602,7 +616,8 @@ def reservation_reminders(*, today: dt.date | None = None) -> int:
     for reservation in due:
         with transaction.atomic():
             Reservation.objects.filter(pk=reservation.pk).update(reminded_at=clock.now())
-            _notify(reservation, "reservation_reminder")
+            code = entry_codes.entry_code_sync(reservation)
+            _notify(reservation, "reservation_reminder", **entry_code_mail_context(code))
         count += 1
     return count
 
