@@ -126,9 +126,10 @@ def entry_code_sync(reservation: Reservation, *, verb: str = "", by=None) -> Ent
     when the reservation left 予約確定 (cancelled, expired, rejected, no-show) or the facility
     stopped using codes. Returns the live code, if any. The lock hears of it after commit.
 
-    The signature is a ``hooks.money_changed`` handler's; ``verb`` and ``by`` are not used.
+    The signature is a ``hooks.money_changed`` handler's: ``verb`` "book" means the row is
+    new (no code to look up: the booking path stays one query shorter); ``by`` is not used.
     """
-    live = _live(reservation)
+    live = None if verb == "book" else _live(reservation)
     if not wants_code(reservation):
         if live is not None:
             _revoke(live)
