@@ -260,3 +260,14 @@ def test_staff_turn_codes_on_in_the_facility_form(client, ukiha):
     assert Facility.objects.get(slug="chuo-kominkan").entry_codes is True
     client.post("/staff/setup/facilities/new/", facility_post(slug="other"))
     assert Facility.objects.get(slug="other").entry_codes is False
+
+
+def test_a_stay_marked_used_at_check_in_keeps_its_code_until_check_out(minato, travel):
+    facility, room_type = resort(minato, entry_codes=True)
+    reservation = book_stay(registrant(minato), room_type, DAY, nights=2)
+    code = live(reservation).code
+    travel(dt.datetime(2026, 6, 10, 15, 30))
+    staff = f.staff_user(minato)
+    booking.reservation_mark_used(reservation=reservation, by=staff)
+    entry_codes.entry_code_sync(Reservation.objects.get(pk=reservation.pk))
+    assert opens(facility, code, at(DAY + dt.timedelta(days=2), 9))

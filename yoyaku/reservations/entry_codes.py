@@ -130,6 +130,10 @@ def entry_code_sync(reservation: Reservation, *, verb: str = "", by=None) -> Ent
     new (no code to look up: the booking path stays one query shorter); ``by`` is not used.
     """
     live = None if verb == "book" else _live(reservation)
+    if reservation.status == Reservation.Status.USED:
+        # Marked used on the day (a stay: at check-in): the code runs out with its window,
+        # also when staff recalculate the fee meanwhile.
+        return live
     if not wants_code(reservation):
         if live is not None:
             _revoke(live)
