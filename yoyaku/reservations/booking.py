@@ -215,18 +215,6 @@ def reservation_mail_context(reservation: Reservation) -> dict[str, Any]:
     }
 
 
-def entry_code_mail_context(code) -> dict[str, Any]:
-    """The entry code lines of the reminder (nothing without a code)."""
-    if code is None:
-        return {}
-    since, until = clock.local(code.valid_from), clock.local(code.valid_until)
-    return {
-        "entry_code": code.code,
-        "entry_code_from": f"{since:%Y-%m-%d %H:%M}",
-        "entry_code_until": f"{until:%Y-%m-%d %H:%M}",
-    }
-
-
 @transaction.atomic
 def reservation_approve(*, reservation: Reservation, by: User) -> Reservation:
     """予約の許可 (Ukiha art. 9.2). Where the facility takes payment online first, the approved
@@ -616,8 +604,8 @@ def reservation_reminders(*, today: dt.date | None = None) -> int:
     for reservation in due:
         with transaction.atomic():
             Reservation.objects.filter(pk=reservation.pk).update(reminded_at=clock.now())
-            code = entry_codes.entry_code_sync(reservation)
-            _notify(reservation, "reservation_reminder", **entry_code_mail_context(code))
+            code = entry_codes.entry_code_for(reservation)
+            _notify(reservation, "reservation_reminder", **entry_codes.mail_context(code))
         count += 1
     return count
 

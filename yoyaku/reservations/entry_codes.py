@@ -5,8 +5,10 @@ smart lock during the use, for facilities that have such locks (``Facility.entry
   code follows the state: :func:`entry_code_sync` runs inside the transaction of every change
   of a reservation (it is a ``hooks.money_changed`` handler: booked, approved, paid, lottery
   win confirmed, changed, cancelled, expired, recalculated) and is called by the services that
-  do not touch money (rejected, no-show) and before the reminder e-mail. Nothing is issued
-  while the reservation is 審査中 or 支払待ち: a code for an unpaid booking would open the door.
+  do not touch money (rejected, no-show); a daily catch-up covers a facility that turned
+  codes on or off (before the reminders of the same job, which print the code). Nothing is
+  issued while the reservation is 審査中 or 支払待ち: a code for an unpaid booking would open
+  the door.
 * **Window**: from :data:`EARLY_ENTRY` before the use starts to its end — the first slot's
   start to the last slot's end on the use date; for a stay, check-in (:data:`CHECK_IN`) on the
   first night to check-out (:data:`CHECK_OUT`) the morning after the last night. These are the
@@ -70,6 +72,18 @@ def entry_code_for(reservation: Reservation) -> EntryCode | None:
     if reservation.status != Reservation.Status.CONFIRMED:
         return None
     return _live(reservation)
+
+
+def mail_context(code: EntryCode | None) -> dict[str, str]:
+    """The entry code lines of the reminder e-mail (nothing without a code)."""
+    if code is None:
+        return {}
+    since, until = clock.local(code.valid_from), clock.local(code.valid_until)
+    return {
+        "entry_code": code.code,
+        "entry_code_from": f"{since:%Y-%m-%d %H:%M}",
+        "entry_code_until": f"{until:%Y-%m-%d %H:%M}",
+    }
 
 
 def _send_after_commit(code: EntryCode) -> None:
