@@ -271,3 +271,23 @@ def test_a_stay_marked_used_at_check_in_keeps_its_code_until_check_out(minato, t
     booking.reservation_mark_used(reservation=reservation, by=staff)
     entry_codes.entry_code_sync(Reservation.objects.get(pk=reservation.pk))
     assert opens(facility, code, at(DAY + dt.timedelta(days=2), 9))
+
+
+def test_a_lottery_win_gets_its_code_when_the_winner_confirms(minato, travel):
+    from tests.lottery.test_rounds import make_round, stay
+    from yoyaku.lottery import services as lottery_services
+
+    facility, room_type = resort(minato, rooms=2, opens_months_before=2, entry_codes=True)
+    lottery = make_round(minato, [room_type])
+    person = registrant(minato)
+    lottery_services.lottery_apply(
+        lottery=lottery, registrant=person, choices=[stay(room_type)], by=person.user
+    )
+    travel(dt.datetime(2026, 6, 25, 10, 0))
+    lottery_services.lottery_draw(lottery=lottery, by=None)
+    won = Reservation.objects.get(registrant=person)
+    assert won.status == R.AWAITING_CONFIRMATION
+    assert live(won) is None
+    lottery_services.lottery_confirm_win(reservation=won, by=person.user)
+    code = live(won)
+    assert opens(facility, code.code, at(won.use_date, 15))
