@@ -297,6 +297,10 @@ YOYAKU_PENDING_UPLOADS_PER_CLIENT_HOUR = int(
     os.environ.get("YOYAKU_PENDING_UPLOADS_PER_CLIENT_HOUR", "10")
 )
 
+# Smart locks (入室コード, yoyaku/reservations/locks.py): the adapter class entry codes are
+# pushed to. The fake lock keeps them in a table and is what tests and the demo use.
+YOYAKU_LOCK_ADAPTER = os.environ.get("YOYAKU_LOCK_ADAPTER", "yoyaku.reservations.locks.FakeLock")
+
 # Online payment (yoyaku/payments). The provider new online payments go to; each provider's
 # keys only from the environment. The sandbox ships with the project (make run starts it).
 YOYAKU_PAYMENT_PROVIDER = os.environ.get("YOYAKU_PAYMENT_PROVIDER", "sandbox")

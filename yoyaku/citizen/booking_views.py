@@ -20,7 +20,7 @@ from yoyaku.facilities import setup_cache
 from yoyaku.facilities.models import Unit
 from yoyaku.payments import selectors as payment_selectors
 from yoyaku.payments import services as payment_services
-from yoyaku.reservations import booking, opening, public_log, rules, states
+from yoyaku.reservations import booking, entry_codes, opening, public_log, rules, states
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations.forms import BookingForm
 from yoyaku.reservations.models import FirstMinuteOpening, FirstMinuteTicket, Reservation
@@ -252,6 +252,7 @@ def reservation_detail(
             "night_choices": range(1, facility.max_nights + 1),
             "terms": rules.booking_terms(reservation.unit, reservation.use_date),
             "log_pseudonym": public_log.pseudonym(reservation.registrant_id, facility.pk),
+            "entry_code": entry_codes.entry_code_for(reservation),
             "money": payment_selectors.reservation_money(
                 reservation, online_methods=payment_services.online_methods(facility)
             ),

@@ -15,6 +15,7 @@ from yoyaku.demo.people import REGISTRANTS, RESIDENT, STAFF
 from yoyaku.demo.specs import (
     DEMO_STAFF_PASSWORD,
     DEMO_STAFF_TOTP_SECRET,
+    ENTRY_CODE_FACILITIES,
     HOURLY,
     LIGHTING_FROM_HOUR,
     MINATO_FEES_FROM,
@@ -197,6 +198,7 @@ class Loader:
                 "order": order,
                 "is_active": True,
                 **booking_policy(muni, spec),
+                "entry_codes": spec.slug in ENTRY_CODE_FACILITIES,
             },
         )
 

@@ -239,6 +239,11 @@ TIERS_HALL = [
 TIERS_SPORTS = [{"days_before": 2, "percent": 0}, {"days_before": 0, "percent": 100}]
 
 
+# 入室コード: one facility of each municipality opens with a smart lock (the fake one), so the
+# demo's reservations there show their code (a stay in Minato; in Ukiha once paid).
+ENTRY_CODE_FACILITIES = {"ohiradai-minatoso", "ukiha-gym"}
+
+
 def booking_policy(muni: Municipality, spec: FacilitySpec) -> dict[str, Any]:
     """Booking rules by kind of facility: resorts (Minato) for residents and workers only,
     first-come two months ahead; halls in Ukiha reviewed before permission (art. 9.2)."""

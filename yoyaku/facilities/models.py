@@ -127,6 +127,11 @@ class Facility(LocalizedNameMixin, models.Model):
     requires_approval = models.BooleanField(
         default=False, help_text="予約の申込みを審査してから許可する（うきは要綱第9条第2項）"
     )
+    # 入室コード: each confirmed reservation gets a 6-digit code for the smart lock
+    # (yoyaku.reservations.entry_codes); off unless the facility has such locks.
+    entry_codes = models.BooleanField(
+        default=False, help_text="予約ごとに入室コード（6桁）を発行する（スマートロック）"
+    )
     # Cancellation fee tiers: [{"days_before": 7, "percent": 0}, {"days_before": 2, "percent": 50},
     # {"days_before": 0, "percent": 100}] — the first tier whose days_before the cancellation
     # is at or above applies.

@@ -13,3 +13,10 @@ class ReservationsConfig(AppConfig):
 
         hooks.register_end_handler(booking.reservations_cancel_for_registrant)
         hooks.register_obligation_provider(selectors.registrant_obligations)
+
+        # Entry codes follow every change of a reservation that goes through the money hook
+        # (booked, approved, paid, confirmed, changed, cancelled, expired).
+        from yoyaku.reservations import entry_codes
+        from yoyaku.reservations import hooks as reservation_hooks
+
+        reservation_hooks.register_money_handler(entry_codes.entry_code_sync)

@@ -23,7 +23,7 @@ from yoyaku.facilities import setup_cache
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
-from yoyaku.reservations import capacity, fees, hooks, limits, payable, rules, states
+from yoyaku.reservations import capacity, entry_codes, fees, hooks, limits, payable, rules, states
 from yoyaku.reservations.models import Penalty, PublicLogEntry, Reservation
 from yoyaku.reservations.public_log import public_log_reservation
 
@@ -255,6 +255,7 @@ def reservation_reject(*, reservation: Reservation, by: User, reason: str) -> Re
         decision_reason=reason.strip(),
     )
     capacity.release(reservation)
+    entry_codes.entry_code_sync(reservation)
     public_log_reservation(reservation, PublicLogEntry.Kind.REJECTED, capacity="freed")
     _notify(reservation, "reservation_rejected", reason=reason.strip())
     return reservation
@@ -534,6 +535,7 @@ def reservation_mark_no_show(*, reservation: Reservation, by: User) -> Reservati
             "municipality": reservation.municipality,
         },
     )
+    entry_codes.entry_code_sync(reservation)  # a no-show's code dies at once
     today = clock.today()
     Penalty.objects.create(
         registrant=reservation.registrant,
@@ -602,7 +604,8 @@ def reservation_reminders(*, today: dt.date | None = None) -> int:
     for reservation in due:
         with transaction.atomic():
             Reservation.objects.filter(pk=reservation.pk).update(reminded_at=clock.now())
-            _notify(reservation, "reservation_reminder")
+            code = entry_codes.entry_code_for(reservation)
+            _notify(reservation, "reservation_reminder", **entry_codes.mail_context(code))
         count += 1
     return count
 

@@ -394,3 +394,70 @@ class FirstMinuteTicket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opening_id} {self.pseudonym}"
+
+
+class EntryCode(models.Model):
+    """入室コード: the 6-digit code that opens a facility's smart lock for one reservation.
+
+    Issued and revoked only by ``reservations.entry_codes`` (on the reservation's state
+    changes); a reservation has at most one live code (not revoked). The code is random, never
+    derived from the reservation number, and unique among the live codes of the facility whose
+    windows overlap (checked under the facility's row lock). Revoked rows are kept: what was
+    valid when.
+    """
+
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.CASCADE, related_name="entry_codes"
+    )
+    # The facility whose doors it opens (the reservation's unit's facility), for the lookups
+    # of the lock and of uniqueness without a join.
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=6)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("入室コード")
+        indexes = [models.Index(fields=["facility", "code"], name="entry_code_facility_code")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reservation"],
+                condition=Q(revoked_at__isnull=True),
+                name="entry_code_one_live",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__lt=models.F("valid_until")),
+                name="entry_code_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the code itself: this may end up in logs.
+        state = "revoked" if self.revoked_at else "live"
+        return f"entry code #{self.pk} of reservation {self.reservation_id} ({state})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None
+
+
+class FakeLockCode(models.Model):
+    """What the fake smart lock (``reservations.locks.FakeLock``) has been told: the codes
+    pushed to the doors of a facility, for tests and the demo. A real lock keeps these in
+    its own controller; this table is only written by the fake adapter."""
+
+    entry_code = models.OneToOneField(EntryCode, on_delete=models.CASCADE, related_name="+")
+    facility = models.ForeignKey("facilities.Facility", on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=6)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    pushed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["facility", "code"], name="fake_lock_facility_code")]
+
+    def __str__(self) -> str:
+        return f"fake lock code #{self.pk} at facility {self.facility_id}"

@@ -3,7 +3,8 @@
 One A4 page (more when the fee breakdown or the notes are long): permit number (the
 reservation number), date of permission, the issuing authority, the registrant, facility and
 unit, the dates and slots (or nights, rooms and party), purpose, the fee with its lines as
-quoted at booking, and the conditions of use with the facility's cancellation fee tiers.
+quoted at booking, the entry code (入室コード) where the facility has a smart lock, and the
+conditions of use with the facility's cancellation fee tiers.
 
 Only a reservation that is permitted — 予約確定 or 利用済 — has a permit; anything else raises
 ``DomainError("reservation_wrong_state")``. Like the registration card, the text is a
@@ -21,10 +22,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from yoyaku.core import clock
+from yoyaku.core import clock, dates
 from yoyaku.core.errors import DomainError
 from yoyaku.facilities import policies
 from yoyaku.registrants.card import SEAL_SIZE, draw_seal, japanese_date, japanese_font
+from yoyaku.reservations import entry_codes
 from yoyaku.reservations.models import Reservation
 
 PERMIT_STATUSES = (Reservation.Status.CONFIRMED, Reservation.Status.USED)
@@ -271,6 +273,11 @@ def use_permit_pdf(*, reservation: Reservation) -> bytes:
     page.item("利用目的", purpose)
     if reservation.reduction:
         page.item("減免", reservation.reduction.name)
+    code = entry_codes.entry_code_for(reservation)  # 予約確定 only: never for a used one
+    if code is not None:
+        since = dates.japanese_datetime(code.valid_from, lang="ja")
+        until = dates.japanese_datetime(code.valid_until, lang="ja")
+        page.item("入室コード", f"{code.code}（{since}から{until}まで有効）")
 
     # -- fee -----------------------------------------------------------------------------------
     page.heading("使用料（消費税込み）")

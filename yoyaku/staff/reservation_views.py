@@ -27,7 +27,7 @@ from yoyaku.core.services import audit_record
 from yoyaku.facilities.models import Unit
 from yoyaku.payments import selectors as money
 from yoyaku.payments import services as payment_services
-from yoyaku.reservations import booking, permit, rules, states
+from yoyaku.reservations import booking, entry_codes, permit, rules, states
 from yoyaku.reservations import selectors as availability
 from yoyaku.reservations import services as capacity
 from yoyaku.reservations.forms import BookingForm
@@ -225,6 +225,7 @@ def _detail_page(
             # Used / no-show are recorded on or after the day of use, never before it.
             "can_mark": states.allows(reservation, "mark_used", today=today),
             "can_print": permit.permit_available(reservation),
+            "entry_code": entry_codes.entry_code_for(reservation),
             "tiers": facility.tiers(),
             "recalc_form": (
                 recalculate_form(reservation)

@@ -146,6 +146,14 @@ class FacilityForm(SafeTextMixin, forms.Form):
             "0はしない"
         ),
     )
+    entry_codes = forms.BooleanField(
+        label=_("予約ごとに入室コード（6桁）を発行する"),
+        required=False,
+        help_text=_(
+            "スマートロックのある施設だけ。確定した予約に、利用開始15分前から終了まで使える"
+            "コードを発行し、マイページ・使用許可書・利用日3日前のお知らせメールに表示します。"
+        ),
+    )
     commercial_multiplier_percent = _int(
         _("営利目的の利用の料金（%）"), help_text=_("100は割増なし、150は5割増し")
     )

@@ -86,6 +86,7 @@ class FacilitySettings:
     payment_due_days_before_use: int = 3
     cancellation_tiers: tuple[dict[str, int], ...] = ()
     undo_minutes: int = 30
+    entry_codes: bool = False
     commercial_multiplier_percent: int = 100
     order: int = 0
     is_active: bool = True
