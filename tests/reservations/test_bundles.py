@@ -8,8 +8,7 @@ import pytest
 from django.core import mail
 
 from tests import factories as f
-from tests.registrants import builders
-from tests.reservations.helpers import book_slot, hall, registrant
+from tests.reservations.helpers import book_slot, group, hall, registrant
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditLog
@@ -21,18 +20,6 @@ from yoyaku.reservations.models import Occupancy, Reservation, ReservationBundle
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DAY = dt.date(2026, 6, 16)  # a Tuesday; "now" is Monday 2026-06-01 10:00
-
-
-def group(municipality, name="うきは卓球クラブ"):
-    admin = f.staff_user(municipality, login_id=f"g{builders._counter.__next__()}")
-    return builders.active(
-        municipality,
-        admin,
-        kind="group",
-        group_name=name,
-        group_name_kana="ウキハタッキュウクラブ",
-        member_count=10,
-    )
 
 
 def request(person, unit, day, *codes, party=10):

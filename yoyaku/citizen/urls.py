@@ -3,6 +3,7 @@ from django.urls import path
 from yoyaku.citizen import (
     account_views,
     booking_views,
+    bundle_views,
     calendar_views,
     lottery_views,
     payment_views,
@@ -51,6 +52,17 @@ urlpatterns = [
     path(M + "mypage/calendar/", calendar_views.calendar_feed_manage, name="calendar_feed_manage"),
     path(M + "reserve/<int:unit_id>/", booking_views.reserve, name="reserve"),
     path(M + "reservations/", booking_views.reservation_list, name="reservation_list"),
+    # 予約のまとまり (whole-facility and series bookings).
+    path(M + "series/new/", bundle_views.series_new, name="series_new"),
+    path(M + "bundles/", bundle_views.bundle_list, name="bundle_list"),
+    path(M + "bundles/<int:bundle_id>/", bundle_views.bundle_detail, name="bundle_detail"),
+    path(M + "bundles/<int:bundle_id>/cancel/", bundle_views.bundle_cancel, name="bundle_cancel"),
+    path(M + "bundles/<int:bundle_id>/permit/", bundle_views.bundle_permit, name="bundle_permit"),
+    path(
+        M + "bundles/<int:bundle_id>/items/<int:reservation_id>/change/",
+        bundle_views.bundle_item_change,
+        name="bundle_item_change",
+    ),
     path(
         M + "reservations/<int:reservation_id>/pay/",
         payment_views.payment_start,

@@ -162,3 +162,95 @@ class BookingForm(SafeTextMixin, forms.Form):
         if not self.unit.is_lodging and not chosen:
             raise forms.ValidationError(_("利用する時間区分を選んでください。"))
         return chosen
+
+
+class _UnitField(forms.ModelChoiceField):
+    """Units named with their facility: 「うきは市文化会館 大ホール」."""
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.facility.display_name} {obj.display_name}"
+
+
+class _SlotField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.display_label}（{obj.time_label}）"
+
+
+WEEKDAY_CHOICES = [
+    ("0", _("月曜日")),
+    ("1", _("火曜日")),
+    ("2", _("水曜日")),
+    ("3", _("木曜日")),
+    ("4", _("金曜日")),
+    ("5", _("土曜日")),
+    ("6", _("日曜日")),
+]
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SeriesForm(SafeTextMixin, forms.Form):
+    """定期利用: a unit, weekdays, slots and a period (the citizen's and the staff's form)."""
+
+    unit = _UnitField(
+        label=_("室場"), queryset=Unit.objects.none(), empty_label=_("選んでください")
+    )
+    weekdays = forms.MultipleChoiceField(
+        label=_("曜日"), choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    slots = _SlotField(
+        label=_("時間区分"), queryset=Slot.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    start = forms.DateField(label=_("開始日"), widget=DATE_WIDGET)
+    end = forms.DateField(label=_("終了日"), widget=DATE_WIDGET)
+    party_size = _number(_("利用予定人数"), min_value=1, max_value=10000)
+    purpose = forms.ModelChoiceField(
+        label=_("利用目的"), queryset=None, required=False, empty_label=_("選んでください")
+    )
+    label = forms.CharField(
+        label=_("名称（任意）"),
+        max_length=100,
+        required=False,
+        help_text=_("例：卓球クラブ 夜間練習"),
+    )
+
+    def __init__(self, *args, units, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = units.filter(booking_kind=Unit.BookingKind.SLOT).select_related("facility")
+        self.fields["unit"].queryset = units
+        self.fields["slots"].queryset = (
+            Slot.objects.filter(schedule__units__in=units)
+            .distinct()
+            .order_by("schedule_id", "start", "end")
+        )
+        self.fields["purpose"].queryset = municipality.purposes.all()
+        self.fields["weekdays"].error_messages["required"] = _("曜日を選んでください。")
+        self.fields["slots"].error_messages["required"] = _("利用する時間区分を選んでください。")
+
+    def clean(self):
+        data = super().clean()
+        unit, slots = data.get("unit"), data.get("slots")
+        if (
+            unit is not None
+            and slots
+            and any(s.schedule_id != unit.slot_schedule_id for s in slots)
+        ):
+            self.add_error("slots", _("この室場の時間区分から選んでください。"))
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("終了日は開始日以降にしてください。"))
+        return data
+
+    def spec(self, registrant: Registrant):
+        from yoyaku.reservations.bundles import SeriesSpec
+
+        data = self.cleaned_data
+        return SeriesSpec(
+            registrant=registrant,
+            unit=data["unit"],
+            weekdays=[int(d) for d in data["weekdays"]],
+            slots=sorted(data["slots"], key=lambda s: s.start),
+            start=data["start"],
+            end=data["end"],
+            party_size=data["party_size"],
+            purpose=data.get("purpose"),
+        )
