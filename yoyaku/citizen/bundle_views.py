@@ -21,8 +21,8 @@ from yoyaku.facilities.models import Unit
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import bundles, states
 from yoyaku.reservations.bundle_permit import bundle_permit_pdf, permitted_items
-from yoyaku.reservations.forms import SeriesForm
-from yoyaku.reservations.models import Reservation, ReservationBundle
+from yoyaku.reservations.forms import SeriesForm, posted_dates, series_page
+from yoyaku.reservations.models import ReservationBundle
 
 # Refusals of the period, shown next to the end date.
 PERIOD_CODES = {
@@ -40,45 +40,6 @@ def _form(request: HttpRequest, data=None, initial=None) -> SeriesForm:
     return SeriesForm(data, units=units, municipality=request.municipality, initial=initial)
 
 
-def series_page(
-    request: HttpRequest,
-    form: SeriesForm,
-    *,
-    template: str,
-    registrant: Registrant,
-    channel: str = Reservation.Channel.ONLINE,
-    priority: bool = False,
-    extra: dict | None = None,
-) -> tuple[dict, int]:
-    """The form, and below it the preview of every date when the form is valid (shared by
-    the citizen's page and the staff allocation page). Returns (context, status)."""
-    context = {"form": form, **(extra or {})}
-    if not form.is_valid():
-        return context, 400 if form.is_bound else 200
-    spec = form.spec(registrant)
-    try:
-        preview = bundles.series_preview(
-            spec, by_staff=channel != Reservation.Channel.ONLINE, priority=priority
-        )
-    except DomainError as error:
-        if error.code in PERIOD_CODES:
-            form.add_error("end", error.message)
-        else:
-            context["problems"] = [error]
-        return context, 400
-    context.update(preview=preview, spec=spec)
-    return context, 200
-
-
-def posted_dates(request: HttpRequest) -> list[dt.date]:
-    days = []
-    for value in request.POST.getlist("dates")[: bundles.SERIES_MAX_DATES]:
-        day = params.date_param(value)
-        if day is not None:
-            days.append(day)
-    return days
-
-
 @require_http_methods(["GET", "POST"])
 @changes_data
 @registrant_required
@@ -93,14 +54,14 @@ def series_new(request: HttpRequest, municipality: str) -> HttpResponse:
         form = _form(request, initial={"unit": unit} if unit else None)
         return render(request, template, {"form": form})
     form = _form(request, request.POST)
-    context, status = series_page(request, form, template=template, registrant=registrant)
+    context, status = series_page(form, registrant=registrant)
     if status != 200 or request.POST.get("action") != "book":
         return render(request, template, context, status=status)
     try:
         bundle = bundles.series_book(
             spec=context["spec"],
             by=request.user,
-            dates=posted_dates(request),
+            dates=posted_dates(request.POST),
             label=form.cleaned_data.get("label") or "",
         )
     except DomainError as error:

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yoyaku.core import params
+from yoyaku.core.errors import DomainError
 from yoyaku.core.params import SafeTextMixin
 from yoyaku.facilities.models import ReductionCategory, Slot, Unit
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.registrants.models import Registrant
-from yoyaku.reservations import rules
+from yoyaku.reservations import bundles, rules
+from yoyaku.reservations.models import Reservation
 
 
 def _number(label, *, min_value=0, max_value=999, initial=None) -> forms.IntegerField:
@@ -241,10 +246,8 @@ class SeriesForm(SafeTextMixin, forms.Form):
         return data
 
     def spec(self, registrant: Registrant):
-        from yoyaku.reservations.bundles import SeriesSpec
-
         data = self.cleaned_data
-        return SeriesSpec(
+        return bundles.SeriesSpec(
             registrant=registrant,
             unit=data["unit"],
             weekdays=[int(d) for d in data["weekdays"]],
@@ -254,3 +257,50 @@ class SeriesForm(SafeTextMixin, forms.Form):
             party_size=data["party_size"],
             purpose=data.get("purpose"),
         )
+
+
+# Refusals of a series' period, shown next to the end date.
+PERIOD_CODES = {
+    "series_period_order",
+    "series_too_long",
+    "series_no_dates",
+    "series_too_many_dates",
+}
+
+
+def series_page(
+    form: SeriesForm,
+    *,
+    registrant: Registrant,
+    channel: str = Reservation.Channel.ONLINE,
+    priority: bool = False,
+    extra: dict | None = None,
+) -> tuple[dict, int]:
+    """The form, and below it the preview of every date when the form is valid (shared by
+    the citizen's page and the staff allocation page). Returns (context, status)."""
+    context = {"form": form, **(extra or {})}
+    if not form.is_valid():
+        return context, 400 if form.is_bound else 200
+    spec = form.spec(registrant)
+    try:
+        preview = bundles.series_preview(
+            spec, by_staff=channel != Reservation.Channel.ONLINE, priority=priority
+        )
+    except DomainError as error:
+        if error.code in PERIOD_CODES:
+            form.add_error("end", error.message)
+        else:
+            context["problems"] = [error]
+        return context, 400
+    context.update(preview=preview, spec=spec)
+    return context, 200
+
+
+def posted_dates(post) -> list[dt.date]:
+    """The free dates the preview listed (hidden fields), at most a series' worth."""
+    days = []
+    for value in post.getlist("dates")[: bundles.SERIES_MAX_DATES]:
+        day = params.date_param(value)
+        if day is not None:
+            days.append(day)
+    return days
