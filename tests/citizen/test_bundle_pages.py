@@ -149,3 +149,57 @@ def test_the_bundle_permit_and_other_peoples_bundles(client, club_and_hall, ukih
     client.force_login(other.user)
     assert client.get(f"/ukiha/bundles/{bundle.pk}/").status_code == 404
     assert client.get(f"/ukiha/bundles/{bundle.pk}/permit/").status_code == 404
+
+
+@pytest.fixture
+def building(ukiha, client):
+    facility, _whole, half_a, half_b = hall(ukiha)
+    green = f.slot_unit(facility, "控室")
+    f.fee(green, 500, slot=f.slot(green, "night"))
+    person = registrant(ukiha)
+    client.force_login(person.user)
+    return facility, half_a, half_b, green, person
+
+
+def whole_data(facility, *units, **overrides):
+    data = {
+        "facility": str(facility.pk),
+        "units": [str(u.pk) for u in units],
+        "date": "2026-06-16",
+        "slots": ["night"],
+        "party_size": "20",
+        "label": "市民体育大会",
+        "action": "preview",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_whole_facility_preview_then_book_all_at_once(client, building):
+    facility, half_a, half_b, green, person = building
+    assert "全館・複数室場" in client.get("/ukiha/bundles/").content.decode()
+    assert client.get(f"/ukiha/whole/new/?facility={facility.pk}").status_code == 200
+    preview = client.post("/ukiha/whole/new/", whole_data(facility, half_a, half_b, green))
+    html = preview.content.decode()
+    assert preview.status_code == 200 and "3,100円" in html and "まとめて予約する" in html
+    mail.outbox.clear()
+    done = client.post(
+        "/ukiha/whole/new/", whole_data(facility, half_a, half_b, green, action="book")
+    )
+    assert done.status_code == 302
+    bundle = ReservationBundle.objects.get(registrant=person)
+    assert bundle.kind == "whole" and bundle.items.count() == 3
+    assert len(mail.outbox) == 1
+
+
+def test_whole_facility_one_taken_room_books_nothing_and_names_it(client, building, ukiha):
+    facility, half_a, half_b, green, person = building
+    book_slot(registrant(ukiha), green, dt.date(2026, 6, 16), "night")
+    data = whole_data(facility, half_a, half_b, green, action="book")
+    response = client.post("/ukiha/whole/new/", data)
+    assert response.status_code == 409
+    assert "控室" in response.content.decode()
+    assert not Reservation.objects.filter(registrant=person).exists()
+    preview = client.post("/ukiha/whole/new/", whole_data(facility, half_a, half_b, green))
+    assert preview.status_code == 400 and "まとめて予約する" not in preview.content.decode()
+    assert client.get("/ukiha/whole/new/?facility=999999").status_code == 404

@@ -17,7 +17,7 @@ from yoyaku.citizen.views import _bad_request
 from yoyaku.core import clock, params
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
-from yoyaku.facilities.models import Unit
+from yoyaku.facilities.models import Facility, Unit
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import bundles, states
 from yoyaku.reservations.bundle_permit import bundle_permit_pdf, permitted_items
@@ -96,6 +96,11 @@ def bundle_list(request: HttpRequest, municipality: str) -> HttpResponse:
         {
             "bundles": bundles.bundles_of(request.registrant),
             "is_group": request.registrant.kind == Registrant.Kind.GROUP,
+            "facilities": Facility.objects.filter(
+                municipality=request.municipality, is_active=True, units__booking_kind="slot"
+            )
+            .distinct()
+            .order_by("order", "id"),
         },
     )
 

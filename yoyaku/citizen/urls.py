@@ -10,6 +10,7 @@ from yoyaku.citizen import (
     registration_views,
     token_views,
     views,
+    whole_views,
 )
 
 app_name = "citizen"
@@ -54,6 +55,7 @@ urlpatterns = [
     path(M + "reservations/", booking_views.reservation_list, name="reservation_list"),
     # 予約のまとまり (whole-facility and series bookings).
     path(M + "series/new/", bundle_views.series_new, name="series_new"),
+    path(M + "whole/new/", whole_views.whole_new, name="whole_new"),
     path(M + "bundles/", bundle_views.bundle_list, name="bundle_list"),
     path(M + "bundles/<int:bundle_id>/", bundle_views.bundle_detail, name="bundle_detail"),
     path(M + "bundles/<int:bundle_id>/cancel/", bundle_views.bundle_cancel, name="bundle_cancel"),

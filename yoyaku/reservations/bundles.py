@@ -596,3 +596,86 @@ def bundle_summary(bundle: ReservationBundle) -> BundleSummary:
         cancellation_fees=sum(i.cancellation_fee for i in items),
         active=sum(1 for i in items if i.holds_capacity and i.use_date >= clock.today()),
     )
+
+
+# — several units at once (全館・複数室場) —
+
+
+@dataclass
+class WholeItem:
+    request: rules.BookingRequest
+    problems: list[DomainError]
+    fee: int = 0
+
+    @property
+    def label(self) -> str:
+        return item_label(self.request)
+
+
+@dataclass
+class WholePreview:
+    items: list[WholeItem]
+
+    @property
+    def total(self) -> int:
+        return sum(i.fee for i in self.items)
+
+    @property
+    def bookable(self) -> bool:
+        return bool(self.items) and not any(i.problems for i in self.items)
+
+
+def whole_requests(
+    *,
+    registrant: Registrant,
+    units: Sequence[Unit],
+    use_date: dt.date,
+    slot_codes: Sequence[str],
+    party_size: int,
+    purpose: Purpose | None = None,
+) -> list[rules.BookingRequest]:
+    """One request per unit for the same date and slots (by code: 午前, 夜間 … of each unit's
+    own schedule); a unit without one of the slots is refused with ``slot_not_in_schedule``."""
+    requests = []
+    for unit in units:
+        schedule = list(unit.slot_schedule.slots.all()) if unit.slot_schedule else []
+        slots = [s for s in schedule if s.code in set(slot_codes)]
+        if len(slots) != len(set(slot_codes)):
+            raise BundleRefused(
+                index=len(requests),
+                item=f"{japanese_date(use_date)} {unit.name}",
+                problems=[DomainError("slot_not_in_schedule")],
+            )
+        requests.append(
+            rules.BookingRequest(
+                registrant=registrant,
+                unit=unit,
+                use_date=use_date,
+                slots=slots,
+                party_size=party_size,
+                purpose=purpose,
+            )
+        )
+    return requests
+
+
+def whole_preview(requests: Sequence[rules.BookingRequest]) -> WholePreview:
+    """Each item with what refuses it (the rules, the capacity, another item on the same
+    capacity) or its fee: shown before 予約する; the limit counts the bundle once."""
+    items = []
+    counted: set[int] = set()
+    for request in requests:
+        skip = {"too_many_reservations"} if request.unit.facility_id in counted else set()
+        counted.add(request.unit.facility_id)
+        problems = [p for p in rules.check(request) if p.code not in skip]
+        fee = 0
+        if not problems:
+            try:
+                fee = booking.reservation_quote(request).total
+            except DomainError as error:
+                problems = [error]
+        items.append(WholeItem(request=request, problems=problems, fee=fee))
+    index = _overlap(requests)
+    if index is not None:
+        items[index].problems.append(DomainError("bundle_items_overlap"))
+    return WholePreview(items=items)

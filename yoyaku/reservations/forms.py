@@ -304,3 +304,43 @@ def posted_dates(post) -> list[dt.date]:
         if day is not None:
             days.append(day)
     return days
+
+
+class _UnitsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
+
+
+class WholeForm(SafeTextMixin, forms.Form):
+    """全館・複数室場: several units of one facility on one date, the same slots for each."""
+
+    units = _UnitsField(
+        label=_("室場"), queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    date = forms.DateField(label=_("利用日"), widget=DATE_WIDGET)
+    slots = forms.MultipleChoiceField(label=_("時間区分"), widget=forms.CheckboxSelectMultiple)
+    party_size = _number(_("利用予定人数"), min_value=1, max_value=10000)
+    purpose = forms.ModelChoiceField(
+        label=_("利用目的"), queryset=None, required=False, empty_label=_("選んでください")
+    )
+    label = forms.CharField(
+        label=_("名称（任意）"), max_length=100, required=False, help_text=_("例：市民体育大会")
+    )
+
+    def __init__(self, *args, facility, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = list(
+            facility.units.filter(is_active=True, booking_kind=Unit.BookingKind.SLOT)
+            .select_related("slot_schedule")
+            .prefetch_related("slot_schedule__slots")
+            .order_by("order", "id")
+        )
+        self.fields["units"].queryset = facility.units.filter(pk__in=[u.pk for u in units])
+        seen: dict[str, str] = {}
+        for unit in units:
+            for slot in unit.slot_schedule.slots.all() if unit.slot_schedule else []:
+                seen.setdefault(slot.code, f"{slot.display_label}（{slot.time_label}）")
+        self.fields["slots"].choices = list(seen.items())
+        self.fields["purpose"].queryset = facility.municipality.purposes.all()
+        self.fields["units"].error_messages["required"] = _("室場を選んでください。")
+        self.fields["slots"].error_messages["required"] = _("利用する時間区分を選んでください。")
