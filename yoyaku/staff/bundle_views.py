@@ -11,7 +11,7 @@ Every page that shows the registrant writes an audit row; the services audit the
 from __future__ import annotations
 
 from django.contrib.messages import success
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -130,9 +130,12 @@ def _detail(request: HttpRequest, bundle: ReservationBundle, *, status=200, **ex
 
 
 @staff_required(Perm.RESERVATIONS)
-@require_http_methods(["GET"])
 def bundle_detail(request: HttpRequest, bundle_id: int) -> HttpResponse:
-    return _detail(request, _bundle(request, bundle_id))
+    # The bundle first: another municipality's staff learn nothing, whatever the method.
+    bundle = _bundle(request, bundle_id)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    return _detail(request, bundle)
 
 
 @staff_required(Perm.RESERVATIONS)
