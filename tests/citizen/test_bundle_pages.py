@@ -203,3 +203,12 @@ def test_whole_facility_one_taken_room_books_nothing_and_names_it(client, buildi
     preview = client.post("/ukiha/whole/new/", whole_data(facility, half_a, half_b, green))
     assert preview.status_code == 400 and "まとめて予約する" not in preview.content.decode()
     assert client.get("/ukiha/whole/new/?facility=999999").status_code == 404
+
+
+def test_a_refusal_of_the_whole_series_is_said_once_above_the_dates(client, club_and_hall):
+    _club, whole = club_and_hall
+    response = client.post("/ukiha/series/new/", series_data(whole, party_size="500"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.count("利用予定人数が定員（30名）を超えています。") == 1
+    assert "空いている日をまとめて予約" not in html

@@ -293,6 +293,9 @@ def series_page(
             context["problems"] = [error]
         return context, 400
     context.update(preview=preview, spec=spec)
+    if preview.problems:  # refusals of the whole series (the registrant, the party …)
+        context["problems"] = preview.problems
+        return context, 400
     return context, 200
 
 
