@@ -212,3 +212,19 @@ def test_a_refusal_of_the_whole_series_is_said_once_above_the_dates(client, club
     html = response.content.decode()
     assert html.count("利用予定人数が定員（30名）を超えています。") == 1
     assert 'value="book"' not in html
+
+
+def test_the_bundle_page_says_what_is_owed_and_where_to_pay(client, ukiha):
+    from yoyaku.facilities.models import Facility
+
+    _, whole, *_ = hall(ukiha, payment_mode=Facility.PaymentMode.REQUIRED)
+    club = group(ukiha)
+    client.force_login(club.user)
+    data = series_data(whole, action="book", dates=["2026-06-09", "2026-06-16"])
+    client.post("/ukiha/series/new/", data)
+    bundle = ReservationBundle.objects.get(registrant=club)
+    assert {r.status for r in bundle.items.all()} == {Reservation.Status.AWAITING_PAYMENT}
+    page = client.get(f"/ukiha/bundles/{bundle.pk}/").content.decode()
+    assert "お支払いいただく金額の合計：5,200円" in page
+    for item in bundle.items.all():
+        assert f'href="/ukiha/reservations/{item.pk}/">2,600円' in page

@@ -18,6 +18,7 @@ from yoyaku.core import clock, params
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
 from yoyaku.facilities.models import Facility, Unit
+from yoyaku.payments import selectors as payment_selectors
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import bundles, states
 from yoyaku.reservations.bundle_permit import bundle_permit_pdf, permitted_items
@@ -108,9 +109,13 @@ def bundle_list(request: HttpRequest, municipality: str) -> HttpResponse:
 def _detail(request: HttpRequest, bundle: ReservationBundle, **extra) -> dict:
     summary = bundles.bundle_summary(bundle)
     today = clock.today()
+    # What is still owed per item (one query): a payment covers one reservation, so each
+    # item is paid from its own page; the bundle page says how much and where.
+    owed = payment_selectors.balances([item.pk for item in summary.items])
     rows = [
         {
             "item": item,
+            "owed": max(0, owed.get(item.pk, 0)),
             "can_cancel": states.allows(item, "cancel", today=today),
             "can_change": states.allows(item, "change", today=today),
         }
@@ -120,6 +125,7 @@ def _detail(request: HttpRequest, bundle: ReservationBundle, **extra) -> dict:
         "bundle": bundle,
         "summary": summary,
         "rows": rows,
+        "owed_total": sum(r["owed"] for r in rows),
         "has_permit": any(r["item"].status in ("confirmed", "used") for r in rows),
         **extra,
     }
