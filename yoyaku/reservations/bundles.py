@@ -40,7 +40,7 @@ from yoyaku.facilities.models import Purpose, Slot, Unit
 from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context
-from yoyaku.reservations import booking, capacity, fees, limits, rules
+from yoyaku.reservations import booking, capacity, fees, limits, rules, states
 from yoyaku.reservations.models import Reservation, ReservationBundle
 
 Kind = ReservationBundle.Kind
@@ -466,12 +466,15 @@ def series_book(
 
 
 def active_items(bundle: ReservationBundle) -> list[Reservation]:
-    """The items still to come that can be cancelled (予約確定・審査中・支払待ち …)."""
-    return list(
-        bundle.items.filter(status__in=Reservation.HOLDS_CAPACITY, use_date__gte=clock.today())
+    """The items still to come that can be cancelled (予約確定・審査中・支払待ち …), as the
+    cancellation service judges them (state and date)."""
+    today = clock.today()
+    items = (
+        bundle.items.filter(status__in=Reservation.HOLDS_CAPACITY, use_date__gte=today)
         .select_related("unit__facility", "registrant__municipality")
         .prefetch_related("slots")
     )
+    return [item for item in items if states.allows(item, "cancel", today=today)]
 
 
 @dataclass(frozen=True)
