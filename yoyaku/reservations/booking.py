@@ -24,7 +24,7 @@ from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
 from yoyaku.reservations import capacity, fees, hooks, limits, payable, rules, states
-from yoyaku.reservations.models import Penalty, PublicLogEntry, Reservation
+from yoyaku.reservations.models import Penalty, PublicLogEntry, Reservation, ReservationBundle
 from yoyaku.reservations.public_log import public_log_reservation
 
 R = Reservation.Status
@@ -132,7 +132,7 @@ def _book(
     channel: str,
     by_staff: bool,
     setup: setup_cache.UnitSetup,
-    bundle: Any = None,
+    bundle: ReservationBundle | None = None,
     notify: bool = True,
     waive: frozenset[str] = frozenset(),
 ) -> Reservation:
