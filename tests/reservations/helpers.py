@@ -81,3 +81,15 @@ def book_stay(person, unit, day: dt.date, nights=2, rooms=1, adults=2, children=
         **kw,
     )
     return booking.reservation_book(request=request, by=person.user)
+
+
+def group(municipality, name="うきは卓球クラブ"):
+    """An active registered group (団体登録), e.g. a club booking a season."""
+    return builders.active(
+        municipality,
+        f.staff_user(municipality, login_id=f"g{builders._counter.__next__()}"),
+        kind="group",
+        group_name=name,
+        group_name_kana="ウキハタッキュウクラブ",
+        member_count=10,
+    )

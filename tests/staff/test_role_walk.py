@@ -26,7 +26,8 @@ from yoyaku.lottery.models import LotteryRound, LotteryRoundSchedule
 from yoyaku.payments import services as payment_services
 from yoyaku.payments.models import Payment, Refund
 from yoyaku.registrants.models import ChangeRequest, ReductionGrant
-from yoyaku.reservations.models import Penalty, UnitBlock
+from yoyaku.reservations import bundles, rules
+from yoyaku.reservations.models import Penalty, ReservationBundle, UnitBlock
 from yoyaku.scheduling.models import BulkClosure
 from yoyaku.security.models import Passkey
 from yoyaku.staff import urls as staff_urls
@@ -73,6 +74,20 @@ def world(travel):
             registrant=person, changes={"phone": "0943-00-0000"}, created_at=now
         ).pk,
         "reservation_id": reservation.pk,
+        "bundle_id": bundles.bundle_book(
+            registrant=person,
+            requests=[
+                rules.BookingRequest(
+                    registrant=person,
+                    unit=whole,
+                    use_date=dt.date(2026, 6, 23),
+                    slots=[f.slot(whole, "night")],
+                    party_size=10,
+                )
+            ],
+            kind=ReservationBundle.Kind.WHOLE,
+            by=person.user,
+        ).pk,
         "penalty_id": Penalty.objects.create(
             registrant=person,
             reservation=reservation,

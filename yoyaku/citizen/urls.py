@@ -3,6 +3,7 @@ from django.urls import path
 from yoyaku.citizen import (
     account_views,
     booking_views,
+    bundle_views,
     calendar_views,
     line_views,
     lottery_views,
@@ -12,6 +13,7 @@ from yoyaku.citizen import (
     token_views,
     views,
     waitlist_views,
+    whole_views,
 )
 
 app_name = "citizen"
@@ -88,6 +90,18 @@ urlpatterns = [
         M + "mypage/waitlist/offers/<int:offer_id>/",
         waitlist_views.waitlist_answer,
         name="waitlist_answer",
+    ),
+    # 予約のまとまり (whole-facility and series bookings).
+    path(M + "series/new/", bundle_views.series_new, name="series_new"),
+    path(M + "whole/new/", whole_views.whole_new, name="whole_new"),
+    path(M + "bundles/", bundle_views.bundle_list, name="bundle_list"),
+    path(M + "bundles/<int:bundle_id>/", bundle_views.bundle_detail, name="bundle_detail"),
+    path(M + "bundles/<int:bundle_id>/cancel/", bundle_views.bundle_cancel, name="bundle_cancel"),
+    path(M + "bundles/<int:bundle_id>/permit/", bundle_views.bundle_permit, name="bundle_permit"),
+    path(
+        M + "bundles/<int:bundle_id>/items/<int:reservation_id>/change/",
+        bundle_views.bundle_item_change,
+        name="bundle_item_change",
     ),
     path(
         M + "reservations/<int:reservation_id>/pay/",

@@ -24,7 +24,7 @@ from yoyaku.notifications.services import email_template_queue
 from yoyaku.registrants.models import Registrant
 from yoyaku.registrants.services import mail_context, registrant_record_use
 from yoyaku.reservations import capacity, entry_codes, fees, hooks, limits, payable, rules, states
-from yoyaku.reservations.models import Penalty, PublicLogEntry, Reservation
+from yoyaku.reservations.models import Penalty, PublicLogEntry, Reservation, ReservationBundle
 from yoyaku.reservations.public_log import public_log_reservation
 
 R = Reservation.Status
@@ -132,14 +132,21 @@ def _book(
     channel: str,
     by_staff: bool,
     setup: setup_cache.UnitSetup,
+    bundle: ReservationBundle | None = None,
+    notify: bool = True,
+    waive: frozenset[str] = frozenset(),
 ) -> Reservation:
-    """One attempt of :func:`reservation_book`, inside its transaction."""
+    """One attempt of :func:`reservation_book`, inside its transaction.
+
+    ``bundle``, ``notify`` and ``waive`` are for ``reservations.bundles``: an item of a
+    bundle, mailed with the bundle, and the rule codes the bundle judged itself."""
     unit = request.unit
     facility = unit.facility
     # First: the limits below count this registrant's rows (see limits.py).
     limits.lock_registrant(request.registrant.pk)
     # The capacity is not checked again here: the occupancy rows below are.
-    _refuse(rules.check(request, by_staff=by_staff, check_capacity=False))
+    problems = rules.check(request, by_staff=by_staff, check_capacity=False)
+    _refuse([p for p in problems if p.code not in waive])
     quote = _quote(request, setup=setup)
     now = clock.now()
     status = payable.initial_status(facility, quote.total)
@@ -167,6 +174,7 @@ def _book(
         ),
         created_at=now,
         created_by=by,
+        bundle=bundle,
     )
     if request.slots:
         # One INSERT for the slots (``slots.set`` would first read the empty set).
@@ -184,7 +192,8 @@ def _book(
         data={"channel": channel, "fee_total": quote.total, "status": status},
     )
     hooks.money_changed(reservation, verb="book", by=by)
-    _notify(reservation, "reservation_booked")
+    if notify:
+        _notify(reservation, "reservation_booked")
     return reservation
 
 
@@ -344,7 +353,12 @@ def _release(
 
 @transaction.atomic
 def reservation_cancel(
-    *, reservation: Reservation, by: User, reason: str = "", by_staff: bool = False
+    *,
+    reservation: Reservation,
+    by: User,
+    reason: str = "",
+    by_staff: bool = False,
+    notify: bool = True,
 ) -> Reservation:
     """取消. By the registrant: the cancellation fee of the tier that applies today, and a
     30-day booking stop when a fee applies (a late cancellation). By staff (facility reasons,
@@ -381,6 +395,8 @@ def reservation_cancel(
             starts_on=today,
             ends_on=today + dt.timedelta(days=LATE_CANCELLATION_DAYS),
         )
+    if not notify:  # an item of a bundle cancelled as a whole: one mail for the bundle
+        return reservation
     _notify(
         reservation,
         "reservation_cancelled",
@@ -417,7 +433,9 @@ def _change_problems(
     change after the booking window closed, and a lottery win's party may change while its
     dates are still held for the lottery (new nights, though, follow the normal rules)."""
     ignored = (
-        set() if "nights" in changes else {"window_closed", "window_not_open", "lottery_period"}
+        set()
+        if changes.keys() & {"nights", "use_date"}
+        else {"window_closed", "window_not_open", "lottery_period"}
     )
     problems = rules.check(request, exclude=reservation, by_staff=by_staff)
     return [p for p in problems if p.code not in ignored]

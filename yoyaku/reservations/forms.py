@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yoyaku.core import params
+from yoyaku.core.errors import DomainError
 from yoyaku.core.params import SafeTextMixin
 from yoyaku.facilities.models import ReductionCategory, Slot, Unit
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.registrants.models import Registrant
-from yoyaku.reservations import rules
+from yoyaku.reservations import bundles, rules
+from yoyaku.reservations.models import Reservation
 
 
 def _number(label, *, min_value=0, max_value=999, initial=None) -> forms.IntegerField:
@@ -162,3 +167,183 @@ class BookingForm(SafeTextMixin, forms.Form):
         if not self.unit.is_lodging and not chosen:
             raise forms.ValidationError(_("利用する時間区分を選んでください。"))
         return chosen
+
+
+class _UnitField(forms.ModelChoiceField):
+    """Units named with their facility: 「うきは市文化会館 大ホール」."""
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.facility.display_name} {obj.display_name}"
+
+
+class _SlotField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.display_label}（{obj.time_label}）"
+
+
+WEEKDAY_CHOICES = [
+    ("0", _("月曜日")),
+    ("1", _("火曜日")),
+    ("2", _("水曜日")),
+    ("3", _("木曜日")),
+    ("4", _("金曜日")),
+    ("5", _("土曜日")),
+    ("6", _("日曜日")),
+]
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SeriesForm(SafeTextMixin, forms.Form):
+    """定期利用: a unit, weekdays, slots and a period (the citizen's and the staff's form)."""
+
+    unit = _UnitField(
+        label=_("室場"), queryset=Unit.objects.none(), empty_label=_("選んでください")
+    )
+    weekdays = forms.MultipleChoiceField(
+        label=_("曜日"), choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    slots = _SlotField(
+        label=_("時間区分"), queryset=Slot.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    start = forms.DateField(label=_("開始日"), widget=DATE_WIDGET)
+    end = forms.DateField(label=_("終了日"), widget=DATE_WIDGET)
+    party_size = _number(_("利用予定人数"), min_value=1, max_value=10000)
+    purpose = forms.ModelChoiceField(
+        label=_("利用目的"), queryset=None, required=False, empty_label=_("選んでください")
+    )
+    label = forms.CharField(
+        label=_("名称（任意）"),
+        max_length=100,
+        required=False,
+        help_text=_("例：卓球クラブ 夜間練習"),
+    )
+
+    def __init__(self, *args, units, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = units.filter(booking_kind=Unit.BookingKind.SLOT).select_related("facility")
+        self.fields["unit"].queryset = units
+        self.fields["slots"].queryset = (
+            Slot.objects.filter(schedule__units__in=units)
+            .distinct()
+            .order_by("schedule_id", "start", "end")
+        )
+        self.fields["purpose"].queryset = municipality.purposes.all()
+        self.fields["weekdays"].error_messages["required"] = _("曜日を選んでください。")
+        self.fields["slots"].error_messages["required"] = _("利用する時間区分を選んでください。")
+
+    def clean(self):
+        data = super().clean()
+        unit, slots = data.get("unit"), data.get("slots")
+        if (
+            unit is not None
+            and slots
+            and any(s.schedule_id != unit.slot_schedule_id for s in slots)
+        ):
+            self.add_error("slots", _("この室場の時間区分から選んでください。"))
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("終了日は開始日以降にしてください。"))
+        return data
+
+    def spec(self, registrant: Registrant):
+        data = self.cleaned_data
+        return bundles.SeriesSpec(
+            registrant=registrant,
+            unit=data["unit"],
+            weekdays=[int(d) for d in data["weekdays"]],
+            slots=sorted(data["slots"], key=lambda s: s.start),
+            start=data["start"],
+            end=data["end"],
+            party_size=data["party_size"],
+            purpose=data.get("purpose"),
+        )
+
+
+# Refusals of a series' period, shown next to the end date.
+PERIOD_CODES = {
+    "series_period_order",
+    "series_too_long",
+    "series_no_dates",
+    "series_too_many_dates",
+}
+
+
+def series_page(
+    form: SeriesForm,
+    *,
+    registrant: Registrant,
+    channel: str = Reservation.Channel.ONLINE,
+    priority: bool = False,
+    extra: dict | None = None,
+) -> tuple[dict, int]:
+    """The form, and below it the preview of every date when the form is valid (shared by
+    the citizen's page and the staff allocation page). Returns (context, status)."""
+    context = {"form": form, **(extra or {})}
+    if not form.is_valid():
+        return context, 400 if form.is_bound else 200
+    spec = form.spec(registrant)
+    try:
+        preview = bundles.series_preview(
+            spec, by_staff=channel != Reservation.Channel.ONLINE, priority=priority
+        )
+    except DomainError as error:
+        if error.code in PERIOD_CODES:
+            form.add_error("end", error.message)
+        else:
+            context["problems"] = [error]
+        return context, 400
+    context.update(preview=preview, spec=spec)
+    if preview.problems:  # refusals of the whole series (the registrant, the party …)
+        context["problems"] = preview.problems
+        return context, 400
+    return context, 200
+
+
+def posted_dates(post) -> list[dt.date]:
+    """The free dates the preview listed (hidden fields), at most a series' worth."""
+    days = []
+    for value in post.getlist("dates")[: bundles.SERIES_MAX_DATES]:
+        day = params.date_param(value)
+        if day is not None:
+            days.append(day)
+    return days
+
+
+class _UnitsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
+
+
+class WholeForm(SafeTextMixin, forms.Form):
+    """全館・複数室場: several units of one facility on one date, the same slots for each."""
+
+    units = _UnitsField(
+        label=_("室場"), queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    date = forms.DateField(label=_("利用日"), widget=DATE_WIDGET)
+    slots = forms.MultipleChoiceField(label=_("時間区分"), widget=forms.CheckboxSelectMultiple)
+    party_size = _number(_("利用予定人数"), min_value=1, max_value=10000)
+    purpose = forms.ModelChoiceField(
+        label=_("利用目的"), queryset=None, required=False, empty_label=_("選んでください")
+    )
+    label = forms.CharField(
+        label=_("名称（任意）"), max_length=100, required=False, help_text=_("例：市民体育大会")
+    )
+
+    def __init__(self, *args, facility, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = list(
+            facility.units.filter(is_active=True, booking_kind=Unit.BookingKind.SLOT)
+            .select_related("slot_schedule")
+            .prefetch_related("slot_schedule__slots")
+            .order_by("order", "id")
+        )
+        self.fields["units"].queryset = facility.units.filter(pk__in=[u.pk for u in units])
+        seen: dict[str, str] = {}
+        for unit in units:
+            for slot in unit.slot_schedule.slots.all() if unit.slot_schedule else []:
+                seen.setdefault(slot.code, f"{slot.display_label}（{slot.time_label}）")
+        self.fields["slots"].choices = list(seen.items())
+        self.fields["purpose"].queryset = facility.municipality.purposes.all()
+        self.fields["units"].error_messages["required"] = _("室場を選んでください。")
+        self.fields["slots"].error_messages["required"] = _("利用する時間区分を選んでください。")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Count, Q
+
 from yoyaku.core.errors import DomainError
 from yoyaku.facilities.models import Facility, ReductionCategory
 from yoyaku.registrants.models import Registrant
@@ -37,7 +39,11 @@ def active_reservations_problem(
     exclude: Reservation | None = None,
 ) -> DomainError | None:
     """``too_many_reservations`` when the registrant already holds the facility's maximum of
-    upcoming reservations (``exclude``: the reservation being changed does not count)."""
+    upcoming reservations (``exclude``: the reservation being changed does not count).
+
+    A bundle (予約のまとまり: a season of Tuesdays, a whole building) counts as one, however
+    many of its items are upcoming: the limit is about how many separate requests one person
+    holds, and a series is one request (``reservations.bundles``)."""
     active = Reservation.objects.filter(
         registrant=registrant,
         unit__facility=facility,
@@ -46,7 +52,11 @@ def active_reservations_problem(
     )
     if exclude is not None:
         active = active.exclude(pk=exclude.pk)
-    if active.count() >= facility.max_active_reservations:
+    # One query: the reservations outside any bundle, plus the distinct bundles.
+    counted = active.aggregate(
+        n=Count("pk", filter=Q(bundle__isnull=True)) + Count("bundle", distinct=True)
+    )["n"]
+    if counted >= facility.max_active_reservations:
         return DomainError("too_many_reservations", max=facility.max_active_reservations)
     return None
 

@@ -56,6 +56,45 @@ class UnitBlock(models.Model):
         return f"{self.unit} {self.start_date}–{self.end_date} {self.reason}"
 
 
+class ReservationBundle(models.Model):
+    """予約のまとまり: several reservations booked, mailed, permitted and cancelled as one.
+
+    ``whole``: several units at once (全館, every room of a floor, a hall with its green room);
+    ``series``: one unit on several dates (定期利用, e.g. every Tuesday 夜間 for a season).
+    Each item is an ordinary ``Reservation`` (its own occupancy rows, fee, ledger and state);
+    the bundle only groups them (``reservations.bundles``). ``spec`` keeps what a series was
+    asked for (unit, weekdays, slots, period), for the record and the pages.
+    """
+
+    class Kind(models.TextChoices):
+        WHOLE = "whole", _("全館・複数室場")
+        SERIES = "series", _("定期利用")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    registrant = models.ForeignKey(
+        Registrant, on_delete=models.PROTECT, related_name="reservation_bundles"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    label = models.CharField(max_length=100, blank=True)
+    # 優先予約: allocated by staff before the public booking window opened.
+    priority = models.BooleanField(default=False)
+    spec = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("予約のまとまり")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.label}"
+
+    @property
+    def number(self) -> str:
+        """まとまり番号 shown to people: B, year of creation and a zero-padded id."""
+        return f"B{self.created_at:%Y}-{self.pk:06d}" if self.pk else ""
+
+
 class Reservation(models.Model):
     """予約: a unit for slots on a date, or rooms of a room type for nights.
 
@@ -128,6 +167,13 @@ class Reservation(models.Model):
     # 支払待ち: the reservation is cancelled when this passes unpaid (the facility's rule).
     payment_due_at = models.DateTimeField(null=True, blank=True)
     payment_reminded_at = models.DateTimeField(null=True, blank=True)
+    bundle = models.ForeignKey(
+        ReservationBundle,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
+    )
     lottery_choice = models.OneToOneField(
         "lottery.LotteryChoice",
         null=True,

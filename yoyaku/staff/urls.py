@@ -4,6 +4,7 @@ from yoyaku.staff import account_views as acc
 from yoyaku.staff import api_token_views as tokens
 from yoyaku.staff import (
     audit_views,
+    bundle_views,
     recalc_views,
     report_views,
     security_views,
@@ -64,6 +65,10 @@ urlpatterns = [
     path("reservations/", rsv.reservation_list, name="reservation_list"),
     path("reservations/queue/", rsv.reservation_queue, name="reservation_queue"),
     path("reservations/new/", rsv.reservation_proxy, name="reservation_proxy"),
+    # 優先予約 (seasonal series for groups) and bundles.
+    path("series/allocate/", bundle_views.series_allocate, name="series_allocate"),
+    path("bundles/<int:bundle_id>/", bundle_views.bundle_detail, name="bundle_detail"),
+    path("bundles/<int:bundle_id>/cancel/", bundle_views.bundle_cancel, name="bundle_cancel"),
     path("reservations/<int:reservation_id>/", rsv.reservation_detail, name="reservation_detail"),
     path("reservations/<int:reservation_id>/act/", rsv.reservation_act, name="reservation_act"),
     path(

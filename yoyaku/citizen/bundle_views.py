@@ -1,0 +1,224 @@
+"""予約のまとまり under my page: the series form (定期利用) → preview → book the free dates;
+the bundles, their permit, cancelling a whole bundle, moving one date. No rules here: the
+pages call ``reservations.bundles``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.messages import success
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from yoyaku.citizen.account_views import registrant_required
+from yoyaku.citizen.views import _bad_request
+from yoyaku.core import clock, params
+from yoyaku.core.errors import DomainError
+from yoyaku.core.middleware import changes_data
+from yoyaku.facilities.models import Facility, Unit
+from yoyaku.payments import selectors as payment_selectors
+from yoyaku.registrants.models import Registrant
+from yoyaku.reservations import bundles, states
+from yoyaku.reservations.bundle_permit import bundle_permit_pdf, permitted_items
+from yoyaku.reservations.forms import SeriesForm, posted_dates, series_page
+from yoyaku.reservations.models import ReservationBundle
+
+# Refusals of the period, shown next to the end date.
+PERIOD_CODES = {
+    "series_period_order",
+    "series_too_long",
+    "series_no_dates",
+    "series_too_many_dates",
+}
+
+
+def _form(request: HttpRequest, data=None, initial=None) -> SeriesForm:
+    units = Unit.objects.filter(
+        facility__municipality=request.municipality, is_active=True, facility__is_active=True
+    ).order_by("facility__order", "facility_id", "order", "id")
+    return SeriesForm(data, units=units, municipality=request.municipality, initial=initial)
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+@registrant_required
+def series_new(request: HttpRequest, municipality: str) -> HttpResponse:
+    """定期利用の申込み: the form, the preview (確認する), then 空いている日をまとめて予約."""
+    registrant = request.registrant
+    template = "citizen/series.html"
+    if registrant.kind != Registrant.Kind.GROUP:
+        return render(request, template, {"groups_only": True})
+    if request.method == "GET":
+        unit = params.int_param(request.GET.get("unit"), minimum=1, maximum=2**31 - 1)
+        form = _form(request, initial={"unit": unit} if unit else None)
+        return render(request, template, {"form": form})
+    form = _form(request, request.POST)
+    context, status = series_page(form, registrant=registrant)
+    if status != 200 or request.POST.get("action") != "book":
+        return render(request, template, context, status=status)
+    try:
+        bundle = bundles.series_book(
+            spec=context["spec"],
+            by=request.user,
+            dates=posted_dates(request.POST),
+            label=form.cleaned_data.get("label") or "",
+        )
+    except DomainError as error:
+        # All or nothing: nothing was booked; a fresh preview to confirm again.
+        context["problems"] = getattr(error, "all", None) or [error]
+        context["preview"] = bundles.series_preview(context["spec"])
+        return render(request, template, context, status=409)
+    success(
+        request,
+        _("%(count)s件の予約を、まとめて受け付けました。") % {"count": bundle.items.count()},
+    )
+    return redirect("citizen:bundle_detail", municipality, bundle.pk)
+
+
+def _mine(request: HttpRequest, bundle_id: int) -> ReservationBundle:
+    bundle = (
+        ReservationBundle.objects.select_related("registrant__municipality", "municipality")
+        .filter(pk=bundle_id, registrant=request.registrant)
+        .first()
+    )
+    if bundle is None:
+        raise Http404(_("指定された予約のまとまりは見つかりません。"))
+    return bundle
+
+
+@require_http_methods(["GET"])
+@registrant_required
+def bundle_list(request: HttpRequest, municipality: str) -> HttpResponse:
+    return render(
+        request,
+        "citizen/bundle_list.html",
+        {
+            "bundles": bundles.bundles_of(request.registrant),
+            "is_group": request.registrant.kind == Registrant.Kind.GROUP,
+            "facilities": Facility.objects.filter(
+                municipality=request.municipality, is_active=True, units__booking_kind="slot"
+            )
+            .distinct()
+            .order_by("order", "id"),
+        },
+    )
+
+
+def _detail(request: HttpRequest, bundle: ReservationBundle, **extra) -> dict:
+    summary = bundles.bundle_summary(bundle)
+    today = clock.today()
+    # What is still owed per item (one query): a payment covers one reservation, so each
+    # item is paid from its own page; the bundle page says how much and where.
+    owed = payment_selectors.balances([item.pk for item in summary.items])
+    rows = [
+        {
+            "item": item,
+            "owed": max(0, owed.get(item.pk, 0)),
+            "can_cancel": states.allows(item, "cancel", today=today),
+            "can_change": states.allows(item, "change", today=today),
+        }
+        for item in summary.items
+    ]
+    return {
+        "bundle": bundle,
+        "summary": summary,
+        "rows": rows,
+        "owed_total": sum(r["owed"] for r in rows),
+        "has_permit": any(r["item"].status in ("confirmed", "used") for r in rows),
+        **extra,
+    }
+
+
+@require_http_methods(["GET"])
+@registrant_required
+def bundle_detail(request: HttpRequest, municipality: str, bundle_id: int) -> HttpResponse:
+    bundle = _mine(request, bundle_id)
+    return render(request, "citizen/bundle_detail.html", _detail(request, bundle))
+
+
+@require_http_methods(["GET", "POST"])
+@changes_data
+@registrant_required
+def bundle_cancel(request: HttpRequest, municipality: str, bundle_id: int) -> HttpResponse:
+    """Cancel every upcoming item: the fee of each by the tiers, one confirmation, one mail."""
+    bundle = _mine(request, bundle_id)
+    terms = bundles.bundle_cancel_terms(bundle)
+    context = {"bundle": bundle, "terms": terms}
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            context["confirm_error"] = True
+            return render(request, "citizen/bundle_cancel.html", context, status=400)
+        try:
+            result = bundles.bundle_cancel(
+                bundle=bundle,
+                by=request.user,
+                reason=params.text_param(request.POST.get("reason"), max_length=500),
+            )
+        except DomainError as error:
+            context["error"] = error.message
+            return render(request, "citizen/bundle_cancel.html", context, status=409)
+        success(
+            request,
+            _("%(count)s件の予約を取り消しました。取消料の合計：%(fee)s円")
+            % {"count": len(result.items), "fee": f"{result.total:,}"},
+        )
+        return redirect("citizen:bundle_detail", municipality, bundle.pk)
+    return render(request, "citizen/bundle_cancel.html", context)
+
+
+@require_http_methods(["POST"])
+@changes_data
+@registrant_required
+def bundle_item_change(
+    request: HttpRequest, municipality: str, bundle_id: int, reservation_id: int
+) -> HttpResponse:
+    """One date of the series to another date: first the preview, then 変更する."""
+    bundle = _mine(request, bundle_id)
+    item = (
+        bundle.items.select_related("unit__facility", "registrant__municipality")
+        .prefetch_related("slots")
+        .filter(pk=reservation_id)
+        .first()
+    )
+    if item is None:
+        raise Http404(_("指定された予約は見つかりません。"))
+    today = clock.today()
+    new_date = params.date_param(
+        request.POST.get("use_date"), minimum=today, maximum=today + dt.timedelta(days=3 * 366)
+    )
+    if new_date is None:
+        return _bad_request(request, _("変更後の利用日を、今日以降の日付で入力してください。"))
+    context = {"bundle": bundle, "item": item, "new_date": new_date}
+    if request.POST.get("action") == "apply":
+        try:
+            _moved, difference = bundles.bundle_item_change_date(
+                reservation=item, use_date=new_date, by=request.user
+            )
+        except DomainError as error:
+            context["problems"] = getattr(error, "all", None) or [error]
+            return render(request, "citizen/bundle_item_change.html", context, status=409)
+        success(
+            request,
+            _("利用日を変更しました。使用料の差額：%(diff)s円") % {"diff": f"{difference:+,}"},
+        )
+        return redirect("citizen:bundle_detail", municipality, bundle.pk)
+    problems, difference = bundles.bundle_item_change_preview(reservation=item, use_date=new_date)
+    context.update(problems=problems, difference=difference)
+    return render(
+        request, "citizen/bundle_item_change.html", context, status=400 if problems else 200
+    )
+
+
+@require_http_methods(["GET"])
+@registrant_required
+def bundle_permit(request: HttpRequest, municipality: str, bundle_id: int) -> HttpResponse:
+    """使用許可書 listing every permitted item of the bundle."""
+    bundle = _mine(request, bundle_id)
+    if not permitted_items(bundle):
+        raise Http404(_("使用許可書は、予約が確定した後に表示できます。"))
+    response = HttpResponse(bundle_permit_pdf(bundle=bundle), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="permit-{bundle.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
