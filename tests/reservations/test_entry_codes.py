@@ -284,7 +284,7 @@ def test_a_lottery_win_gets_its_code_when_the_winner_confirms(minato, travel):
         lottery=lottery, registrant=person, choices=[stay(room_type)], by=person.user
     )
     travel(dt.datetime(2026, 6, 25, 10, 0))
-    lottery_services.lottery_draw(lottery=lottery, by=None)
+    f.lottery_draw(lottery=lottery, by=None)
     won = Reservation.objects.get(registrant=person)
     assert won.status == R.AWAITING_CONFIRMATION
     assert live(won) is None
