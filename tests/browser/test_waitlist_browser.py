@@ -18,7 +18,7 @@ def log_in(page, base, person, password):
     page.goto(f"{base}/ukiha/login/")
     page.get_by_label("利用者番号").fill(person.user_number)
     page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
+    page.get_by_role("button", name="ログイン", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("マイページ")
 
 

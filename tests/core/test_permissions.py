@@ -6,7 +6,7 @@ import pytest
 
 from tests import factories as f
 from yoyaku.core.models import User
-from yoyaku.core.permissions import Perm, can
+from yoyaku.core.permissions import OWN_ONLY, Perm, can
 
 pytestmark = pytest.mark.django_db
 
@@ -73,9 +73,10 @@ def test_a_clerk_reviews_registrations_and_works_reservations_of_their_facility(
 def test_a_viewer_reads_but_never_acts(ukiha):
     viewer = f.staff_user(ukiha, role=User.StaffRole.VIEWER, login_id="viewer")
     assert can(viewer, Perm.RESERVATIONS) and can(viewer, Perm.REGISTRATIONS)
-    # Of the municipality's business; their own API tokens are theirs (the tokens only read).
-    assert not any(can(viewer, perm, write=True) for perm in Perm if perm != Perm.API_TOKENS)
-    assert can(viewer, Perm.API_TOKENS, write=True)
+    # Of the municipality's business; their own API tokens (which only read) and passkeys are
+    # theirs.
+    assert not any(can(viewer, perm, write=True) for perm in Perm if perm not in OWN_ONLY)
+    assert can(viewer, Perm.API_TOKENS, write=True) and can(viewer, Perm.PASSKEYS, write=True)
 
 
 def test_the_older_facility_value_is_the_facility_manager(ukiha):

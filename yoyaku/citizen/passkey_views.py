@@ -10,13 +10,11 @@ passkeys is closed outside the service hours; logging in with one is not.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.messages import success
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,6 +27,7 @@ from yoyaku.security import passkeys as passkey_services
 from yoyaku.security import services as security_services
 from yoyaku.security.models import Passkey
 from yoyaku.security.passkey_http import (
+    PasskeyNameForm,
     challenge_keep,
     challenge_take,
     json_body,
@@ -39,15 +38,6 @@ from yoyaku.security.selectors import passkeys_of
 
 REGISTER_KEY = "passkey_register"
 LOGIN_KEY = "passkey_login"
-
-
-class PasskeyNameForm(forms.Form):
-    name = forms.CharField(
-        label=gettext_lazy("パスキーの名前"),
-        max_length=passkey_services.NAME_MAX,
-        help_text=gettext_lazy("どの機器のパスキーかがわかる名前（例: 自分のスマートフォン）"),
-        error_messages={"required": gettext_lazy("パスキーの名前を入力してください。")},
-    )
 
 
 # --- my page -------------------------------------------------------------------------------

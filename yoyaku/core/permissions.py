@@ -100,6 +100,10 @@ ROLES: dict[Perm, Access] = {
     Perm.PASSKEYS: _access(EVERYONE, own=True),
 }
 
+# Verbs on one's own things only (tokens, passkeys): acting on them is no right to act on the
+# municipality's data.
+OWN_ONLY = frozenset({Perm.API_TOKENS, Perm.PASSKEYS})
+
 
 def is_staff(user: Any) -> bool:
     return bool(

@@ -5,12 +5,26 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy
 
 from yoyaku.core import clock
+from yoyaku.security import passkeys as passkey_services
 from yoyaku.security.passkeys import Ceremony
 
 CHALLENGE_SECONDS = 5 * 60
+
+
+class PasskeyNameForm(forms.Form):
+    """The name a person gives a passkey they add (my page and the console alike)."""
+
+    name = forms.CharField(
+        label=gettext_lazy("パスキーの名前"),
+        max_length=passkey_services.NAME_MAX,
+        help_text=gettext_lazy("どの機器のパスキーかがわかる名前（例: 自分のスマートフォン）"),
+        error_messages={"required": gettext_lazy("パスキーの名前を入力してください。")},
+    )
 
 
 def challenge_keep(request: HttpRequest, key: str, challenge: str) -> None:

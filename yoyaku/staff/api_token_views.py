@@ -18,11 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yoyaku.core import api_tokens
 from yoyaku.core.errors import DomainError
 from yoyaku.core.params import SafeTextMixin
-from yoyaku.core.permissions import ROLES, Perm
+from yoyaku.core.permissions import OWN_ONLY, ROLES, Perm
 from yoyaku.staff.views import staff_required
-
-# Verbs on one's own things only: acting on them is no write right on the municipality's data.
-OWN_ONLY = frozenset({Perm.API_TOKENS, Perm.PASSKEYS})
 
 
 def _may_write_anything(user) -> bool:
