@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.messages import success
+from django.contrib.messages import error, success
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +19,8 @@ from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
 from yoyaku.facilities.models import Facility, Unit
 from yoyaku.payments import selectors as payment_selectors
+from yoyaku.payments import services as payment_services
+from yoyaku.payments.models import Payment
 from yoyaku.registrants.models import Registrant
 from yoyaku.reservations import bundles, states
 from yoyaku.reservations.bundle_permit import bundle_permit_pdf, permitted_items
@@ -109,9 +111,18 @@ def bundle_list(request: HttpRequest, municipality: str) -> HttpResponse:
 def _detail(request: HttpRequest, bundle: ReservationBundle, **extra) -> dict:
     summary = bundles.bundle_summary(bundle)
     today = clock.today()
-    # What is still owed per item (one query): a payment covers one reservation, so each
-    # item is paid from its own page; the bundle page says how much and where.
+    # What is still owed per item (one query); まとめて支払う takes what the items awaiting
+    # payment owe, in one checkout.
     owed = payment_selectors.balances([item.pk for item in summary.items])
+    payable = payment_services.bundle_payable(bundle)
+    methods = payment_services.bundle_methods(bundle) if payable else []
+    labels = dict(Payment.Method.choices)
+    open_payment = (
+        Payment.objects.filter(reservation_id__in=list(payable), status__in=Payment.OPEN)
+        .exclude(group="")
+        .exclude(code="")
+        .first()
+    )
     rows = [
         {
             "item": item,
@@ -126,6 +137,10 @@ def _detail(request: HttpRequest, bundle: ReservationBundle, **extra) -> dict:
         "summary": summary,
         "rows": rows,
         "owed_total": sum(r["owed"] for r in rows),
+        "pay_total": sum(payable.values()),
+        "pay_count": len(payable),
+        "pay_methods": [(m, labels[m]) for m in methods],
+        "pay_code": open_payment.code if open_payment else "",
         "has_permit": any(r["item"].status in ("confirmed", "used") for r in rows),
         **extra,
     }
@@ -136,6 +151,26 @@ def _detail(request: HttpRequest, bundle: ReservationBundle, **extra) -> dict:
 def bundle_detail(request: HttpRequest, municipality: str, bundle_id: int) -> HttpResponse:
     bundle = _mine(request, bundle_id)
     return render(request, "citizen/bundle_detail.html", _detail(request, bundle))
+
+
+@require_http_methods(["POST"])
+@changes_data
+@registrant_required
+def bundle_pay(request: HttpRequest, municipality: str, bundle_id: int) -> HttpResponse:
+    """まとめて支払う: one checkout at the provider for every item awaiting payment (the same
+    open checkout on a double click or a second tab), or back to the bundle with the reason."""
+    bundle = _mine(request, bundle_id)
+    method = params.action_param(request.POST.get("method"), ["card", "konbini", "paypay"])
+    try:
+        payment = payment_services.bundle_payment_start(
+            bundle=bundle, method=method, by=request.user
+        )
+    except DomainError as refused:
+        error(request, refused.message)
+        return redirect("citizen:bundle_detail", municipality, bundle.pk)
+    if payment.redirect_url:
+        return redirect(payment.redirect_url)
+    return redirect("citizen:payment_return", municipality, payment.pk)
 
 
 @require_http_methods(["GET", "POST"])

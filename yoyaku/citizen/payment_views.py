@@ -56,6 +56,12 @@ def payment_return(request: HttpRequest, municipality: str, payment_id: int) -> 
     """The browser is back from the provider: the payment is read again from the provider
     (never trusted from the address), and the person is told where it stands."""
     payment = _my_payment(request, payment_id)
+    # まとめて支払う: back to the bundle's page, which lists every item paid.
+    back = (
+        ("citizen:bundle_detail", municipality, payment.reservation.bundle_id)
+        if payment.group and payment.reservation.bundle_id
+        else ("citizen:reservation_detail", municipality, payment.reservation_id)
+    )
     try:
         payment = services.payment_sync(payment=payment)
     except ProviderError:
@@ -63,7 +69,7 @@ def payment_return(request: HttpRequest, municipality: str, payment_id: int) -> 
             request,
             _("お支払いの結果をまだ確認できません。確認でき次第、メールでお知らせします。"),
         )
-        return redirect("citizen:reservation_detail", municipality, payment.reservation_id)
+        return redirect(*back)
     if payment.status == P.SUCCEEDED:
         success(request, _("お支払いを受け付けました。領収書はこの画面から印刷できます。"))
     elif payment.status == P.PENDING and payment.method == Payment.Method.KONBINI:
@@ -82,7 +88,7 @@ def payment_return(request: HttpRequest, municipality: str, payment_id: int) -> 
         )
     else:
         info(request, _("お支払いはまだ完了していません。"))
-    return redirect("citizen:reservation_detail", municipality, payment.reservation_id)
+    return redirect(*back)
 
 
 @require_http_methods(["GET"])

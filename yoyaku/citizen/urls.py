@@ -97,6 +97,7 @@ urlpatterns = [
     path(M + "bundles/", bundle_views.bundle_list, name="bundle_list"),
     path(M + "bundles/<int:bundle_id>/", bundle_views.bundle_detail, name="bundle_detail"),
     path(M + "bundles/<int:bundle_id>/cancel/", bundle_views.bundle_cancel, name="bundle_cancel"),
+    path(M + "bundles/<int:bundle_id>/pay/", bundle_views.bundle_pay, name="bundle_pay"),
     path(M + "bundles/<int:bundle_id>/permit/", bundle_views.bundle_permit, name="bundle_permit"),
     path(
         M + "bundles/<int:bundle_id>/items/<int:reservation_id>/change/",

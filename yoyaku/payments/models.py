@@ -144,6 +144,10 @@ class Payment(models.Model):
     # A payment that arrived for a reservation no longer to be paid (e.g. after its deadline):
     # refunded automatically and shown to staff.
     late = models.BooleanField(default=False)
+    # まとめて支払う: the payments of one checkout for several reservations of a bundle share
+    # this key (sent to the provider as the idempotency key of the checkout) and the
+    # provider's ref; each row is one reservation's share of the one charge.
+    group = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -155,8 +159,16 @@ class Payment(models.Model):
                 condition=Q(status__in=["created", "pending"]),
                 name="payment_one_open_per_reservation",
             ),
+            # A provider's payment is ours once, or shared by the rows of one checkout group.
             models.UniqueConstraint(
-                fields=["provider", "ref"], condition=~Q(ref=""), name="payment_provider_ref"
+                fields=["provider", "ref"],
+                condition=~Q(ref="") & Q(group=""),
+                name="payment_provider_ref",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "reservation"],
+                condition=~Q(group=""),
+                name="payment_group_one_per_reservation",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]

@@ -55,11 +55,24 @@ class Mismatch:
         return self.kind.label
 
 
+def _shares(payment: Payment):
+    """The payment, or all payments of its checkout group (one charge at the provider)."""
+    if not payment.group:
+        return Payment.objects.filter(pk=payment.pk)
+    return Payment.objects.filter(provider=payment.provider, group=payment.group)
+
+
+def _amount_here(payment: Payment) -> int:
+    if not payment.group:
+        return payment.amount
+    return _shares(payment).aggregate(total=Sum("amount"))["total"] or 0
+
+
 def _refunded_here(payment: Payment) -> int:
     return (
-        payment.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))[
-            "total"
-        ]
+        Refund.objects.filter(
+            payment__in=_shares(payment), status=Refund.Status.SUCCEEDED
+        ).aggregate(total=Sum("amount"))["total"]
         or 0
     )
 
@@ -97,7 +110,12 @@ def reconcile(
     missing = ours_qs.filter(status=Payment.Status.SUCCEEDED, succeeded_at__gte=since).exclude(
         ref__in=list(remote)
     )
+    seen: set[str] = set()
     for payment in missing:
+        if payment.group:
+            if payment.group in seen:
+                continue  # one charge for the whole checkout group
+            seen.add(payment.group)
         theirs = None
         if payment.ref:
             try:
@@ -111,7 +129,7 @@ def reconcile(
                     provider_name,
                     payment.ref,
                     payment,
-                    payment.amount,
+                    _amount_here(payment),
                     0,
                 )
             )
@@ -134,14 +152,14 @@ def _compare(
             Mismatch(MismatchKind.NOT_SUCCEEDED_HERE, provider_name, ref, ours, 0, theirs.amount)
         ]
     if succeeded_here and not paid_there:
-        return [Mismatch(MismatchKind.NOT_PAID_THERE, provider_name, ref, ours, ours.amount, 0)]
+        amount = _amount_here(ours)
+        return [Mismatch(MismatchKind.NOT_PAID_THERE, provider_name, ref, ours, amount, 0)]
     if not succeeded_here:
         return []
     found = []
-    if ours.amount != theirs.amount:
-        found.append(
-            Mismatch(MismatchKind.AMOUNT, provider_name, ref, ours, ours.amount, theirs.amount)
-        )
+    amount = _amount_here(ours)
+    if amount != theirs.amount:
+        found.append(Mismatch(MismatchKind.AMOUNT, provider_name, ref, ours, amount, theirs.amount))
     refunded = _refunded_here(ours)
     if refunded != theirs.refunded:
         found.append(

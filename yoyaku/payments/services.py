@@ -12,6 +12,11 @@ The order that keeps money safe:
    (:func:`apply_remote` does nothing for a status already recorded).
 3. The ledger entry of a payment, the reservation's confirmation (支払待ち → 予約確定) and any
    refund it makes necessary are one transaction.
+
+まとめて支払う (:func:`bundle_payment_start`): one checkout at the provider for what several
+reservations of a bundle owe. Each reservation gets its own ``Payment`` row for its share; the
+rows share a ``group`` key (the checkout's idempotency key) and the provider's ref, and every
+status the provider reports is applied to all of them together, in one transaction.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from yoyaku.payments.providers.base import (
 )
 from yoyaku.registrants.services import mail_context
 from yoyaku.reservations import payable
-from yoyaku.reservations.models import Reservation
+from yoyaku.reservations.models import Reservation, ReservationBundle
 
 R = Reservation.Status
 P = Payment.Status
@@ -103,7 +108,9 @@ def payment_start(
             raise DomainError("payment_nothing_owed")
         payment = Payment.objects.filter(reservation=reservation, status__in=Payment.OPEN).first()
         stale = (
-            payment if payment and (payment.method != method or payment.amount != owed) else None
+            payment
+            if payment and (payment.group or payment.method != method or payment.amount != owed)
+            else None
         )
         if payment is None:
             now = clock.now()
@@ -194,9 +201,20 @@ def _close_open(payment: Payment, *, by: User | None) -> None:
         apply_remote(payment, remote, via=None, by=by)
         raise DomainError("payment_already_received")
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status in Payment.OPEN:
-            _set_status(payment, P.CANCELED, by=by)
+        for member in _members(payment):
+            if member.status in Payment.OPEN:
+                _set_status(member, P.CANCELED, by=by)
+
+
+def _members(payment: Payment) -> list[Payment]:
+    """The payment, or every payment of its checkout group, locked (in a transaction)."""
+    if not payment.group:
+        return [Payment.objects.select_for_update().get(pk=payment.pk)]
+    return list(
+        Payment.objects.select_for_update()
+        .filter(provider=payment.provider, group=payment.group)
+        .order_by("id")
+    )
 
 
 def _set_status(payment: Payment, status: str, *, by: User | None, via: str | None = None) -> None:
@@ -227,12 +245,45 @@ def apply_remote(
 ) -> Payment:
     """Record the provider's view of a payment, once. A success writes the ledger entry,
     confirms a reservation awaiting payment, or — for a reservation no longer to be paid —
-    is refunded at once and flagged for staff."""
+    is refunded at once and flagged for staff.
+
+    A payment of a checkout group is applied with all of its group: each reservation's share
+    is recorded as that reservation's payment, and one mail says what was received."""
+    if payment.group:
+        return _apply_group(payment, remote, via=via, by=by)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status == P.SUCCEEDED:
         return payment
     if remote.status == RemoteStatus.SUCCEEDED:
         return _record_success(payment, amount=remote.amount, via=via, by=by)
+    return _apply_open(payment, remote, via=via, by=by)
+
+
+def _apply_group(
+    payment: Payment, remote: RemotePayment, *, via: str | None, by: User | None
+) -> Payment:
+    members = _members(payment)
+    received = []
+    for member in members:
+        if member.status == P.SUCCEEDED:
+            continue
+        if remote.status == RemoteStatus.SUCCEEDED:
+            # Each share as requested: a total that differs at the provider is listed by
+            # the reconciliation (which compares the group's sum with the provider's charge).
+            received.append(
+                _record_success(member, amount=member.amount, via=via, by=by, mail=False)
+            )
+        else:
+            _apply_open(member, remote, via=via, by=by)
+    if received:
+        _mail_group_received(received)
+    return next(m for m in members if m.pk == payment.pk)
+
+
+def _apply_open(
+    payment: Payment, remote: RemotePayment, *, via: str | None, by: User | None
+) -> Payment:
+    """A status other than success: pending (with its konbini number) or closed."""
     if remote.status == RemoteStatus.PENDING:
         if remote.code and payment.code != remote.code:
             payment.code = remote.code
@@ -251,7 +302,9 @@ def apply_remote(
     return payment
 
 
-def _record_success(payment: Payment, *, amount: int, via: str | None, by: User | None) -> Payment:
+def _record_success(
+    payment: Payment, *, amount: int, via: str | None, by: User | None, mail: bool = True
+) -> Payment:
     reservation = (
         Reservation.objects.select_for_update(of=("self",))
         .select_related("registrant__municipality", "unit__facility")
@@ -286,7 +339,8 @@ def _record_success(payment: Payment, *, amount: int, via: str | None, by: User 
             by=by,
             reason="期限後・取消後の入金" if late else "過払い",
         )
-    _mail_received(payment, reservation)
+    if mail:
+        _mail_received(payment, reservation)
     return payment
 
 
@@ -310,6 +364,217 @@ def _mail_received(payment: Payment, reservation: Reservation) -> None:
             payment_id=payment.pk,
         ),
     )
+
+
+def _jdate(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _mail_group_received(payments: list[Payment]) -> None:
+    """One mail for one checkout: every reservation it paid, with its share."""
+    reservations = {
+        r.pk: r
+        for r in Reservation.objects.select_related(
+            "registrant__municipality", "unit__facility", "bundle"
+        ).filter(pk__in=[p.reservation_id for p in payments])
+    }
+    first = reservations[payments[0].reservation_id]
+    registrant = first.registrant
+    if not registrant.email:
+        return
+    items = [
+        {
+            "number": reservations[p.reservation_id].number,
+            "use_date": _jdate(reservations[p.reservation_id].use_date),
+            "facility_name": reservations[p.reservation_id].unit.facility.name,
+            "unit_name": reservations[p.reservation_id].unit.name,
+            "amount": f"{p.amount:,}",
+            "late": p.late,
+            "status": reservations[p.reservation_id].get_status_display(),
+        }
+        for p in payments
+    ]
+    email_template_queue(
+        to=[registrant.email],
+        template="bundle_payment_received",
+        context=mail_context(
+            registrant,
+            bundle_number=first.bundle.number if first.bundle else "",
+            bundle_id=first.bundle_id,
+            amount=f"{sum(p.amount for p in payments):,}",
+            method=payments[0].get_method_display(),
+            items=items,
+            late=any(p.late for p in payments),
+        ),
+    )
+
+
+def bundle_payable(bundle: ReservationBundle) -> dict[int, int]:
+    """What each item of the bundle still owes that まとめて支払う takes: items awaiting
+    payment (支払待ち) with a balance above zero, by reservation id."""
+    items = list(bundle.items.filter(status=R.AWAITING_PAYMENT).order_by("pk"))
+    owed = {item.pk: ledger.balance(item) for item in items}
+    return {pk: amount for pk, amount in owed.items() if amount > 0}
+
+
+def bundle_methods(bundle: ReservationBundle) -> list[str]:
+    """The online methods every facility of the bundle's payable items accepts."""
+    payable_ids = list(bundle_payable(bundle))
+    units = {
+        r.unit.facility_id: r.unit.facility
+        for r in Reservation.objects.select_related("unit__facility").filter(pk__in=payable_ids)
+    }
+    if not units:
+        return []
+    methods = None
+    for facility in units.values():
+        here = online_methods(facility)
+        methods = here if methods is None else [m for m in methods if m in here]
+    return methods or []
+
+
+def bundle_payment_start(
+    *, bundle: ReservationBundle, method: str, by: User, _retry: bool = False
+) -> Payment:
+    """まとめて支払う: one checkout at the provider for the sum of what the bundle's items
+    awaiting payment still owe; returns the payment whose page the person goes to.
+
+    The open checkout of the same items, method and amounts is resumed (a double click, a
+    second tab); any other open payment of those items (one started from an item's own page,
+    or a checkout for other amounts) is closed at the provider first, as :func:`payment_start`
+    does for a changed amount. Refused like :func:`payment_start`.
+    """
+    provider_name = registry.default_name()
+    item_ids = list(bundle.items.values_list("pk", flat=True))
+    for open_payment in Payment.objects.filter(
+        reservation_id__in=item_ids, status__in=Payment.OPEN
+    ).exclude(ref=""):
+        try:
+            payment_sync(payment=open_payment)
+        except ProviderError:
+            continue
+    stale: list[Payment] = []
+    members: list[Payment] = []
+    with transaction.atomic():
+        items = list(
+            Reservation.objects.select_for_update(of=("self",))
+            .select_related("unit__facility", "municipality")
+            .filter(pk__in=item_ids)
+            .order_by("pk")
+        )
+        owed = {}
+        for item in items:
+            if item.status == R.AWAITING_PAYMENT and (balance := ledger.balance(item)) > 0:
+                owed[item.pk] = balance
+        if not owed:
+            raise DomainError("payment_nothing_owed")
+        due = [item for item in items if item.pk in owed]
+        for item in due:
+            if method not in online_methods(item.unit.facility):
+                raise DomainError("payment_method_unavailable")
+        open_payments = list(
+            Payment.objects.filter(reservation_id__in=item_ids, status__in=Payment.OPEN).order_by(
+                "id"
+            )
+        )
+        groups = {p.group for p in open_payments}
+        if (
+            len(groups) == 1
+            and "" not in groups
+            and {(p.reservation_id, p.amount) for p in open_payments} == set(owed.items())
+            and all(p.method == method and p.provider == provider_name for p in open_payments)
+        ):
+            members = open_payments
+        elif open_payments:
+            stale = open_payments
+        else:
+            now = clock.now()
+            deadlines = [item.payment_due_at for item in due if item.payment_due_at]
+            expires = min(deadlines) if deadlines else now + dt.timedelta(days=DEFAULT_PAYMENT_DAYS)
+            group = f"grp_{uuid.uuid4().hex}"
+            try:
+                with transaction.atomic():
+                    for item in due:
+                        members.append(
+                            Payment.objects.create(
+                                municipality_id=item.municipality_id,
+                                registrant_id=item.registrant_id,
+                                reservation=item,
+                                provider=provider_name,
+                                method=method,
+                                amount=owed[item.pk],
+                                key=f"pay_{uuid.uuid4().hex}",
+                                group=group,
+                                created_at=now,
+                                created_by=by,
+                                updated_at=now,
+                                expires_at=expires,
+                            )
+                        )
+            except IntegrityError as exc:  # another tab opened one a moment ago
+                raise DomainError("payment_in_progress") from exc
+            for payment in members:
+                audit_record(
+                    action=AuditAction.PAYMENT_START,
+                    actor=by,
+                    municipality=bundle.municipality,
+                    target=payment,
+                    data={
+                        "amount": payment.amount,
+                        "method": method,
+                        "provider": provider_name,
+                        "group": group,
+                        "bundle": bundle.pk,
+                    },
+                )
+    if stale:
+        closed: set[str] = set()
+        for payment in stale:
+            if payment.group and payment.group in closed:
+                continue
+            closed.add(payment.group)
+            _close_open(payment, by=by)
+        if _retry:
+            raise DomainError("payment_in_progress")
+        return bundle_payment_start(bundle=bundle, method=method, by=by, _retry=True)
+    lead = members[0]
+    if lead.redirect_url or lead.code:
+        return lead
+    return _send_group_start(members, bundle)
+
+
+def _send_group_start(members: list[Payment], bundle: ReservationBundle) -> Payment:
+    lead = members[0]
+    slug = bundle.municipality.slug
+    back = reverse("citizen:payment_return", kwargs={"municipality": slug, "payment_id": lead.pk})
+    detail = reverse("citizen:bundle_detail", kwargs={"municipality": slug, "bundle_id": bundle.pk})
+    try:
+        started = registry.get(lead.provider).start(
+            StartRequest(
+                key=lead.group,
+                amount=sum(p.amount for p in members),
+                method=Method(lead.method),
+                description=f"予約のまとまり {bundle.number} 使用料（{len(members)}件）",
+                return_url=_site(back),
+                cancel_url=_site(detail),
+                expires_at_epoch=int(lead.expires_at.timestamp()),
+                metadata={"group": lead.group, "bundle": str(bundle.pk)},
+            )
+        )
+    except ProviderError as exc:
+        raise DomainError("payment_provider_down") from exc
+    with transaction.atomic():
+        for payment in _members(lead):
+            payment.ref = started.ref
+            payment.redirect_url = started.redirect_url
+            payment.code = started.code
+            if payment.status == P.CREATED and started.code:
+                payment.status = P.PENDING
+            payment.updated_at = clock.now()
+            payment.save(update_fields=["ref", "redirect_url", "code", "status", "updated_at"])
+            if payment.pk == lead.pk:
+                lead = payment
+    return lead
 
 
 def payment_record_counter(
