@@ -141,6 +141,10 @@ def shown_as_html_text(path: str, line: int, msgid: str) -> bool:
     before = text[: tag.start()]
     if before.rfind("<") > before.rfind(">"):
         return False  # inside a tag: an attribute value
+    # A fragment included inside a tag (`<form {% include "_attrs.html" %}>`): an open quote.
+    tail = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", "", before[before.rfind(">") + 1 :], flags=re.S)
+    if tail.count('"') % 2:
+        return False
     low = before.lower()
     # base.html's <title> holds every page's {% block title %} and strips the readings there.
     stripped = low.rfind("{% filter without_ruby") > low.rfind("{% endfilter")
