@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -234,8 +235,17 @@ PASSWORD_HASHERS = [
 LOGIN_URL = "staff:login"
 
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", "日本語"), ("en", "English")]
+# やさしい日本語 (easy Japanese, README "やさしい日本語"): its own catalogue in locale/ja_Easy.
+LANGUAGES = [("ja", "日本語"), ("ja-easy", "やさしい日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "yoyaku" / "locale"]
+# Django knows no "ja-easy": without this entry get_language_info() would describe it as plain
+# Japanese ("Japanese", 日本語).
+LANG_INFO["ja-easy"] = {
+    "bidi": False,
+    "code": "ja-easy",
+    "name": "Easy Japanese",
+    "name_local": "やさしい日本語",
+}
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

@@ -65,9 +65,10 @@ def email_html_body(text: str) -> SafeString:
     return format_html_join("\n", "<p>{}</p>", ((_html_paragraph(p),) for p in paragraphs))
 
 
-def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
-    """(subject, text, html) of ``notifications/email/<template>``, always in Japanese."""
-    with translation.override("ja"):
+def email_render(*, template: str, context: dict, language: str = "ja") -> tuple[str, str, str]:
+    """(subject, text, html) of ``notifications/email/<template>``, in Japanese unless a caller
+    asks for another language (e.g. "ja-easy", whose catalogue has plain text for every mail)."""
+    with translation.override(language):
         subject = " ".join(
             render_to_string(f"notifications/email/{template}_subject.txt", context).split()
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -12,6 +13,17 @@ from yoyaku.core.permissions import can
 from yoyaku.core.services import sanitize_notice_html
 
 register = template.Library()
+
+_RUBY_READING = re.compile(r"<rt>.*?</rt>|</?ruby>", re.DOTALL)
+
+
+@register.filter(is_safe=True)
+def without_ruby(html: str) -> str:
+    """The text without its ruby readings (やさしい日本語), for a <title>: its content is text,
+    so <ruby>施設<rt>しせつ</rt></ruby> would show as tags there. The input is already escaped
+    HTML; only the ruby tags and readings go."""
+    return mark_safe(_RUBY_READING.sub("", str(html)))
+
 
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
