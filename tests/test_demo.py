@@ -280,3 +280,9 @@ def test_load_demo__a_demo_round_past_its_close_gets_its_public_value_and_can_be
     services.lottery_draw(lottery=lottery)
     lottery.refresh_from_db()
     assert lottery.published["algorithm"] == "yoyaku-lottery-2"
+
+
+def test_load_demo__the_ukiha_gym_opens_at_8_with_a_fair_first_minute_and_entry_codes(demo):
+    gym = Facility.objects.get(municipality__slug="ukiha", slug="ukiha-gym")
+    assert (gym.opening_hour, gym.fair_window_seconds, gym.entry_codes) == (8, 60, True)
+    assert gym.waitlist_enabled and gym.undo_minutes == 30

@@ -16,6 +16,7 @@ from yoyaku.demo.specs import (
     DEMO_STAFF_PASSWORD,
     DEMO_STAFF_TOTP_SECRET,
     ENTRY_CODE_FACILITIES,
+    FAIR_START_FACILITIES,
     HOURLY,
     LIGHTING_FROM_HOUR,
     MINATO_FEES_FROM,
@@ -199,6 +200,7 @@ class Loader:
                 "is_active": True,
                 **booking_policy(muni, spec),
                 "entry_codes": spec.slug in ENTRY_CODE_FACILITIES,
+                **FAIR_START_FACILITIES.get(spec.slug, {}),
             },
         )
 

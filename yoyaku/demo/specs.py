@@ -243,6 +243,10 @@ TIERS_SPORTS = [{"days_before": 2, "percent": 0}, {"days_before": 0, "percent": 
 # demo's reservations there show their code (a stay in Minato; in Ukiha once paid).
 ENTRY_CODE_FACILITIES = {"ohiradai-minatoso", "ukiha-gym"}
 
+# 受付開始直後の公平な受付: Ukiha's gym opens each date at 8:00 on its opening day, and the
+# requests of the first 60 seconds are served in a drawn order (reservations.opening).
+FAIR_START_FACILITIES = {"ukiha-gym": {"opening_hour": 8, "fair_window_seconds": 60}}
+
 
 def booking_policy(muni: Municipality, spec: FacilitySpec) -> dict[str, Any]:
     """Booking rules by kind of facility: resorts (Minato) for residents and workers only,
