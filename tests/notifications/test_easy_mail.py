@@ -17,7 +17,9 @@ from tests.reservations.helpers import book_slot, hall, registrant, resort
 from yoyaku.core import clock
 from yoyaku.core.services import user_language_set
 from yoyaku.lottery import services as lottery_services
+from yoyaku.notifications.models import LineDelivery, LineLink
 from yoyaku.notifications.services import email_render
+from yoyaku.reservations import booking
 
 EMAIL = Path(__file__).resolve().parents[2] / "yoyaku" / "templates" / "notifications" / "email"
 EASY = EMAIL / "ja-easy"
@@ -139,6 +141,21 @@ def test_an_english_reader_gets_the_japanese_mail(
     with django_capture_on_commit_callbacks(execute=True):
         book_slot(person, whole, DAY, "am")
     assert "予約の申込みを受け付けました" in mail.outbox[-1].subject
+
+
+@pytest.mark.django_db
+def test_line_carries_the_same_easy_text(ukiha, travel, django_capture_on_commit_callbacks):
+    _, whole, *_ = hall(ukiha)
+    person = easy(registrant(ukiha))
+    LineLink.objects.create(
+        municipality=ukiha, user=person.user, line_user_id="U" + "0" * 32, linked_at=clock.now()
+    )
+    book_slot(person, whole, DAY, "am")
+    travel(dt.datetime(2026, 6, 13, 9))
+    with django_capture_on_commit_callbacks(execute=False):
+        assert booking.reservation_reminders() == 1
+    text = LineDelivery.objects.get().text
+    assert text.startswith("【") and "予約（よやく）した日まで、あと3日です。" in text
 
 
 def mail_names(folder: Path) -> set[str]:
