@@ -16,7 +16,8 @@ urlpatterns = [
     # Database, cache, scheduler and task workers as JSON: 200 or 503 (load balancers, monitors).
     path("healthz", healthz, name="healthz"),
     path("font-size/", citizen_views.font_size, name="font_size"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's switch, which also records a logged-in registrant's choice for their mails.
+    path("i18n/setlang/", citizen_views.set_language, name="set_language"),
     path("staff/", include("yoyaku.staff.urls")),
     # The REST API, its OpenAPI document (openapi.json) and documentation page (docs).
     path("api/v1/", api.urls),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
@@ -130,6 +131,17 @@ class ReplyForm(SafeTextMixin, forms.Form):
 
     def clean_employment_proof(self):
         return RegistrationForm.clean_employment_proof(self)
+
+
+class MailLanguageForm(SafeTextMixin, forms.Form):
+    language = forms.ChoiceField(
+        label=_("お知らせの言語"),
+        help_text=_(
+            "メールとLINEのお知らせの言語です。Englishを選んだ方には日本語でお送りします。"
+        ),
+        choices=settings.LANGUAGES,
+        widget=forms.RadioSelect,
+    )
 
 
 class PasswordResetRequestForm(SafeTextMixin, forms.Form):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from yoyaku.citizen.account_forms import (
     DeregisterForm,
     DetailsChangeForm,
+    MailLanguageForm,
     PasswordChangeForm,
     PasswordResetRequestForm,
     ReductionRequestForm,
@@ -28,6 +29,7 @@ from yoyaku.citizen.views import TERMS_PENDING_KEY, _municipality, _safe_next
 from yoyaku.core import params
 from yoyaku.core.errors import DomainError
 from yoyaku.core.middleware import changes_data
+from yoyaku.core.services import user_language_set
 from yoyaku.notifications import line_services
 from yoyaku.payments import selectors as payment_selectors
 from yoyaku.registrants import hooks, password_reset, selectors, services
@@ -89,7 +91,31 @@ def mypage(request: HttpRequest, municipality: str) -> HttpResponse:
             "reply_form": ReplyForm()
             if registrant.status == Registrant.Status.INFO_REQUESTED
             else None,
+            "language_form": MailLanguageForm(initial={"language": request.user.language}),
         },
+    )
+
+
+@require_http_methods(["POST"])
+@changes_data
+@registrant_required
+def mail_language(request: HttpRequest, municipality: str) -> HttpResponse:
+    """The language of the registrant's mails (お知らせの言語), apart from the pages' own."""
+    form = MailLanguageForm(request.POST)
+    if form.is_valid():
+        user_language_set(user=request.user, language=form.cleaned_data["language"])
+        success(request, _("お知らせの言語を変更しました。"))
+        return redirect("citizen:mypage", municipality)
+    registrant = request.registrant
+    return render(
+        request,
+        "citizen/mypage.html",
+        {
+            "registrant": registrant,
+            "refusal": selectors.booking_refusal(registrant),
+            "language_form": form,
+        },
+        status=400,
     )
 
 

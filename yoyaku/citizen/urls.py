@@ -51,6 +51,7 @@ urlpatterns = [
     path(M + "mypage/details/", account_views.details_change, name="details_change"),
     path(M + "mypage/email/<str:token>/", account_views.email_confirm, name="email_confirm"),
     path(M + "mypage/reply/", account_views.info_reply, name="info_reply"),
+    path(M + "mypage/language/", account_views.mail_language, name="mail_language"),
     path(M + "mypage/deregister/", account_views.deregister, name="deregister"),
     path(M + "mypage/reductions/", account_views.reductions, name="reductions"),
     path(M + "mypage/passkeys/", passkey_views.passkeys_page, name="passkeys"),

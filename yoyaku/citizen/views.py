@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from yoyaku.citizen import day_blocks, month_blocks
 from yoyaku.citizen.forms import AvailabilitySearchForm, RegistrantLoginForm
@@ -20,6 +21,7 @@ from yoyaku.core.db_router import replica_view
 from yoyaku.core.middleware import changes_data
 from yoyaku.core.models import Municipality, User
 from yoyaku.core.selectors import notices_current
+from yoyaku.core.services import user_language_set
 from yoyaku.facilities import selectors as facility_selectors
 from yoyaku.facilities.catalogue import facility_catalogue
 from yoyaku.facilities.models import Facility
@@ -72,6 +74,18 @@ def font_size(request: HttpRequest) -> HttpResponse:
         response.set_cookie(
             FONT_SIZE_COOKIE, size, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
         )
+    return response
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a logged-in registrant's choice also becomes the language
+    of their mails (``User.language``)."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and user.kind == User.Kind.REGISTRANT:
+        user_language_set(user=user, language=language)
     return response
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pgtrigger
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
@@ -211,6 +212,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)  # Django's flag: may use the staff console
     date_joined = models.DateTimeField(auto_now_add=True)
+    # The language of the mails and LINE messages this person gets: set when they use the
+    # language switch while logged in, and on my page. Mails are Japanese or やさしい日本語
+    # (an English reader gets the Japanese mail: there are no English mail templates).
+    language = models.CharField(
+        _("お知らせの言語"), max_length=10, choices=settings.LANGUAGES, default="ja"
+    )
     # Staff log in with a second factor (TOTP, RFC 6238). The secret is base32; it counts only
     # once confirmed by a first code. ``totp_last_step`` is the 30-second step of the last code
     # accepted, so a code seen over someone's shoulder cannot be used a second time.

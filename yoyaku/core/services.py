@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import nh3
+from django.conf import settings
 from django.db import connection, transaction
 
 from yoyaku.core import clock
@@ -279,3 +280,14 @@ def maintenance_end_now(*, window: MaintenanceWindow, by: User | None) -> Mainte
         target=window,
     )
     return window
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Record the language ``user`` reads their mails and LINE messages in (one of
+    ``settings.LANGUAGES``); an unknown code is ignored. Returns whether it changed."""
+    if language not in dict(settings.LANGUAGES) or user.language == language:
+        return False
+    with transaction.atomic():
+        user.language = language
+        user.save(update_fields=["language"])
+    return True

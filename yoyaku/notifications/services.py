@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from yoyaku.core.models import Municipality
+from yoyaku.core.models import Municipality, User
 from yoyaku.notifications import channels, delivery, line_services
 from yoyaku.notifications.delivery import Mail
 from yoyaku.notifications.tasks import send_email, send_line_reply
@@ -65,14 +65,48 @@ def email_html_body(text: str) -> SafeString:
     return format_html_join("\n", "<p>{}</p>", ((_html_paragraph(p),) for p in paragraphs))
 
 
+# Languages with mail templates of their own, in notifications/email/<language>/. Any other
+# language (English) gets the Japanese mail: the municipality's notices are Japanese.
+MAIL_LANGUAGES = ("ja-easy",)
+
+
+def mail_template_names(*, template: str, language: str) -> tuple[list[str], list[str]]:
+    """The subject's and the body's template names to try, the reader's language first."""
+    names = [template]
+    if language in MAIL_LANGUAGES:
+        names.insert(0, f"{language}/{template}")
+    return (
+        [f"notifications/email/{name}_subject.txt" for name in names],
+        [f"notifications/email/{name}.txt" for name in names],
+    )
+
+
+def recipient_language(*, to: Sequence[str], context: dict) -> str:
+    """The language of the recipient's mail: the one they chose (``User.language``) if mails
+    exist in it, else Japanese. The recipient is the user of ``context["recipient_user_id"]``,
+    else the one registrant of the municipality with that address (if not several)."""
+    user_id = channels.recipient_from(to, context).user_id
+    users = User.objects.filter(kind=User.Kind.REGISTRANT)
+    if user_id is not None:
+        users = users.filter(pk=user_id)
+    elif to and context.get("municipality_slug"):
+        # Uses index: none on e-mail; a municipality has few registrants per address.
+        users = users.filter(municipality__slug=context["municipality_slug"], email__in=to)
+    else:
+        return settings.LANGUAGE_CODE
+    languages = set(users.values_list("language", flat=True)[:2])
+    language = languages.pop() if len(languages) == 1 else ""
+    return language if language in MAIL_LANGUAGES else settings.LANGUAGE_CODE
+
+
 def email_render(*, template: str, context: dict, language: str = "ja") -> tuple[str, str, str]:
     """(subject, text, html) of ``notifications/email/<template>``, in Japanese unless a caller
-    asks for another language (e.g. "ja-easy", whose catalogue has plain text for every mail)."""
+    asks for another language: "ja-easy" renders ``notifications/email/ja-easy/<template>``
+    where it exists (plain text for every citizen mail), the Japanese template otherwise."""
+    subject_names, text_names = mail_template_names(template=template, language=language)
     with translation.override(language):
-        subject = " ".join(
-            render_to_string(f"notifications/email/{template}_subject.txt", context).split()
-        )
-        text = render_to_string(f"notifications/email/{template}.txt", context)
+        subject = " ".join(render_to_string(subject_names, context).split())
+        text = render_to_string(text_names, context)
         # One HTML layout for every mail: the text, escaped, with line breaks and our links.
         html = render_to_string(
             "notifications/email/_layout.html",
@@ -88,7 +122,8 @@ def email_render(*, template: str, context: dict, language: str = "ja") -> tuple
 def email_template_render(*, to: list[str], template: str, context: dict) -> Mail:
     """A mail rendered for sending now, by a task that sends many (``email_send_many``,
     which also hands it to the recipient's other channels)."""
-    subject, text, html = email_render(template=template, context=context)
+    language = recipient_language(to=to, context=context)
+    subject, text, html = email_render(template=template, context=context, language=language)
     return Mail(
         to=list(to),
         subject=subject,
@@ -104,7 +139,8 @@ def email_template_queue(*, to: list[str], template: str, context: dict) -> None
     """Render now (the data is what this transaction sees) and send after commit: by e-mail,
     and by each other channel the recipient (``context["recipient_user_id"]``) has switched
     on, if the template's kind goes there (``channels.TEMPLATE_KINDS``)."""
-    subject, text, html = email_render(template=template, context=context)
+    language = recipient_language(to=to, context=context)
+    subject, text, html = email_render(template=template, context=context, language=language)
     channels.message_queue(
         recipients=[channels.recipient_from(to, context)],
         message=channels.message_from_template(
