@@ -302,6 +302,58 @@ class TestSeries:
         assert moved.bundle_id == bundle.pk
 
 
+class TestSeriesChange:
+    def test_change_every_upcoming_date_to_another_slot_in_one_mail(self, season, client):
+        club, whole, spec = season
+        bundle = bundles.series_book(spec=spec, by=club.user)
+        mail.outbox.clear()
+        done = bundles.series_change(
+            bundle=bundle, slots=[f.slot(whole, "am")], party_size=None, by=club.user
+        )
+        assert len(done) == 5 and sum(r.difference for r in done) == 5 * (2000 - 2600)
+        for item in bundle.items.all():
+            assert [s.code for s in item.slots.all()] == ["am"]
+            assert item.fee_total == 2000
+        # The evening is free again, the morning taken, on every date of the series.
+        atoms = set(
+            Occupancy.objects.filter(reservation__bundle=bundle).values_list("atom", flat=True)
+        )
+        assert atoms == {f.slot(whole, "am").start_minute}
+        assert len(mail.outbox) == 1 and "まとめて変更しました" in mail.outbox[0].subject
+        assert AuditLog.objects.filter(action="bundle.change").count() == 1
+
+    def test_one_date_that_cannot_take_the_change_changes_nothing_and_is_named(self, season, ukiha):
+        club, whole, spec = season
+        bundle = bundles.series_book(spec=spec, by=club.user)
+        book_slot(registrant(ukiha), whole, dt.date(2026, 6, 18), "am")
+        rows = bundles.series_change_preview(
+            bundle=bundle, slots=[f.slot(whole, "am")], party_size=None
+        )
+        assert [r.item.use_date for r in rows if r.problems] == [dt.date(2026, 6, 18)]
+        with pytest.raises(DomainError) as refused:
+            bundles.series_change(
+                bundle=bundle, slots=[f.slot(whole, "am")], party_size=None, by=club.user
+            )
+        assert "2026年6月18日" in refused.value.message
+        assert {s.code for i in bundle.items.all() for s in i.slots.all()} == {"night"}
+
+    def test_the_group_changes_the_party_of_the_whole_series_on_its_page(self, season, client):
+        club, whole, spec = season
+        bundle = bundles.series_book(spec=spec, by=club.user)
+        client.force_login(club.user)
+        page = client.get(f"/ukiha/bundles/{bundle.pk}/").content.decode()
+        assert "これからの予約をまとめて変更" in page
+        night = f.slot(whole, "night").pk
+        url = f"/ukiha/bundles/{bundle.pk}/change/"
+        preview = client.post(url, {"slots": [night], "party_size": "20", "action": "preview"})
+        assert preview.status_code == 200 and "変更できます" in preview.content.decode()
+        done = client.post(url, {"slots": [night], "party_size": "20", "action": "apply"})
+        assert done.status_code == 302
+        assert set(bundle.items.values_list("party_size", flat=True)) == {20}
+        bad = client.post(url, {"slots": ["999999"], "party_size": "20", "action": "preview"})
+        assert bad.status_code == 400 and "時間区分" in bad.content.decode()
+
+
 class TestStaffAllocation:
     def test_staff_allocate_a_season_before_the_window_opens(self, season, ukiha):
         _club, _whole, spec = season

@@ -132,8 +132,15 @@ def _detail(request: HttpRequest, bundle: ReservationBundle, **extra) -> dict:
         }
         for item in summary.items
     ]
+    series_unit = _series_unit(bundle)
+    if series_unit is not None and series_unit.slot_schedule is None:
+        series_unit = None
+    upcoming = bundles.active_items(bundle) if series_unit is not None else []
     return {
         "bundle": bundle,
+        "series_unit": series_unit,
+        "series_slot_ids": {s.pk for s in upcoming[0].slots.all()} if upcoming else set(),
+        "series_party": upcoming[0].party_size if upcoming else "",
         "summary": summary,
         "rows": rows,
         "owed_total": sum(r["owed"] for r in rows),
@@ -244,6 +251,60 @@ def bundle_item_change(
     return render(
         request, "citizen/bundle_item_change.html", context, status=400 if problems else 200
     )
+
+
+def _series_unit(bundle: ReservationBundle) -> Unit | None:
+    """The unit of a series' upcoming dates (a series books one unit), or None."""
+    items = bundles.active_items(bundle)
+    return items[0].unit if items and bundle.kind == ReservationBundle.Kind.SERIES else None
+
+
+@require_http_methods(["POST"])
+@changes_data
+@registrant_required
+def bundle_series_change(request: HttpRequest, municipality: str, bundle_id: int) -> HttpResponse:
+    """まとめて変更: the time slots or the party size of every upcoming date of a series;
+    first the preview date by date, then 変更する (all or nothing)."""
+    bundle = _mine(request, bundle_id)
+    unit = _series_unit(bundle)
+    if unit is None or unit.is_lodging or unit.slot_schedule is None:
+        raise Http404(_("まとめて変更できる予約がありません。"))
+    choices = {slot.pk: slot for slot in unit.slot_schedule.slots.all()}
+    try:
+        slot_ids = {int(v) for v in request.POST.getlist("slots") if v.isascii() and v.isdigit()}
+    except ValueError:
+        slot_ids = set()
+    slots = [choices[pk] for pk in sorted(slot_ids) if pk in choices]
+    party = params.int_param(request.POST.get("party_size"), minimum=1, maximum=100_000)
+    context: dict = {"bundle": bundle, "unit": unit, "slots": slots, "party_size": party}
+    if not slots or len(slots) != len(slot_ids):
+        context["error"] = _("変更後の時間区分を、この室場の時間区分から選んでください。")
+        return render(request, "citizen/bundle_series_change.html", context, status=400)
+    if request.POST.get("action") == "apply":
+        try:
+            done = bundles.series_change(
+                bundle=bundle, slots=slots, party_size=party, by=request.user
+            )
+        except DomainError as error:
+            context["problems"] = getattr(error, "all", None) or [error]
+            context["rows"] = bundles.series_change_preview(
+                bundle=bundle, slots=slots, party_size=party
+            )
+            return render(request, "citizen/bundle_series_change.html", context, status=409)
+        success(
+            request,
+            _("%(count)s件の予約をまとめて変更しました。使用料の差額の合計：%(diff)s円")
+            % {"count": len(done), "diff": f"{sum(r.difference for r in done):+,}"},
+        )
+        return redirect("citizen:bundle_detail", municipality, bundle.pk)
+    rows = bundles.series_change_preview(bundle=bundle, slots=slots, party_size=party)
+    context.update(
+        rows=rows,
+        refused=any(r.problems for r in rows),
+        difference=sum(r.difference for r in rows),
+    )
+    status = 400 if context["refused"] or not rows else 200
+    return render(request, "citizen/bundle_series_change.html", context, status=status)
 
 
 @require_http_methods(["GET"])

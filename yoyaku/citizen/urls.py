@@ -106,6 +106,11 @@ urlpatterns = [
         name="bundle_item_change",
     ),
     path(
+        M + "bundles/<int:bundle_id>/change/",
+        bundle_views.bundle_series_change,
+        name="bundle_series_change",
+    ),
+    path(
         M + "reservations/<int:reservation_id>/pay/",
         payment_views.payment_start,
         name="payment_start",

@@ -332,6 +332,7 @@ class AuditAction(models.TextChoices):
     RESERVATION_CHANGE_DATE = "reservation.change_date", _("利用日の変更")
     BUNDLE_BOOK = "bundle.book", _("予約のまとまりの申込み・割当て")
     BUNDLE_CANCEL = "bundle.cancel", _("予約のまとまりの取消")
+    BUNDLE_CHANGE = "bundle.change", _("予約のまとまりの一括変更")
     PAYMENT_START = "payment.start", _("支払いの開始")
     PAYMENT_RECEIVED = "payment.received", _("入金")
     PAYMENT_FAILED = "payment.failed", _("支払いの失敗")

@@ -442,7 +442,7 @@ def _change_problems(
 
 
 def _change(
-    reservation: Reservation, by: User, action: str, **changes: Any
+    reservation: Reservation, by: User, action: str, *, notify: bool = True, **changes: Any
 ) -> tuple[Reservation, int]:
     # First, before the reservation's own lock: the same order as a booking, and the limits
     # judged below count this registrant's rows (see limits.py).
@@ -458,10 +458,13 @@ def _change(
     quote = _quote(request, exclude=reservation)
     previous = reservation.fee_total
     for field, value in changes.items():
-        setattr(reservation, field, value)
+        if field != "slots":  # many-to-many: set after the save
+            setattr(reservation, field, value)
     reservation.fee_total = quote.total
     reservation.fee_breakdown = {**quote.as_json(), "previous_total": previous}
     reservation.save()
+    if "slots" in changes:
+        reservation.slots.set(changes["slots"])
     capacity.release(reservation)
     _take_capacity(reservation, request)
     hooks.money_changed(reservation, verb="change", by=by)
@@ -476,12 +479,13 @@ def _change(
             "fee_total": quote.total,
         },
     )
-    _notify(
-        reservation,
-        "reservation_changed",
-        previous_total=f"{previous:,}",
-        difference=f"{quote.total - previous:+,}",
-    )
+    if notify:
+        _notify(
+            reservation,
+            "reservation_changed",
+            previous_total=f"{previous:,}",
+            difference=f"{quote.total - previous:+,}",
+        )
     return reservation, quote.total - previous
 
 

@@ -540,6 +540,101 @@ def bundle_cancel(
     return BundleCancelTerms(items=charged, total=total)
 
 
+@dataclass(frozen=True)
+class SeriesChange:
+    """One upcoming item of a series under a change of the whole series."""
+
+    item: Reservation
+    changes: dict[str, Any]
+    problems: list[DomainError]
+    difference: int
+
+
+def _series_changes(
+    item: Reservation, *, slots: Sequence[Slot] | None, party_size: int | None
+) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if slots is not None and {s.pk for s in item.slots.all()} != {s.pk for s in slots}:
+        changes["slots"] = list(slots)
+    if party_size is not None and party_size != item.party_size:
+        changes["party_size"] = party_size
+    return changes
+
+
+def series_change_preview(
+    *, bundle: ReservationBundle, slots: Sequence[Slot] | None, party_size: int | None
+) -> list[SeriesChange]:
+    """What changing every upcoming date of a series (its time slots, its party size) would
+    do, date by date, before the group confirms: each date judged like a change of that one
+    reservation (capacity without its own rows, closures, the unit's capacity, the fee)."""
+    today = clock.today()
+    rows = []
+    for item in active_items(bundle):
+        if item.unit.is_lodging or not states.allows(item, "change", today=today):
+            continue
+        changes = _series_changes(item, slots=slots, party_size=party_size)
+        if not changes:
+            continue
+        problems, difference = booking.reservation_change_preview(reservation=item, **changes)
+        rows.append(SeriesChange(item, changes, problems, difference))
+    return rows
+
+
+def series_change(
+    *,
+    bundle: ReservationBundle,
+    slots: Sequence[Slot] | None,
+    party_size: int | None,
+    by: User,
+) -> list[SeriesChange]:
+    """Change every upcoming date of a series at once (e.g. 夜間 → 午後 from now on, or the
+    party size): one transaction, all or nothing (a date that cannot take the change refuses
+    the whole, naming it), each date's fee recalculated, one mail. Returns what changed."""
+    if bundle.kind != ReservationBundle.Kind.SERIES:
+        raise DomainError("nothing_to_change")
+    try:
+        with transaction.atomic():
+            bundle = ReservationBundle.objects.select_for_update().get(pk=bundle.pk)
+            planned = series_change_preview(bundle=bundle, slots=slots, party_size=party_size)
+            if not planned:
+                raise DomainError("nothing_to_change")
+            done = []
+            for index, row in enumerate(planned):
+                try:
+                    item, difference = booking._change(
+                        row.item,
+                        by,
+                        AuditAction.RESERVATION_CHANGE_PARTY
+                        if set(row.changes) == {"party_size"}
+                        else AuditAction.RESERVATION_CHANGE_DATE,
+                        notify=False,
+                        **row.changes,
+                    )
+                except DomainError as error:
+                    problems = getattr(error, "all", None) or [error]
+                    raise BundleRefused(
+                        index=index, item=reservation_label(row.item), problems=problems
+                    ) from error
+                done.append(SeriesChange(item, row.changes, [], difference))
+            total = sum(row.difference for row in done)
+            audit_record(
+                action=AuditAction.BUNDLE_CHANGE,
+                actor=by,
+                municipality=bundle.municipality,
+                target=bundle,
+                data={
+                    "items": [row.item.pk for row in done],
+                    "slots": [s.pk for s in slots] if slots is not None else None,
+                    "party_size": party_size,
+                    "difference": total,
+                },
+            )
+            _mail(bundle, [row.item for row in done], "bundle_changed", difference=f"{total:+,}")
+            return done
+    except IntegrityError as exc:
+        raise DomainError("slot_taken") from exc
+
+
 def bundle_item_change_date(
     *, reservation: Reservation, use_date: dt.date, by: User
 ) -> tuple[Reservation, int]:
