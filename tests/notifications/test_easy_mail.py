@@ -274,3 +274,20 @@ def test_every_easy_variant_renders_as_plain_text_with_the_mails_context(flag):
         assert "<ruby" not in html and "&lt;ruby" not in html, name
         if name not in {"email_change_confirm", "registration_applied"}:  # no name known yet
             assert f"{context['name']} さん" in text and "様" not in text, name
+
+
+@pytest.mark.django_db
+def test_a_mail_sent_from_a_page_in_easy_japanese_is_easy_until_a_language_is_chosen(ukiha):
+    from django.utils import translation
+
+    from yoyaku.notifications.services import recipient_language
+
+    person = registrant(ukiha)
+    context = {"recipient_user_id": person.user_id, "municipality_slug": "ukiha"}
+    # Who has chosen nothing (e.g. registering on a page in やさしい日本語) gets that page's.
+    with translation.override("ja-easy"):
+        assert recipient_language(to=[person.email], context=context) == "ja-easy"
+        assert recipient_language(to=["nobody@example.jp"], context={}) == "ja-easy"
+    assert recipient_language(to=[person.email], context=context) == "ja"
+    with translation.override("en"):
+        assert recipient_language(to=[person.email], context=context) == "ja"

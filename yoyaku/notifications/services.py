@@ -81,10 +81,19 @@ def mail_template_names(*, template: str, language: str) -> tuple[list[str], lis
     )
 
 
+def _page_language() -> str:
+    """The language of the page the mail is sent from (a registration form filled in
+    やさしい日本語), if mails exist in it; outside a request, the default."""
+    active = translation.get_language() or ""
+    return active if active in MAIL_LANGUAGES else settings.LANGUAGE_CODE
+
+
 def recipient_language(*, to: Sequence[str], context: dict) -> str:
     """The language of the recipient's mail: the one they chose (``User.language``) if mails
     exist in it, else Japanese. The recipient is the user of ``context["recipient_user_id"]``,
-    else the one registrant of the municipality with that address (if not several)."""
+    else the one registrant of the municipality with that address (if not several). Who has
+    chosen nothing yet (the default, e.g. right after registering) or cannot be told gets the
+    language of the page the mail is sent from, when mails exist in it."""
     user_id = channels.recipient_from(to, context).user_id
     users = User.objects.filter(kind=User.Kind.REGISTRANT)
     if user_id is not None:
@@ -93,9 +102,11 @@ def recipient_language(*, to: Sequence[str], context: dict) -> str:
         # Uses index: none on e-mail; a municipality has few registrants per address.
         users = users.filter(municipality__slug=context["municipality_slug"], email__in=to)
     else:
-        return settings.LANGUAGE_CODE
+        return _page_language()
     languages = set(users.values_list("language", flat=True)[:2])
     language = languages.pop() if len(languages) == 1 else ""
+    if language in ("", settings.LANGUAGE_CODE):
+        return _page_language()
     return language if language in MAIL_LANGUAGES else settings.LANGUAGE_CODE
 
 
