@@ -95,6 +95,11 @@ def recipient_language(*, to: Sequence[str], context: dict) -> str:
     chosen nothing yet (the default, e.g. right after registering) or cannot be told gets the
     language of the page the mail is sent from, when mails exist in it."""
     user_id = channels.recipient_from(to, context).user_id
+    known = context.get("recipient_language")
+    if isinstance(known, str) and user_id is not None:  # the caller had the account at hand
+        if known in ("", settings.LANGUAGE_CODE):
+            return _page_language()
+        return known if known in MAIL_LANGUAGES else settings.LANGUAGE_CODE
     users = User.objects.filter(kind=User.Kind.REGISTRANT)
     if user_id is not None:
         users = users.filter(pk=user_id)

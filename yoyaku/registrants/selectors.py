@@ -87,7 +87,10 @@ def registrant_of(user: User | None, municipality: Municipality) -> Registrant |
         return None
     if user.municipality_id != municipality.pk:
         return None
-    return Registrant.objects.select_related("municipality").filter(user=user).first()
+    registrant = Registrant.objects.select_related("municipality").filter(user=user).first()
+    if registrant is not None:
+        registrant.user = user  # the same row: later reads of it (the mail language) are free
+    return registrant
 
 
 def booking_refusal(registrant: Registrant) -> str | None:

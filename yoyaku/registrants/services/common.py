@@ -64,8 +64,14 @@ def mail_context(registrant: Registrant, **extra: Any) -> dict[str, Any]:
         "valid_until": registrant.valid_until.isoformat() if registrant.valid_until else "",
         "contact_text": municipality.contact_text,
         "site_url": settings.YOYAKU_SITE_URL,
-        # Not shown: the account whose other channels (LINE) get the message too.
+        # Not shown: the account whose other channels (LINE) get the message too, and the
+        # language its mails are in when the account is at hand (no query for it then).
         "recipient_user_id": registrant.user_id,
+        **(
+            {"recipient_language": registrant.user.language}
+            if Registrant.user.is_cached(registrant)
+            else {}
+        ),
         **extra,
     }
 
