@@ -31,11 +31,10 @@ from yoyaku.lottery import algorithm
 from yoyaku.lottery.algorithm import (
     Application,
     Choice,
-    document_dumps,
     draw,
-    published_document,
     verify,
 )
+from yoyaku.lottery.publication import document_dumps, published_document
 
 APPLICATIONS = 100_000
 CHOICES = 3

@@ -553,7 +553,7 @@ class Steps:
 def _instrumented(log: QueryLog) -> Iterator[Steps]:
     from django.db import DEFAULT_DB_ALIAS, connections
 
-    from yoyaku.lottery import algorithm
+    from yoyaku.lottery import algorithm, publication
     from yoyaku.lottery.models import LotteryRound
     from yoyaku.lottery.services import drawing
     from yoyaku.reservations import booking, fees, wins
@@ -566,7 +566,7 @@ def _instrumented(log: QueryLog) -> Iterator[Steps]:
     steps.wrap(wins, "_won_reservation", "winner")
     steps.wrap(fees, "fee_quote", "fee_quote")
     steps.wrap(booking, "_take_capacity", "take_capacity")
-    steps.wrap(algorithm, "published_document", "publish")
+    steps.wrap(publication, "published_document", "publish")
     steps.wrap(LotteryRound, "save", "save")
     steps.wrap(drawing, "full_notices", "notices")
     steps.wrap(connection, "commit", "commit")

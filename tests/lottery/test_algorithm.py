@@ -14,17 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from yoyaku.lottery import algorithm
+from yoyaku.lottery import algorithm, publication
 from yoyaku.lottery.algorithm import (
     Application,
     Choice,
-    document_dumps,
     draw,
     order_key,
-    published_document,
     seed_commitment,
     verify,
 )
+from yoyaku.lottery.publication import document_dumps, published_document
 
 SEED = b"yoyaku-lottery-1 test vector"
 HALL = "u1:2026-06-05:540"
@@ -95,7 +94,7 @@ def test_order__follows_the_formula_in_the_docstring():
 
 def test_seed_commitment__is_the_sha256_of_the_seed():
     assert seed_commitment(SEED) == hashlib.sha256(SEED).hexdigest()
-    assert len(algorithm.new_seed()) == 32
+    assert len(publication.new_seed()) == 32
 
 
 # --- allocation ---------------------------------------------------------------------------

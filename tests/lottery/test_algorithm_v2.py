@@ -18,14 +18,12 @@ from yoyaku.lottery.algorithm import (
     Application,
     Choice,
     applications_hash,
-    derive_seed,
-    document_dumps,
     draw,
     draw_key,
     normalize_public_value,
-    published_document,
     verify,
 )
+from yoyaku.lottery.publication import derive_seed, document_dumps, published_document
 
 SEED = derive_seed(b"test key", "ukiha", "nonce-1")
 VALUE = "3b1e0f" + "a" * 58  # a drand randomness: 64 lower-case hex digits

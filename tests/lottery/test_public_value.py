@@ -18,7 +18,7 @@ from tests.reservations.helpers import registrant, resort
 from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AppendOnly, AuditLog
-from yoyaku.lottery import algorithm, public_value, services
+from yoyaku.lottery import algorithm, public_value, publication, services
 from yoyaku.lottery.models import LotteryApplication, LotteryCommitment, LotteryRound
 from yoyaku.scheduling.services import scheduler_tick
 
@@ -48,7 +48,7 @@ def kinds(lottery):
 
 def test_the_seed_comes_from_the_key_and_the_nonce_and_only_its_hash_is_stored(round_, settings):
     lottery, _ = round_
-    seed = algorithm.derive_seed(
+    seed = publication.derive_seed(
         settings.LOTTERY_SEED_KEY.encode(), lottery.municipality.slug, lottery.seed_nonce
     )
     assert lottery.seed == ""

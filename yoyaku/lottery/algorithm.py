@@ -24,8 +24,8 @@ Nobody alone can choose or foresee the result, and anyone can check it afterward
 
 1. The seed is made outside the database the applications are entered into:
    ``seed = HMAC-SHA256(key = the operator's secret key, message = "yoyaku-lottery-seed" LF
-   municipality code LF round nonce)`` (``derive_seed()``; the nonce is public and random, made
-   with the round). When the round is created, ``seed_sha256`` = SHA-256(seed) is published
+   municipality code LF round nonce)`` (``derive_seed()`` in yoyaku/lottery/publication.py;
+   the nonce is public and random, made with the round). When the round is created, ``seed_sha256`` = SHA-256(seed) is published
    on the round's page (and on every applicant's receipt); the seed cannot be changed
    afterwards without the change showing.
 2. Also at creation, before applications open, the round names a *public value*: a value
@@ -39,8 +39,8 @@ Nobody alone can choose or foresee the result, and anyone can check it afterward
    confirmed by another; only then can the drawing run, with
    ``draw key = HMAC-SHA256(key = seed, message = UTF-8 bytes of the public value)``.
 5. The seed, the public value and its source, the applications under pseudonyms and the
-   results are published (``published_document()``). Anyone re-runs the drawing from that
-   file alone (``verify()``, or this file as a script), checks the seed against the hash they
+   results are published (``published_document()`` in yoyaku/lottery/publication.py).
+   Anyone re-runs the drawing from that file alone (``verify()``, or this file as a script), checks the seed against the hash they
    saved in step 1, the public value against its source, and the applications against the
    hash of step 3; each applicant finds their own pseudonym (on their receipt) to check that
    their application is listed as made.
@@ -161,8 +161,8 @@ JSON (UTF-8), an object with, in this order::
                      "runner_up": ["A00017", …]}                       (runner_up: -2 only)
 
 In -2 the applications are listed sorted by id, each on its own line (its canonical line),
-so that an applicant can search the file for their pseudonym. ``document_dumps()`` writes
-every application, every capacity entry and every entry of the results on its own line, so
+so that an applicant can search the file for their pseudonym. ``document_dumps()`` (in
+yoyaku/lottery/publication.py) writes every application, every capacity entry and every entry of the results on its own line, so
 that no line grows to megabytes with 100,000 applications.
 
 What ``verify()`` proves, and what not
@@ -198,7 +198,6 @@ import itertools
 import json
 import math
 import re
-import secrets
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -294,19 +293,6 @@ class Result:
 
 
 # --- the drawing -------------------------------------------------------------------------
-
-
-def new_seed() -> bytes:
-    """32 bytes from the operating system's secure random source."""
-    return secrets.token_bytes(32)
-
-
-def derive_seed(key: bytes, municipality: str, nonce: str) -> bytes:
-    """A round's seed from the operator's secret key and the round's public nonce (-2)."""
-    if not isinstance(key, bytes | bytearray) or not key:
-        raise ValueError("the seed key must be non-empty bytes")
-    message = f"{SEED_CONTEXT}\n{municipality}\n{nonce}".encode()
-    return hmac.digest(bytes(key), message, "sha256")
 
 
 def normalize_public_value(text: str) -> str:
@@ -501,61 +487,6 @@ def _check_capacity(capacity: Mapping[str, int]) -> dict[str, int]:
 # --- the published document ---------------------------------------------------------------
 
 
-def published_document(
-    round_info: Mapping[str, Any],
-    seed: bytes,
-    applications: Sequence[Application],
-    capacity: Mapping[str, int],
-    settings: Mapping[str, Any],
-    result: Result,
-    *,
-    public_value: str | None = None,
-    public_source: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The JSON-ready document to publish after the drawing (format in the module docstring):
-    -2 with ``public_value`` (and its ``public_source``), -1 without.
-
-    ``settings`` holds ``max_wins_per_registrant``, as given to draw(). The document is built
-    from what it is given, not re-drawn: run verify() on it before publishing.
-    """
-    unknown = set(settings) - {"max_wins_per_registrant"}
-    if unknown:
-        raise ValueError(f"unknown settings: {sorted(unknown)}")
-    second = public_value is not None
-    if second:
-        applications = sorted(applications, key=lambda application: application.id)
-    with _cyclic_gc_paused():
-        applications_json = [application.to_json() for application in applications]
-    document: dict[str, Any] = {
-        "algorithm": ALGORITHM if second else ALGORITHM_1,
-        "round": dict(round_info),
-        "seed_sha256": seed_commitment(seed),
-        "seed": bytes(seed).hex(),
-    }
-    if second:
-        document["public_value"] = {
-            "source": dict(public_source or {}),
-            "value": normalize_public_value(public_value),
-        }
-        document["applications_sha256"] = applications_hash(applications)
-    document.update(
-        {
-            "settings": {
-                "max_wins_per_registrant": _check_max_wins(settings.get("max_wins_per_registrant"))
-            },
-            "capacity": {key: capacity[key] for key in sorted(capacity)},
-            "applications": applications_json,
-            "results": {
-                "order": list(result.order),
-                "wins": {app_id: result.wins[app_id] for app_id in result.order},
-            },
-        }
-    )
-    if second:
-        document["results"]["runner_up"] = list(result.runner_up)
-    return document
-
-
 # One encoder for all rows: json.dumps() with options builds a new one per call.
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -573,53 +504,6 @@ def applications_hash(applications: Iterable[Application]) -> str:
             digest.update(canonical_line(application).encode("utf-8"))
             digest.update(b"\n")
     return digest.hexdigest()
-
-
-def document_dumps(document: Mapping[str, Any]) -> str:
-    """The document as compact JSON text (UTF-8, not escaped): one application per line, one
-    capacity entry per line, and one entry of the results (an id of the order, a win, a
-    runner-up) per line."""
-    dumps = _dumps
-    lines = ["{"]
-    keys = list(document)
-    with _cyclic_gc_paused():
-        for position, key in enumerate(keys):
-            comma = "," if position < len(keys) - 1 else ""
-            if key == "applications":
-                rows = [dumps(application) for application in document[key]]
-                lines.append(f"{dumps(key)}:[")
-                if rows:
-                    lines.append(",\n".join(rows))
-                lines.append(f"]{comma}")
-            elif key == "capacity" and isinstance(document[key], Mapping):
-                rows = [f"{dumps(k)}:{dumps(v)}" for k, v in document[key].items()]
-                lines.append(f"{dumps(key)}:{{")
-                if rows:
-                    lines.append(",\n".join(rows))
-                lines.append(f"}}{comma}")
-            elif key == "results" and isinstance(document[key], Mapping):
-                lines.append(f"{dumps(key)}:{{")
-                parts = list(document[key].items())
-                for part_position, (name, value) in enumerate(parts):
-                    part_comma = "," if part_position < len(parts) - 1 else ""
-                    if isinstance(value, Mapping):
-                        rows = [f"{dumps(k)}:{dumps(v)}" for k, v in value.items()]
-                        opening, closing = "{", "}"
-                    elif isinstance(value, list):
-                        rows = [dumps(item) for item in value]
-                        opening, closing = "[", "]"
-                    else:
-                        lines.append(f"{dumps(name)}:{dumps(value)}{part_comma}")
-                        continue
-                    lines.append(f"{dumps(name)}:{opening}")
-                    if rows:
-                        lines.append(",\n".join(rows))
-                    lines.append(f"{closing}{part_comma}")
-                lines.append(f"}}{comma}")
-            else:
-                lines.append(f"{dumps(key)}:{dumps(document[key])}{comma}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
 
 
 def verify(

@@ -176,7 +176,7 @@ class LotteryRound(models.Model):
         return json.loads(gzip.decompress(self.published_gzip))
 
     def publish(self, document_text: str) -> None:
-        """Keep ``document_text`` (``algorithm.document_dumps``) as the published document;
+        """Keep ``document_text`` (``publication.document_dumps``) as the published document;
         the caller saves ``published_gzip``."""
         self.published_gzip = gzip.compress(document_text.encode(), compresslevel=1, mtime=0)
 

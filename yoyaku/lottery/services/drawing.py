@@ -23,7 +23,7 @@ from yoyaku.core.models import AuditAction, User
 from yoyaku.core.services import audit_record, audit_record_many
 from yoyaku.facilities.models import Slot, Unit
 from yoyaku.facilities.selectors import UnitFamily
-from yoyaku.lottery import algorithm
+from yoyaku.lottery import algorithm, publication
 from yoyaku.lottery.models import (
     LotteryApplication,
     LotteryChoice,
@@ -306,7 +306,7 @@ def _published_text(
     JSON objects at once: the header is built without them and each application is encoded
     as the text is written (the same text, byte for byte)."""
     second = lottery.uses_public_value
-    document = algorithm.published_document(
+    document = publication.published_document(
         {"id": lottery.pk, "name": lottery.name, "municipality": lottery.municipality.slug},
         seed,
         [],
@@ -320,7 +320,7 @@ def _published_text(
         # The frozen applications, sorted by id: their hash was published at the close.
         document["applications_sha256"] = lottery.applications_sha256
     document["applications"] = (application.to_json() for application in data.applications)
-    return algorithm.document_dumps(document)
+    return publication.document_dumps(document)
 
 
 def _chunks(items: list, size: int = 500):

@@ -18,7 +18,7 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditAction, User
 from yoyaku.core.services import audit_record
-from yoyaku.lottery import algorithm, public_value
+from yoyaku.lottery import algorithm, public_value, publication
 from yoyaku.lottery.models import LotteryCommitment, LotteryRound
 
 C = LotteryCommitment.Kind
@@ -37,7 +37,7 @@ def new_seed_nonce() -> str:
 
 def seed_of_nonce(*, municipality_slug: str, nonce: str) -> bytes:
     """The seed a ``yoyaku-lottery-2`` round derives from the secret key and its nonce."""
-    return algorithm.derive_seed(_seed_key(), municipality_slug, nonce)
+    return publication.derive_seed(_seed_key(), municipality_slug, nonce)
 
 
 def round_seed(lottery: LotteryRound) -> bytes:
