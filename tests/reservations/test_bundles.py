@@ -13,7 +13,7 @@ from yoyaku.core import clock
 from yoyaku.core.errors import DomainError
 from yoyaku.core.models import AuditLog
 from yoyaku.facilities.models import Closure
-from yoyaku.reservations import bundles, rules
+from yoyaku.reservations import bundles, rules, series
 from yoyaku.reservations.bundle_permit import bundle_permit_pdf
 from yoyaku.reservations.models import Occupancy, Reservation, ReservationBundle
 
@@ -157,7 +157,7 @@ class TestLimit:
         facility.max_active_reservations = 2
         facility.save()
         club = group(ukiha)
-        spec = bundles.SeriesSpec(
+        spec = series.SeriesSpec(
             registrant=club,
             unit=whole,
             weekdays=[1],
@@ -166,7 +166,7 @@ class TestLimit:
             end=dt.date(2026, 7, 28),
             party_size=12,
         )
-        bundle = bundles.series_book(spec=spec, by=club.user)
+        bundle = series.series_book(spec=spec, by=club.user)
         assert bundle.items.count() == 9
         # One more booking is allowed (the series is one), the next is not.
         book_slot(club, whole, DAY, "am")
@@ -204,7 +204,7 @@ def season(ukiha):
         first_come_opens_at=clock.at(dt.date(2026, 6, 20), dt.time(9)),
     )
     club = group(ukiha)
-    spec = bundles.SeriesSpec(
+    spec = series.SeriesSpec(
         registrant=club,
         unit=whole,
         weekdays=[1, 3],
@@ -219,7 +219,7 @@ def season(ukiha):
 class TestSeries:
     def test_the_preview_marks_every_conflict(self, season):
         _club, _whole, spec = season
-        preview = bundles.series_preview(spec)
+        preview = series.series_preview(spec)
         states = {d.day.isoformat(): d.state for d in preview.days}
         assert states == {
             "2026-06-04": "free",
@@ -239,7 +239,7 @@ class TestSeries:
     def test_booking_the_free_dates_makes_one_bundle_and_one_mail(self, season):
         club, _whole, spec = season
         mail.outbox.clear()
-        bundle = bundles.series_book(spec=spec, by=club.user)
+        bundle = series.series_book(spec=spec, by=club.user)
         days = sorted(r.use_date.isoformat() for r in bundle.items.all())
         assert days == ["2026-06-04", "2026-06-09", "2026-06-11", "2026-06-18", "2026-06-25"]
         assert bundle.kind == "series"
@@ -248,10 +248,10 @@ class TestSeries:
 
     def test_a_date_taken_after_the_preview_books_nothing_and_names_it(self, season, ukiha):
         club, whole, spec = season
-        seen = [d.day for d in bundles.series_preview(spec).free_days]
+        seen = [d.day for d in series.series_preview(spec).free_days]
         book_slot(registrant(ukiha), whole, dt.date(2026, 6, 18), "night")
         with pytest.raises(DomainError) as refused:
-            bundles.series_book(spec=spec, by=club.user, dates=seen)
+            series.series_book(spec=spec, by=club.user, dates=seen)
         assert "2026年6月18日" in refused.value.message
         assert not Reservation.objects.filter(registrant=club).exists()
 
@@ -259,12 +259,12 @@ class TestSeries:
         _club, _whole, spec = season
         spec.registrant = registrant(ukiha)
         with pytest.raises(DomainError) as refused:
-            bundles.series_preview(spec)
+            series.series_preview(spec)
         assert refused.value.code == "series_groups_only"
 
     def test_cancel_the_whole_series_in_one_mail_fees_by_the_tiers(self, season, travel):
         club, _whole, spec = season
-        bundle = bundles.series_book(spec=spec, by=club.user)
+        bundle = series.series_book(spec=spec, by=club.user)
         travel(dt.datetime(2026, 6, 3, 12, 0))  # after the free undo window
         mail.outbox.clear()
         terms = bundles.bundle_cancel_terms(bundle)
@@ -281,21 +281,21 @@ class TestSeries:
         from yoyaku.reservations import booking
 
         club, _whole, spec = season
-        bundle = bundles.series_book(spec=spec, by=club.user)
+        bundle = series.series_book(spec=spec, by=club.user)
         item = bundle.items.get(use_date=dt.date(2026, 6, 18))
         booking.reservation_cancel(reservation=item, by=club.user)
         assert bundles.bundle_summary(bundle).active == 4
 
     def test_change_one_date_moves_it_when_free(self, season):
         club, _whole, spec = season
-        bundle = bundles.series_book(spec=spec, by=club.user)
+        bundle = series.series_book(spec=spec, by=club.user)
         item = bundle.items.get(use_date=dt.date(2026, 6, 18))
         with pytest.raises(DomainError) as refused:
-            bundles.bundle_item_change_date(
+            series.bundle_item_change_date(
                 reservation=item, use_date=dt.date(2026, 6, 16), by=club.user
             )
         assert refused.value.code == "slot_taken"
-        moved, difference = bundles.bundle_item_change_date(
+        moved, difference = series.bundle_item_change_date(
             reservation=item, use_date=dt.date(2026, 6, 19), by=club.user
         )
         assert moved.use_date == dt.date(2026, 6, 19) and difference == 0
@@ -305,9 +305,9 @@ class TestSeries:
 class TestSeriesChange:
     def test_change_every_upcoming_date_to_another_slot_in_one_mail(self, season, client):
         club, whole, spec = season
-        bundle = bundles.series_book(spec=spec, by=club.user)
+        bundle = series.series_book(spec=spec, by=club.user)
         mail.outbox.clear()
-        done = bundles.series_change(
+        done = series.series_change(
             bundle=bundle, slots=[f.slot(whole, "am")], party_size=None, by=club.user
         )
         assert len(done) == 5 and sum(r.difference for r in done) == 5 * (2000 - 2600)
@@ -324,14 +324,14 @@ class TestSeriesChange:
 
     def test_one_date_that_cannot_take_the_change_changes_nothing_and_is_named(self, season, ukiha):
         club, whole, spec = season
-        bundle = bundles.series_book(spec=spec, by=club.user)
+        bundle = series.series_book(spec=spec, by=club.user)
         book_slot(registrant(ukiha), whole, dt.date(2026, 6, 18), "am")
-        rows = bundles.series_change_preview(
+        rows = series.series_change_preview(
             bundle=bundle, slots=[f.slot(whole, "am")], party_size=None
         )
         assert [r.item.use_date for r in rows if r.problems] == [dt.date(2026, 6, 18)]
         with pytest.raises(DomainError) as refused:
-            bundles.series_change(
+            series.series_change(
                 bundle=bundle, slots=[f.slot(whole, "am")], party_size=None, by=club.user
             )
         assert "2026年6月18日" in refused.value.message
@@ -339,7 +339,7 @@ class TestSeriesChange:
 
     def test_the_group_changes_the_party_of_the_whole_series_on_its_page(self, season, client):
         club, whole, spec = season
-        bundle = bundles.series_book(spec=spec, by=club.user)
+        bundle = series.series_book(spec=spec, by=club.user)
         client.force_login(club.user)
         page = client.get(f"/ukiha/bundles/{bundle.pk}/").content.decode()
         assert "これからの予約をまとめて変更" in page
@@ -358,10 +358,10 @@ class TestStaffAllocation:
     def test_staff_allocate_a_season_before_the_window_opens(self, season, ukiha):
         _club, _whole, spec = season
         staff = f.staff_user(ukiha, login_id="alloc")
-        preview = bundles.series_preview(spec, by_staff=True, priority=True)
+        preview = series.series_preview(spec, by_staff=True, priority=True)
         states = {d.day.isoformat(): d.state for d in preview.days}
         assert states["2026-07-02"] == "free" and states["2026-07-07"] == "free"
-        bundle = bundles.series_book(
+        bundle = series.series_book(
             spec=spec, by=staff, channel=Reservation.Channel.COUNTER, priority=True
         )
         assert bundle.priority and bundle.items.count() == 7
@@ -371,7 +371,7 @@ class TestStaffAllocation:
 
     def test_staff_cancel_a_whole_bundle_free_with_a_reason(self, season, ukiha, travel):
         club, _whole, spec = season
-        bundle = bundles.series_book(spec=spec, by=club.user)
+        bundle = series.series_book(spec=spec, by=club.user)
         staff = f.staff_user(ukiha, login_id="cancel")
         travel(dt.datetime(2026, 6, 3, 12, 0))
         with pytest.raises(DomainError):

@@ -22,7 +22,7 @@ from yoyaku.payments import selectors as payment_selectors
 from yoyaku.payments import services as payment_services
 from yoyaku.payments.models import Payment
 from yoyaku.registrants.models import Registrant
-from yoyaku.reservations import bundles, states
+from yoyaku.reservations import bundles, series, states
 from yoyaku.reservations.bundle_permit import bundle_permit_pdf, permitted_items
 from yoyaku.reservations.forms import SeriesForm, posted_dates, series_page
 from yoyaku.reservations.models import ReservationBundle
@@ -61,7 +61,7 @@ def series_new(request: HttpRequest, municipality: str) -> HttpResponse:
     if status != 200 or request.POST.get("action") != "book":
         return render(request, template, context, status=status)
     try:
-        bundle = bundles.series_book(
+        bundle = series.series_book(
             spec=context["spec"],
             by=request.user,
             dates=posted_dates(request.POST),
@@ -70,7 +70,7 @@ def series_new(request: HttpRequest, municipality: str) -> HttpResponse:
     except DomainError as error:
         # All or nothing: nothing was booked; a fresh preview to confirm again.
         context["problems"] = getattr(error, "all", None) or [error]
-        context["preview"] = bundles.series_preview(context["spec"])
+        context["preview"] = series.series_preview(context["spec"])
         return render(request, template, context, status=409)
     success(
         request,
@@ -235,7 +235,7 @@ def bundle_item_change(
     context = {"bundle": bundle, "item": item, "new_date": new_date}
     if request.POST.get("action") == "apply":
         try:
-            _moved, difference = bundles.bundle_item_change_date(
+            _moved, difference = series.bundle_item_change_date(
                 reservation=item, use_date=new_date, by=request.user
             )
         except DomainError as error:
@@ -246,7 +246,7 @@ def bundle_item_change(
             _("利用日を変更しました。使用料の差額：%(diff)s円") % {"diff": f"{difference:+,}"},
         )
         return redirect("citizen:bundle_detail", municipality, bundle.pk)
-    problems, difference = bundles.bundle_item_change_preview(reservation=item, use_date=new_date)
+    problems, difference = series.bundle_item_change_preview(reservation=item, use_date=new_date)
     context.update(problems=problems, difference=difference)
     return render(
         request, "citizen/bundle_item_change.html", context, status=400 if problems else 200
@@ -282,12 +282,12 @@ def bundle_series_change(request: HttpRequest, municipality: str, bundle_id: int
         return render(request, "citizen/bundle_series_change.html", context, status=400)
     if request.POST.get("action") == "apply":
         try:
-            done = bundles.series_change(
+            done = series.series_change(
                 bundle=bundle, slots=slots, party_size=party, by=request.user
             )
         except DomainError as error:
             context["problems"] = getattr(error, "all", None) or [error]
-            context["rows"] = bundles.series_change_preview(
+            context["rows"] = series.series_change_preview(
                 bundle=bundle, slots=slots, party_size=party
             )
             return render(request, "citizen/bundle_series_change.html", context, status=409)
@@ -297,7 +297,7 @@ def bundle_series_change(request: HttpRequest, municipality: str, bundle_id: int
             % {"count": len(done), "diff": f"{sum(r.difference for r in done):+,}"},
         )
         return redirect("citizen:bundle_detail", municipality, bundle.pk)
-    rows = bundles.series_change_preview(bundle=bundle, slots=slots, party_size=party)
+    rows = series.series_change_preview(bundle=bundle, slots=slots, party_size=party)
     context.update(
         rows=rows,
         refused=any(r.problems for r in rows),

@@ -11,7 +11,7 @@ from yoyaku.core.params import SafeTextMixin
 from yoyaku.facilities.models import ReductionCategory, Slot, Unit
 from yoyaku.registrants import selectors as registrant_selectors
 from yoyaku.registrants.models import Registrant
-from yoyaku.reservations import bundles, rules
+from yoyaku.reservations import rules, series
 from yoyaku.reservations.models import Reservation
 
 
@@ -247,7 +247,7 @@ class SeriesForm(SafeTextMixin, forms.Form):
 
     def spec(self, registrant: Registrant):
         data = self.cleaned_data
-        return bundles.SeriesSpec(
+        return series.SeriesSpec(
             registrant=registrant,
             unit=data["unit"],
             weekdays=[int(d) for d in data["weekdays"]],
@@ -283,7 +283,7 @@ def series_page(
         return context, 400 if form.is_bound else 200
     spec = form.spec(registrant)
     try:
-        preview = bundles.series_preview(
+        preview = series.series_preview(
             spec, by_staff=channel != Reservation.Channel.ONLINE, priority=priority
         )
     except DomainError as error:
@@ -302,7 +302,7 @@ def series_page(
 def posted_dates(post) -> list[dt.date]:
     """The free dates the preview listed (hidden fields), at most a series' worth."""
     days = []
-    for value in post.getlist("dates")[: bundles.SERIES_MAX_DATES]:
+    for value in post.getlist("dates")[: series.SERIES_MAX_DATES]:
         day = params.date_param(value)
         if day is not None:
             days.append(day)

@@ -22,7 +22,7 @@ from yoyaku.core.models import AuditAction
 from yoyaku.core.permissions import Perm, staff_facilities
 from yoyaku.core.services import audit_record
 from yoyaku.facilities.models import Unit
-from yoyaku.reservations import bundles
+from yoyaku.reservations import bundles, series
 from yoyaku.reservations.forms import SeriesForm, posted_dates, series_page
 from yoyaku.reservations.models import ReservationBundle
 from yoyaku.security.services import client_ip
@@ -80,7 +80,7 @@ def series_allocate(request: HttpRequest) -> HttpResponse:
     if request.method != "POST" or status != 200:
         return render(request, template, context, status=status)
     try:
-        bundle = bundles.series_book(
+        bundle = series.series_book(
             spec=context["spec"],
             by=request.user,
             dates=posted_dates(request.POST),
@@ -90,7 +90,7 @@ def series_allocate(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as error:
         context["problems"] = getattr(error, "all", None) or [error]
-        context["preview"] = bundles.series_preview(context["spec"], by_staff=True, priority=True)
+        context["preview"] = series.series_preview(context["spec"], by_staff=True, priority=True)
         return render(request, template, context, status=409)
     success(
         request,
