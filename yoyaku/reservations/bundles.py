@@ -18,8 +18,8 @@ its fee as quoted, its ledger, its state — and the bundle adds:
   window opens (``priority``), audited.
 
 Series (定期利用) are for registered groups (団体登録), in ``reservations.series``; staff allocate
-them too. Reads for the pages
-(previews, a registrant's bundles) are here as well, next to the rules they show.
+them too. Reads for the pages (a registrant's bundles, a whole-facility preview) are here as
+well, next to the rules they show.
 """
 
 from __future__ import annotations
