@@ -88,3 +88,15 @@ def test_rows_cannot_be_changed_or_deleted(ukiha):
         PublicLogEntry.objects.filter(pk=entry.pk).update(kind="cancelled")
     with pytest.raises(DatabaseError), transaction.atomic():
         PublicLogEntry.objects.filter(pk=entry.pk).delete()
+
+
+def test_the_public_draw_is_recomputable_with_the_standard_library_alone():
+    import hashlib
+    import hmac
+
+    seed = "00ff" * 8
+    names = ["a1b2c3d4e5", "0f9e8d7c6b", "1234567890"]
+    expected = sorted(
+        names, key=lambda n: hmac.new(bytes.fromhex(seed), n.encode(), hashlib.sha256).digest()
+    )
+    assert public_log.drawn_order(seed, names + names[:1]) == expected

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -52,7 +51,7 @@ from yoyaku.reservations.models import (
     PublicLogEntry,
     Reservation,
 )
-from yoyaku.reservations.public_log import pseudonym, public_log_record
+from yoyaku.reservations.public_log import drawn_order, pseudonym, public_log_record
 
 ATTEMPTS_PER_MINUTE = 10
 PROCESS_TASK = "yoyaku.reservations.tasks.first_minute_process"
@@ -240,14 +239,10 @@ def seed_commitment(seed: str) -> str:
     return hashlib.sha256(bytes.fromhex(seed)).hexdigest()
 
 
-def order_key(seed: str, ticket_pseudonym: str) -> str:
-    return hmac.new(bytes.fromhex(seed), ticket_pseudonym.encode(), hashlib.sha256).hexdigest()
-
-
 def ticket_order(seed: str, pseudonyms: Iterable[str]) -> list[str]:
-    """The order the tickets are served in: by HMAC-SHA256(seed, pseudonym). Anyone can
-    recompute it from the public log (standard library only)."""
-    return sorted(pseudonyms, key=lambda p: (order_key(seed, p), p))
+    """The order the tickets are served in: the public log's draw (``drawn_order``), which
+    anyone can recompute from the log (standard library only)."""
+    return drawn_order(seed, pseudonyms)
 
 
 def _request_of(ticket: FirstMinuteTicket) -> rules.BookingRequest:

@@ -11,6 +11,8 @@ new pseudonyms.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,6 +29,19 @@ _SALT = "yoyaku.reservations.public_log"
 def pseudonym(registrant_id: int, facility_id: int) -> str:
     """The registrant's public name in one facility's log: 10 lower-case hex digits."""
     return salted_hmac(_SALT, f"{facility_id}:{registrant_id}", algorithm="sha256").hexdigest()[:10]
+
+
+def drawn_order(seed: str, pseudonyms: Iterable[str]) -> list[str]:
+    """The one public draw of the log (a waitlist offer, a fair first minute): the pseudonyms
+    ascending by HMAC-SHA256(key = the seed's bytes from its hex, message = the pseudonym),
+    ties by the pseudonym. The seed is written to the log with the order, so anyone recomputes
+    it with the standard library."""
+    key = bytes.fromhex(seed)
+
+    def rank(name: str) -> tuple[str, str]:
+        return hmac.new(key, name.encode(), hashlib.sha256).hexdigest(), name
+
+    return sorted(set(pseudonyms), key=rank)
 
 
 def what_of(reservation: Reservation) -> str:

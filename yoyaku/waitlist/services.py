@@ -10,8 +10,6 @@ can recompute the order (:func:`draw_order`). Mails leave after commit.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable
@@ -33,6 +31,7 @@ from yoyaku.registrants.services import mail_context
 from yoyaku.reservations import booking, capacity, limits, rules
 from yoyaku.reservations.models import PublicLogEntry, Reservation, UnitBlock
 from yoyaku.reservations.public_log import (
+    drawn_order,
     pseudonym,
     public_log_blocks_released,
     public_log_record,
@@ -90,11 +89,8 @@ def accept_minutes(facility: Facility, use_date: dt.date, today: dt.date) -> int
 
 
 def draw_order(seed: str, subjects: Iterable[str]) -> list[str]:
-    """The waiters' pseudonyms in drawn order: by HMAC-SHA256(seed, pseudonym)."""
-    key = seed.encode()
-    return sorted(
-        set(subjects), key=lambda s: hmac.new(key, s.encode(), hashlib.sha256).hexdigest()
-    )
+    """The waiters' pseudonyms in drawn order (the public log's draw, ``drawn_order``)."""
+    return drawn_order(seed, subjects)
 
 
 def request_of(wait: Wait, **overrides: Any) -> rules.BookingRequest:
