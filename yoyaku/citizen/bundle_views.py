@@ -117,12 +117,6 @@ def _detail(request: HttpRequest, bundle: ReservationBundle, **extra) -> dict:
     payable = payment_services.bundle_payable(bundle)
     methods = payment_services.bundle_methods(bundle) if payable else []
     labels = dict(Payment.Method.choices)
-    open_payment = (
-        Payment.objects.filter(reservation_id__in=list(payable), status__in=Payment.OPEN)
-        .exclude(group="")
-        .exclude(code="")
-        .first()
-    )
     rows = [
         {
             "item": item,
@@ -147,7 +141,7 @@ def _detail(request: HttpRequest, bundle: ReservationBundle, **extra) -> dict:
         "pay_total": sum(payable.values()),
         "pay_count": len(payable),
         "pay_methods": [(m, labels[m]) for m in methods],
-        "pay_code": open_payment.code if open_payment else "",
+        "pay_code": payment_selectors.bundle_open_checkout_code(payable),
         "has_permit": any(r["item"].status in ("confirmed", "used") for r in rows),
         **extra,
     }
@@ -270,10 +264,7 @@ def bundle_series_change(request: HttpRequest, municipality: str, bundle_id: int
     if unit is None or unit.is_lodging or unit.slot_schedule is None:
         raise Http404(_("まとめて変更できる予約がありません。"))
     choices = {slot.pk: slot for slot in unit.slot_schedule.slots.all()}
-    try:
-        slot_ids = {int(v) for v in request.POST.getlist("slots") if v.isascii() and v.isdigit()}
-    except ValueError:
-        slot_ids = set()
+    slot_ids = {int(v) for v in request.POST.getlist("slots") if v.isascii() and v.isdigit()}
     slots = [choices[pk] for pk in sorted(slot_ids) if pk in choices]
     party = params.int_param(request.POST.get("party_size"), minimum=1, maximum=100_000)
     context: dict = {"bundle": bundle, "unit": unit, "slots": slots, "party_size": party}

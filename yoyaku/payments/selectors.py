@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
@@ -288,3 +289,14 @@ def paid_net(reservation_ids: list[int]) -> dict[int, int]:
         .annotate(total=Sum("amount"))
     )
     return {row["reservation"]: max(0, -row["total"]) for row in rows}
+
+
+def bundle_open_checkout_code(reservation_ids: Iterable[int]) -> str:
+    """The convenience-store code of a bundle's checkout still open (まとめて支払う), or ""."""
+    payment = (
+        Payment.objects.filter(reservation_id__in=list(reservation_ids), status__in=Payment.OPEN)
+        .exclude(group="")
+        .exclude(code="")
+        .first()
+    )
+    return payment.code if payment else ""
